@@ -1,0 +1,5 @@
+"""realtime_widget: live voice conversations with the OpenAI Realtime API in Jupyter."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

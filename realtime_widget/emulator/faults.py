@@ -1,0 +1,49 @@
+"""Fault switches for the emulator, one instance per emulator, mutable while it runs.
+
+Tests flip these to prove that the widget survives each failure. Every field is off
+by default; the HTTP layer reads the HTTP ones per request and the session engine
+reads the data channel ones per event, so a change takes effect at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class HttpFault:
+    """Answer one endpoint with this status and body instead of the real answer.
+
+    `body` is sent as JSON when it is a dict, as text otherwise. `times` limits how
+    many requests get the fault (None: all of them).
+    """
+
+    status: int
+    body: dict[str, Any] | str | None = None
+    content_type: str | None = None
+    times: int | None = None
+
+
+@dataclass
+class Faults:
+    # HTTP: POST /v1/realtime/client_secrets
+    client_secrets: HttpFault | None = None
+    client_secrets_delay_s: float = 0.0
+    # HTTP: POST /v1/realtime/calls
+    calls: HttpFault | None = None
+    calls_delay_s: float = 0.0
+    # WebRTC: answer with an SDP whose candidates never connect.
+    refuse_ice: bool = False
+    # Data channel, counted in server events sent within a response (after response.created):
+    # close the data channel / the whole peer connection after this many.
+    drop_channel_after_response_events: int | None = None
+    drop_peer_after_response_events: int | None = None
+    # Data channel: send this many malformed JSON messages / unknown event types right
+    # after session.created.
+    malformed_json_messages: int = 0
+    unknown_event_messages: int = 0
+    # Emit an `error` server event in answer to each client event of these types.
+    error_on_client_event_types: set[str] = field(default_factory=set)
+    # End the session with the real `session_expired` error after this many seconds.
+    expire_after_s: float | None = None
