@@ -1,0 +1,401 @@
+"""Validate the widget's user arguments and build the GA session configuration (pure).
+
+Every `normalize_*` function takes what a user may pass and returns the canonical value
+the widget stores in its trait, or raises `TypeError` (wrong type) / `ValueError` (wrong
+value) with a message that names the argument and the allowed values. Nothing here does
+I/O, so the same checks run for constructor arguments, later assignments from Python, and
+changes made in the browser.
+
+`build_session` turns the canonical values into the `session` object of the GA interface
+(`openai.types.realtime.RealtimeSessionCreateRequestParam`), used both in the body of
+`POST /v1/realtime/client_secrets` and, for the changed fields only, in `session.update`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import api_facts as facts
+
+JSON = dict[str, Any]
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _choices(values: Iterable[str]) -> str:
+    return ", ".join(repr(v) for v in values)
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass; True as a threshold is a mistake, not 1.0.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# --- one normalizer per argument -------------------------------------------------------
+
+
+def normalize_model(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(
+            f"model must be a str such as {facts.DEFAULT_MODEL!r}, got {_type_name(value)}"
+        )
+    model = value.strip()
+    if not model or any(c.isspace() for c in model):
+        raise ValueError(
+            f"model must be a model name without spaces, got {value!r}; "
+            f"known models: {_choices(facts.MODELS)}"
+        )
+    return model
+
+
+def normalize_voice(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(
+            f"voice must be a str, one of {_choices(facts.VOICES)}; got {_type_name(value)}"
+        )
+    if value not in facts.VOICES:
+        raise ValueError(
+            f"voice {value!r} is not a Realtime voice; allowed: {_choices(facts.VOICES)}"
+        )
+    return value
+
+
+def normalize_instructions(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"instructions must be a str, got {_type_name(value)}")
+    return value
+
+
+def _check_keys(arg: str, value: Mapping[str, Any], allowed: Sequence[str], what: str) -> None:
+    unknown = [k for k in value if k not in allowed]
+    if unknown:
+        raise ValueError(
+            f"{arg}: unknown key(s) {_choices(map(str, unknown))} for {what}; "
+            f"allowed keys: {_choices(allowed)}"
+        )
+
+
+def _check_bool(arg: str, d: Mapping[str, Any], key: str) -> None:
+    if key in d and not isinstance(d[key], bool):
+        raise TypeError(f"{arg}: {key!r} must be True or False, got {_type_name(d[key])}")
+
+
+def _check_ms(arg: str, d: Mapping[str, Any], key: str, *, nullable: bool = False) -> None:
+    if key not in d or (nullable and d[key] is None):
+        return
+    v = d[key]
+    if not _is_int(v):
+        raise TypeError(
+            f"{arg}: {key!r} must be an int number of milliseconds, got {_type_name(v)}"
+        )
+    if v < 0:
+        raise ValueError(f"{arg}: {key!r} must be >= 0 milliseconds, got {v}")
+
+
+def normalize_turn_detection(value: object) -> JSON | None:
+    """None (push-to-talk), "server_vad", "semantic_vad", or a GA turn_detection dict."""
+    arg = "turn_detection"
+    allowed = f"None, {_choices(facts.TURN_DETECTION_TYPES)} or a dict with a 'type' key"
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value not in facts.TURN_DETECTION_TYPES:
+            raise ValueError(f"{arg} {value!r} is not a turn detection type; allowed: {allowed}")
+        return {"type": value}
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{arg} must be {allowed}; got {_type_name(value)}")
+    td = dict(value)
+    kind = td.get("type")
+    if kind not in facts.TURN_DETECTION_TYPES:
+        raise ValueError(
+            f"{arg}: 'type' must be one of {_choices(facts.TURN_DETECTION_TYPES)}, got {kind!r}"
+        )
+    if kind == "server_vad":
+        _check_keys(arg, td, facts.SERVER_VAD_KEYS, "server_vad")
+        if "threshold" in td:
+            t = td["threshold"]
+            if not _is_number(t):
+                raise TypeError(
+                    f"{arg}: 'threshold' must be a number from 0 to 1, got {_type_name(t)}"
+                )
+            if math.isnan(t) or not 0.0 <= t <= 1.0:
+                raise ValueError(f"{arg}: 'threshold' must be from 0 to 1, got {t}")
+        for key in ("prefix_padding_ms", "silence_duration_ms"):
+            _check_ms(arg, td, key)
+        _check_ms(arg, td, "idle_timeout_ms", nullable=True)
+    else:
+        _check_keys(arg, td, facts.SEMANTIC_VAD_KEYS, "semantic_vad")
+        if "eagerness" in td and td["eagerness"] not in facts.EAGERNESS_VALUES:
+            raise ValueError(
+                f"{arg}: 'eagerness' must be one of {_choices(facts.EAGERNESS_VALUES)}, "
+                f"got {td['eagerness']!r}"
+            )
+    _check_bool(arg, td, "create_response")
+    _check_bool(arg, td, "interrupt_response")
+    return td
+
+
+def normalize_transcription(value: object) -> JSON | None:
+    """None (off), a transcription model name, or a GA `audio.input.transcription` dict."""
+    arg = "transcription"
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"model": value}
+    if not isinstance(value, Mapping):
+        raise TypeError(
+            f"{arg} must be None (off), a model name such as "
+            f"{facts.DEFAULT_TRANSCRIPTION_MODEL!r}, or a dict; got {_type_name(value)}"
+        )
+    tr = dict(value)
+    _check_keys(arg, tr, facts.TRANSCRIPTION_KEYS, "audio.input.transcription")
+    tr.setdefault("model", facts.DEFAULT_TRANSCRIPTION_MODEL)
+    model = tr["model"]
+    if not isinstance(model, str) or not model.strip():
+        raise ValueError(
+            f"{arg}: 'model' must be a transcription model name; known: "
+            f"{_choices(facts.TRANSCRIPTION_MODELS)}; got {model!r}"
+        )
+    for key in ("language", "prompt"):
+        if key in tr and not isinstance(tr[key], str):
+            raise TypeError(f"{arg}: {key!r} must be a str, got {_type_name(tr[key])}")
+    for key in ("languages", "keywords"):
+        if key in tr:
+            items = tr[key]
+            if isinstance(items, str) or not isinstance(items, Sequence):
+                raise TypeError(f"{arg}: {key!r} must be a list of str, got {_type_name(items)}")
+            if not all(isinstance(s, str) for s in items):
+                raise TypeError(f"{arg}: {key!r} must contain only str")
+            tr[key] = list(items)
+    if "delay" in tr and tr["delay"] not in facts.TRANSCRIPTION_DELAYS:
+        raise ValueError(
+            f"{arg}: 'delay' must be one of {_choices(facts.TRANSCRIPTION_DELAYS)}, "
+            f"got {tr['delay']!r}"
+        )
+    return tr
+
+
+def normalize_noise_reduction(value: object) -> str | None:
+    """None (off), "near_field", "far_field", or {"type": ...}."""
+    arg = "noise_reduction"
+    allowed = f"None, {_choices(facts.NOISE_REDUCTION_TYPES)}"
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        _check_keys(arg, value, ("type",), "audio.input.noise_reduction")
+        value = value.get("type")
+    if not isinstance(value, str):
+        raise TypeError(f"{arg} must be {allowed}; got {_type_name(value)}")
+    if value not in facts.NOISE_REDUCTION_TYPES:
+        raise ValueError(f"{arg} {value!r} is not a noise reduction type; allowed: {allowed}")
+    return value
+
+
+def normalize_output_modalities(value: object) -> list[str]:
+    """("audio",) or ("text",); a bare "audio"/"text" is accepted too."""
+    arg = "output_modalities"
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Sequence):
+        raise TypeError(f"{arg} must be ('audio',) or ('text',), got {_type_name(value)}")
+    items = list(value)
+    if len(items) != 1 or items[0] not in facts.OUTPUT_MODALITIES:
+        raise ValueError(
+            f"{arg} must be exactly one of ('audio',) (speech plus its transcript) or "
+            f"('text',); the API does not accept both; got {tuple(items)!r}"
+        )
+    return items
+
+
+def normalize_int(arg: str, value: object, *, minimum: int, maximum: int, unit: str = "") -> int:
+    suffix = f" {unit}" if unit else ""
+    if not _is_int(value):
+        raise TypeError(
+            f"{arg} must be an int{suffix} from {minimum} to {maximum}, got {_type_name(value)}"
+        )
+    assert isinstance(value, int)
+    if not minimum <= value <= maximum:
+        raise ValueError(f"{arg} must be from {minimum} to {maximum}{suffix}, got {value}")
+    return value
+
+
+def normalize_secret_ttl(value: object) -> int:
+    return normalize_int(
+        "secret_ttl_s",
+        value,
+        minimum=facts.SECRET_TTL_MIN_S,
+        maximum=facts.SECRET_TTL_MAX_S,
+        unit="seconds",
+    )
+
+
+def normalize_api_key(value: object) -> str | None:
+    """None or a non-empty str. The value itself never appears in a message."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(
+            f"api_key must be a str (or None to use OPENAI_API_KEY), got {_type_name(value)}"
+        )
+    key = value.strip()
+    if not key or any(c.isspace() for c in key):
+        raise ValueError(
+            "api_key is empty or contains whitespace; pass the key from "
+            "https://platform.openai.com/api-keys or set OPENAI_API_KEY"
+        )
+    return key
+
+
+def normalize_base_url(value: object) -> str | None:
+    """None, or an http(s) origin; a trailing "/" or "/v1" is dropped (paths are appended)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(
+            f"base_url must be a str such as {facts.DEFAULT_BASE_URL!r}, got {_type_name(value)}"
+        )
+    url = value.strip().rstrip("/")
+    if url.endswith("/v1"):
+        url = url[: -len("/v1")]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(
+            f"base_url must start with http:// or https:// and name a host, such as "
+            f"{facts.DEFAULT_BASE_URL!r} or 'http://127.0.0.1:8765'; got {value!r}"
+        )
+    if parts.query or parts.fragment or "@" in parts.netloc:
+        raise ValueError(
+            f"base_url must be a plain origin without query, fragment or user info; got {url!r}"
+        )
+    return url
+
+
+def normalize_tool_specs(value: object) -> list[JSON]:
+    """A list of GA function tool schemas ({"type": "function", "name", ...})."""
+    arg = "tool_specs"
+    if isinstance(value, Mapping | str) or not isinstance(value, Sequence):
+        raise TypeError(f"{arg} must be a list of function tool dicts, got {_type_name(value)}")
+    specs: list[JSON] = []
+    names: set[str] = set()
+    for i, spec in enumerate(value):
+        if not isinstance(spec, Mapping):
+            raise TypeError(f"{arg}[{i}] must be a dict, got {_type_name(spec)}")
+        if spec.get("type") != "function":
+            raise ValueError(f"{arg}[{i}]: 'type' must be 'function', got {spec.get('type')!r}")
+        name = spec.get("name")
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"{arg}[{i}]: 'name' must be a non-empty str")
+        if name in names:
+            raise ValueError(f"{arg}: two tools are named {name!r}; tool names must be unique")
+        names.add(name)
+        specs.append(dict(spec))
+    return specs
+
+
+# --- session building -----------------------------------------------------------------
+
+# The widget inputs that are part of the session, in the order they appear in the object.
+SESSION_FIELDS = (
+    "model",
+    "instructions",
+    "output_modalities",
+    "voice",
+    "turn_detection",
+    "transcription",
+    "noise_reduction",
+    "tool_specs",
+)
+
+# Fields that `session.update` cannot change in a running session (the model is fixed when
+# the call starts); a change applies from the next connect.
+NOT_UPDATABLE = frozenset({"model"})
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """The canonical (already normalized) values that make up a session."""
+
+    model: str = facts.DEFAULT_MODEL
+    voice: str = facts.DEFAULT_VOICE
+    instructions: str = facts.DEFAULT_INSTRUCTIONS
+    turn_detection: JSON | None = field(default_factory=lambda: {"type": "server_vad"})
+    transcription: JSON | None = field(
+        default_factory=lambda: {"model": facts.DEFAULT_TRANSCRIPTION_MODEL}
+    )
+    noise_reduction: str | None = None
+    output_modalities: tuple[str, ...] = ("audio",)
+    tool_specs: tuple[JSON, ...] = ()
+
+
+def session_fragment(name: str, value: Any) -> JSON:
+    """The part of a GA session object that carries one widget input (already normalized)."""
+    if name in ("model", "instructions"):
+        return {name: value}
+    if name == "output_modalities":
+        return {"output_modalities": list(value)}
+    if name == "voice":
+        return {"audio": {"output": {"voice": value}}}
+    if name in ("turn_detection", "transcription"):
+        # Explicit null matters: null turn detection means push-to-talk, while leaving the
+        # key out would keep the server default (server_vad).
+        return {"audio": {"input": {name: None if value is None else dict(value)}}}
+    if name == "noise_reduction":
+        return {"audio": {"input": {"noise_reduction": None if value is None else {"type": value}}}}
+    if name == "tool_specs":
+        tools = [dict(t) for t in value]
+        return {"tools": tools, "tool_choice": "auto"} if tools else {"tools": []}
+    raise KeyError(f"{name!r} is not a session field; known: {_choices(SESSION_FIELDS)}")
+
+
+def _merge(into: JSON, part: Mapping[str, Any]) -> None:
+    for key, value in part.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        elif isinstance(value, Mapping):
+            into[key] = {}
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def build_session(settings: SessionSettings) -> JSON:
+    """The full GA session object for a new call."""
+    session: JSON = {"type": "realtime"}
+    for name in SESSION_FIELDS:
+        _merge(session, session_fragment(name, getattr(settings, name)))
+    return session
+
+
+def build_session_update(changes: Mapping[str, Any], *, event_id: str | None = None) -> JSON:
+    """A `session.update` client event that changes only the given (normalized) fields."""
+    fixed = sorted(NOT_UPDATABLE.intersection(changes))
+    if fixed:
+        raise ValueError(
+            f"{_choices(fixed)} cannot change in a running session; "
+            "it applies from the next connect"
+        )
+    session: JSON = {"type": "realtime"}
+    for name, value in changes.items():
+        _merge(session, session_fragment(name, value))
+    event: JSON = {"type": "session.update", "session": session}
+    if event_id is not None:
+        event["event_id"] = event_id
+    return event
+
+
+def client_secret_body(session: Mapping[str, Any], ttl_s: int) -> JSON:
+    """Body of `POST /v1/realtime/client_secrets` (ClientSecretCreateParams)."""
+    return {
+        "expires_after": {"anchor": "created_at", "seconds": normalize_secret_ttl(ttl_s)},
+        "session": dict(session),
+    }
