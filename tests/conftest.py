@@ -1,0 +1,54 @@
+"""Generic test configuration shared by every test directory.
+
+Browser and JupyterLab tests need Debian's Chromium. On a developer machine without it they
+are skipped with a reason that says how to get it; in CI (the `CI` variable is set) a missing
+browser is a failure, so the end-to-end suite can never silently stop running there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+_NEEDS_CHROMIUM = ("browser", "jupyter")
+
+
+def chromium_path() -> Path | None:
+    """Where the system Chromium is, or None. Debian installs it as /usr/bin/chromium."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    return Path(found) if found else None
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+_MISSING = (
+    "Chromium not found at /usr/bin/chromium; install it with "
+    "`apt-get install chromium` to run browser and JupyterLab tests"
+)
+
+
+def _needs_chromium(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in _NEEDS_CHROMIUM)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if chromium_path() is not None or in_ci():
+        return
+    for item in items:
+        if _needs_chromium(item):
+            item.add_marker(pytest.mark.skip(reason=_MISSING))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # In CI a missing browser must fail loudly, never turn into a quiet skip.
+    if in_ci() and _needs_chromium(item) and chromium_path() is None:
+        pytest.fail(f"CI must be able to run browser tests: {_MISSING}", pytrace=False)

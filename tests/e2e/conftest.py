@@ -1,0 +1,194 @@
+"""Fixtures for the end-to-end tests: emulator process, JupyterLab, Chromium, one page per test.
+
+One JupyterLab server and one browser serve the whole e2e package (each costs seconds to
+start); every test gets a fresh browser context and page, and its own copy of a notebook so
+that it also gets its own kernel.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from .fake_mic import speech_like_pcm, write_wav
+from .lab import REPO, LabServer, NotebookPage, PageProblems, kernel_environment, start_lab
+from .lab import stop_process as _stop
+
+NOTEBOOKS = REPO / "notebooks"
+
+OpenNotebook = Callable[[str], NotebookPage]
+
+
+def chromium_path() -> Path | None:
+    # Same lookup as tests/conftest.py, which decides skip (local) versus fail (CI).
+    default = Path("/usr/bin/chromium")
+    found = default if default.exists() else shutil.which("chromium")
+    return Path(found) if found else None
+
+
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    # Without this the SDP exchange with a loopback peer succeeds but no packet ever flows.
+    "--allow-loopback-in-peer-connection",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+    # Outside hosts fail at once instead of timing out inside ICE or background lookups.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+# --------------------------------------------------------------------------- emulator (CLI)
+
+
+@dataclass(frozen=True)
+class EmulatorProcess:
+    url: str
+    api_key: str  # the only key it accepts; anything else gets the real API's 401
+
+
+@pytest.fixture(scope="package")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """`python -m realtime_widget.emulator` restricted to one key, reachable by any kernel."""
+    api_key = f"sk-e2e-{secrets.token_hex(12)}"
+    log_path = tmp_path_factory.mktemp("emulator") / "emulator.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "realtime_widget.emulator",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--api-key",
+                api_key,
+            ],
+            cwd=REPO,
+            env=kernel_environment(),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            start_new_session=True,
+        )
+    assert proc.stdout is not None
+    first_line = proc.stdout.readline().decode().strip()
+    try:
+        url = next(word for word in first_line.split() if word.startswith("http://"))
+    except StopIteration:
+        _stop(proc)
+        pytest.fail(
+            f"emulator CLI did not print its URL first (got {first_line!r}); "
+            f"log: {log_path.read_text(errors='replace')[-2000:]}"
+        )
+    try:
+        yield EmulatorProcess(url=url.rstrip("/"), api_key=api_key)
+    finally:
+        _stop(proc)
+        proc.stdout.close()
+
+
+@pytest.fixture(scope="package")
+def emulator_url(emulator: EmulatorProcess) -> str:
+    return emulator.url
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+
+@pytest.fixture(scope="package")
+def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
+    base = tmp_path_factory.mktemp("jupyterlab")
+    lab = start_lab(base, sorted(NOTEBOOKS.glob("*.ipynb")))
+    print(f"\n[e2e] JupyterLab ready in {lab.started_in_s:.2f} s at {lab.url}")
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
+# --------------------------------------------------------------------------- Chromium
+
+
+@pytest.fixture(scope="package")
+def fake_mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_wav(tmp_path_factory.mktemp("mic") / "speech-like.wav", speech_like_pcm())
+
+
+@pytest.fixture(scope="package")
+def browser(fake_mic_wav: Path) -> Iterator[Browser]:
+    executable = chromium_path()
+    if executable is None:  # tests/conftest.py turns this into a skip or (in CI) a failure
+        pytest.fail("Chromium not found")
+    started = time.monotonic()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(executable),
+            headless=True,
+            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={fake_mic_wav}"],
+        )
+        print(f"\n[e2e] Chromium up in {time.monotonic() - started:.2f} s")
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page_problems() -> PageProblems:
+    return PageProblems()
+
+
+@pytest.fixture
+def page(browser: Browser, page_problems: PageProblems) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        permissions=["microphone"],
+        color_scheme="light",
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page_problems.watch(page)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def open_notebook(
+    page: Page, jupyter_server: LabServer, request: pytest.FixtureRequest
+) -> Iterator[OpenNotebook]:
+    """Open a private copy of a notebook from notebooks/ (or the server root) in this page."""
+    opened: list[tuple[NotebookPage, Path]] = []
+
+    def factory(source: str) -> NotebookPage:
+        name = f"{Path(source).stem}-{request.node.name}-{os.getpid()}.ipynb"
+        name = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+        target = jupyter_server.root_dir / name
+        target.write_bytes((jupyter_server.root_dir / source).read_bytes())
+        notebook = NotebookPage(page, jupyter_server, name)
+        opened.append((notebook, target))
+        notebook.open()
+        return notebook
+
+    yield factory
+    for notebook, target in opened:
+        notebook.close()
+        target.unlink(missing_ok=True)
