@@ -4,6 +4,5 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from realtime_widget.conversation import PRICES, Conversation  # noqa: E402
-
-__all__ = ["PRICES", "Conversation", "__version__"]
+from realtime_widget.conversation import PRICES as PRICES
+from realtime_widget.conversation import Conversation as Conversation
