@@ -1,0 +1,245 @@
+// Per-model state (anywidget `initialize`): one transport (peer connection,
+// mic), one audio element, one batcher, one display reducer and the message
+// routing. Views only read from it and subscribe; reports (status, error,
+// call_id) are written here, once per change, never by a view.
+import { Batcher } from "./batcher";
+import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type RpcReply } from "./protocol";
+import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
+import { Rpc } from "./rpc";
+import { Transport, type ClientSecret, type ConnectionState, type TransportDeps } from "./transport";
+
+/** The synced traits (docs/architecture.md). */
+export interface WidgetTraits {
+  [key: string]: unknown;
+  model: string;
+  voice: string;
+  instructions: string;
+  muted: boolean;
+  base_url: string;
+  backend: string;
+  batch_interval_ms: number;
+  batch_max_events: number;
+  status: string;
+  error: string;
+  call_id: string;
+}
+
+/** The part of anywidget's model the widget uses (also what test fakes implement). */
+export interface ModelLike {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  save_changes(): void;
+  send(content: unknown): void;
+  on(event: string, callback: (...args: never[]) => void): void;
+  off(event?: string | null, callback?: ((...args: never[]) => void) | null): void;
+}
+
+export type ControllerDeps = Partial<Omit<TransportDeps, "getClientSecret" | "baseUrl">> & {
+  /** The one audio element that plays the model's voice; null to play nothing (tests). */
+  createAudio?: () => HTMLAudioElement | null;
+  rpcTimeoutMs?: number;
+};
+
+export class WidgetController {
+  readonly transport: Transport;
+  readonly display: DisplayState = createDisplayState();
+  readonly #model: ModelLike;
+  readonly #rpc: Rpc;
+  readonly #batcher: Batcher;
+  readonly #audio: HTMLAudioElement | null;
+  readonly #listeners = new Set<() => void>();
+  readonly #unsubscribe: Array<() => void> = [];
+  #disposed = false;
+
+  constructor(model: ModelLike, deps: ControllerDeps = {}) {
+    this.#model = model;
+    const send = (msg: BrowserMessage): void => model.send(msg);
+    this.#rpc = new Rpc(send, deps.rpcTimeoutMs ?? 30_000);
+    this.#batcher = new Batcher(send, this.#batchOptions());
+    this.#audio = (deps.createAudio ?? defaultAudio)();
+    this.transport = new Transport(
+      {
+        ...deps,
+        getClientSecret: () => this.#clientSecret(),
+        baseUrl: () => String(model.get("base_url") ?? "") || "https://api.openai.com",
+      },
+      {
+        onState: (state) => this.#onState(state),
+        onRecord: (record) => this.#onRecord(record),
+        onRemoteStream: (stream) => this.#play(stream),
+        onLog: (level, message) => this.log(level, message),
+      },
+    );
+    this.transport.setMuted(Boolean(model.get("muted")));
+
+    this.#listen("msg:custom", (msg: unknown) => this.#onCustom(msg));
+    this.#listen("change:muted", () => this.transport.setMuted(Boolean(model.get("muted"))));
+    const onBatch = (): void => this.#batcher.setOptions(this.#batchOptions());
+    this.#listen("change:batch_interval_ms", onBatch);
+    this.#listen("change:batch_max_events", onBatch);
+  }
+
+  connect(): Promise<ConnectionState> {
+    return this.transport.connect();
+  }
+
+  disconnect(): void {
+    this.transport.disconnect();
+  }
+
+  /** The Message box: the kernel builds, validates and logs the client events. */
+  sendText(text: string): void {
+    this.#model.send({ type: "ui", action: "send_text", text } satisfies BrowserMessage);
+  }
+
+  setMuted(muted: boolean): void {
+    // `muted` is an input trait; a UI control may write it (DESIGN §3).
+    this.#model.set("muted", muted);
+    this.#model.save_changes();
+    this.transport.setMuted(muted);
+  }
+
+  log(level: "info" | "warning" | "error", message: string): void {
+    this.#model.send({ type: "log", level, message } satisfies BrowserMessage);
+  }
+
+  /** Called (synchronously) after every change views may want to draw. */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.transport.disconnect();
+    this.#batcher.dispose();
+    this.#rpc.dispose();
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe.length = 0;
+    this.#listeners.clear();
+    if (this.#audio) this.#audio.srcObject = null;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #listen(event: string, callback: (...args: never[]) => void): void {
+    this.#model.on(event, callback);
+    this.#unsubscribe.push(() => this.#model.off(event, callback));
+  }
+
+  async #clientSecret(): Promise<ClientSecret> {
+    const result = await this.#rpc.call("client_secret");
+    if (!isJsonObject(result) || typeof result["value"] !== "string") {
+      throw new Error("The kernel's client secret reply has no `value`; the Python and browser sides of the widget may be out of date with each other.");
+    }
+    const expires = result["expires_at"];
+    return typeof expires === "number" ? { value: result["value"], expires_at: expires } : { value: result["value"] };
+  }
+
+  #onCustom(msg: unknown): void {
+    if (!isJsonObject(msg)) return;
+    switch (msg["type"]) {
+      case "rpc-reply":
+        this.#rpc.handleReply(msg as unknown as RpcReply);
+        break;
+      case "command":
+        if (msg["name"] === "connect") void this.connect();
+        else if (msg["name"] === "disconnect") this.disconnect();
+        break;
+      case "client-event": {
+        const event = msg["event"];
+        if (!isJsonObject(event)) {
+          this.log("warning", "Ignored a client-event message without an event object.");
+          break;
+        }
+        this.#sendClientEvent(event);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #sendClientEvent(event: JsonObject): void {
+    const result = this.transport.send(event);
+    if (result !== "dropped") return;
+    const type = typeof event["type"] === "string" ? event["type"] : "(no type)";
+    const message = `Not connected: the client event "${type}" was not sent. Press Connect (or call w.connect()) first.`;
+    this.log("warning", message);
+    this.#report({ error: message });
+  }
+
+  #onState(state: ConnectionState): void {
+    const patch: Record<string, string> = { status: state.kind };
+    if (state.kind === "connecting") {
+      patch["error"] = "";
+      patch["call_id"] = "";
+    } else if (state.kind === "connected") {
+      patch["call_id"] = state.callId ?? "";
+    } else if (state.kind === "error") {
+      patch["error"] = state.message;
+      this.log("error", state.message);
+    }
+    if (state.kind === "idle" || state.kind === "error") this.#batcher.flush();
+    this.#report(patch);
+    this.#notify();
+  }
+
+  #onRecord(record: EventRecord): void {
+    this.#batcher.push(record);
+    if (record.dir !== "server") return;
+    if ("event" in record && record.event["type"] === "error") {
+      // A server error event (e.g. a rejected client event): show it as the last error.
+      const error = isJsonObject(record.event["error"]) ? record.event["error"] : {};
+      const message = typeof error["message"] === "string" ? error["message"] : "unknown error";
+      const code = typeof error["code"] === "string" ? ` (${error["code"]})` : "";
+      this.#report({ error: `The server reported an error: ${message}${code}` });
+    }
+    reduceDisplay(this.display, "event" in record ? record.event : { raw: record.raw });
+    this.#notify();
+  }
+
+  #report(patch: Record<string, string>): void {
+    if (this.#disposed) return;
+    let changed = false;
+    for (const [key, value] of Object.entries(patch)) {
+      if (this.#model.get(key) !== value) {
+        this.#model.set(key, value);
+        changed = true;
+      }
+    }
+    if (changed) this.#model.save_changes();
+  }
+
+  #play(stream: MediaStream): void {
+    const audio = this.#audio;
+    if (!audio) return;
+    audio.srcObject = stream;
+    const played = audio.play?.();
+    if (played && typeof played.catch === "function") {
+      played.catch((err: unknown) => {
+        this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
+      });
+    }
+  }
+
+  #notify(): void {
+    for (const listener of this.#listeners) listener();
+  }
+
+  #batchOptions(): { intervalMs: number; maxEvents: number } {
+    return {
+      intervalMs: Number(this.#model.get("batch_interval_ms") ?? 50),
+      maxEvents: Number(this.#model.get("batch_max_events") ?? 200),
+    };
+  }
+}
+
+function defaultAudio(): HTMLAudioElement | null {
+  if (typeof document === "undefined") return null;
+  // Kept out of the DOM: it belongs to the model, not to any one view.
+  const audio = document.createElement("audio");
+  audio.autoplay = true;
+  return audio;
+}
