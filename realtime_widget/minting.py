@@ -99,7 +99,7 @@ class _Request:
 
 
 def _prepare(api_key: str, base_url: str, session: Mapping[str, Any], ttl_s: int) -> _Request:
-    key = normalize_api_key(api_key)
+    key = normalize_api_key(api_key) if api_key and api_key.strip() else None
     if key is None:
         raise RealtimeAPIError(
             "no API key: pass api_key= or set OPENAI_API_KEY", code="invalid_api_key"
