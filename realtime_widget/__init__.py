@@ -6,3 +6,4 @@ __version__ = "0.1.0"
 
 from realtime_widget.conversation import PRICES as PRICES
 from realtime_widget.conversation import Conversation as Conversation
+from realtime_widget.widget import RealtimeWidget as RealtimeWidget

@@ -1,0 +1,673 @@
+"""`RealtimeWidget`: the kernel side of a live Realtime API conversation in a notebook.
+
+Thin by design: synced traits (inputs written by Python or the UI, reports written only by
+the browser), routing of the custom messages of docs/architecture.md, and delegation to
+`config` (validation, session objects), `minting` (client secrets) and `Conversation`
+(the event log and its analysis). The API key lives in a private attribute only: never a
+trait, never in a message, repr or log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import os
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Coroutine, Mapping
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import anywidget
+import traitlets
+
+from . import api_facts as facts
+from . import config
+from .conversation import Conversation
+from .minting import ClientSecret, RealtimeAPIError, amint_client_secret, mint_client_secret, redact
+
+log = logging.getLogger("realtime_widget")
+
+_STATIC: Final = Path(__file__).parent / "static"
+_BUILD_HINT: Final = (
+    "realtime_widget's front end is not built ({missing} is missing). From the repository "
+    "root run `pip install -e .` (it builds the JavaScript), or `npm ci && npm run build` "
+    "in js/, then restart the kernel."
+)
+
+
+def _static(name: str) -> Path | str:
+    """The built file, or a stand-in module that shows the build hint in the notebook.
+
+    anywidget reads a Path when the class is created and fails on a missing file; a plain
+    string keeps `import realtime_widget` working (the analysis side needs no browser) and
+    `RealtimeWidget()` raises the readable error instead.
+    """
+    path = _STATIC / name
+    if path.is_file():
+        return path
+    if name.endswith(".css"):
+        return ""
+    hint = json.dumps(_BUILD_HINT.format(missing=path))
+    return f"export default {{ render({{ el }}) {{ el.textContent = {hint}; }} }};"
+
+
+class ReadOnlyTraitError(traitlets.TraitError, AttributeError):
+    """Assigning a trait that Python may only read."""
+
+
+class _Report(traitlets.Unicode):  # type: ignore[type-arg]
+    """A report: written only by the browser (set_state), read-only from Python."""
+
+    def __init__(self, default: str, hint: str) -> None:
+        super().__init__(default)
+        self.hint = hint
+
+    def __set__(self, obj: traitlets.HasTraits, value: Any) -> None:
+        raise ReadOnlyTraitError(f"{self.name} is read-only in Python: {self.hint}")
+
+
+class _Input(traitlets.TraitType[Any, Any]):
+    """An input whose value goes through a `config.normalize_*` function.
+
+    Raises the normalizer's TypeError/ValueError unchanged (they name the argument and the
+    allowed values), for assignments from Python and changes from the browser alike.
+    """
+
+    def __init__(self, normalize: Callable[[Any], Any], default: Any, **kwargs: Any) -> None:
+        super().__init__(default_value=default, **kwargs)
+        self._normalize = normalize
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        value = self._normalize(value)
+        check = getattr(obj, "_check_input", None)
+        if check is not None:
+            check(self.name, value)
+        return value
+
+
+def _emulator_base_url() -> str:
+    """Start (or reuse) the built-in emulator and return its URL."""
+    try:
+        from .emulator.background import shared_emulator
+    except ImportError as exc:
+        if exc.name and exc.name.split(".")[0] in {"aiortc", "aiohttp", "aioice", "av", "numpy"}:
+            raise ImportError(
+                "No OpenAI API key was given (api_key= or OPENAI_API_KEY), so the widget "
+                "would use the built-in offline emulator, which needs extra packages: "
+                'pip install "realtime-widget[emulator]"'
+            ) from exc
+        raise
+    emulator = shared_emulator()
+    url = config.normalize_base_url(emulator.base_url)
+    assert url is not None
+    return url
+
+
+def resolve_backend(
+    api_key: str | None, base_url: str | None, environ: Mapping[str, str] | None = None
+) -> tuple[str, str | None, Literal["openai", "emulator"]]:
+    """(key, base_url, backend) from the arguments and the environment.
+
+    The key is the argument, else OPENAI_API_KEY; with neither, the backend is the
+    emulator and the key a random per-process one (base_url None means: start the
+    built-in emulator). The returned key is a secret: keep it out of every message.
+    """
+    env = os.environ if environ is None else environ
+    key = config.normalize_api_key(api_key)
+    if key is None:
+        env_key = env.get("OPENAI_API_KEY", "").strip()
+        key = config.normalize_api_key(env_key) if env_key else None
+    if key is not None:
+        return key, base_url or facts.DEFAULT_BASE_URL, "openai"
+    return _EMULATOR_KEY, base_url, "emulator"
+
+
+# Any non-empty key works with the emulator; one random key per process keeps logs of
+# several kernels apart and never resembles a real key.
+_EMULATOR_KEY: Final = "emulator-" + secrets.token_urlsafe(12)
+
+_STATUS_HINT = "the browser reports it; use w.connect() / w.disconnect() to change it"
+_FIXED_HINT = "it is chosen when the widget is created; create a new RealtimeWidget(...)"
+
+# Client event echoes and problems are logged from the handler; these bound the noise.
+_MAX_TEXT_CHARS: Final = 100_000
+
+
+def _new_event_id() -> str:
+    return "evt_rw_" + uuid.uuid4().hex[:20]
+
+
+def _find_unserializable(value: Any, path: str = "event") -> str | None:
+    """The path of the first value that JSON cannot carry, with its type, or None."""
+    if value is None or isinstance(value, str | bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else f"{path} = {value!r} (not finite)"
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                return f"{path} has a non-str key {k!r} ({type(k).__name__})"
+            found = _find_unserializable(v, f"{path}[{k!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            found = _find_unserializable(v, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    return f"{path} is a {type(value).__name__}"
+
+
+def _check_client_event(event: object) -> dict[str, Any]:
+    """A JSON-ready copy of a client event, or TypeError/ValueError naming the problem."""
+    if not isinstance(event, Mapping):
+        raise TypeError(f"event must be a dict with a 'type' key, got {type(event).__name__}")
+    kind = event.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(
+            f"event must have a non-empty str 'type', such as 'response.create'; got {kind!r}"
+        )
+    bad = _find_unserializable(dict(event))
+    if bad:
+        raise TypeError(f"event cannot be sent as JSON: {bad}")
+    copy: dict[str, Any] = json.loads(json.dumps(event, allow_nan=False))
+    event_id = copy.get("event_id")
+    if event_id is None:
+        copy["event_id"] = _new_event_id()
+    elif not isinstance(event_id, str) or not 0 < len(event_id) <= facts.EVENT_ID_MAX_CHARS:
+        raise ValueError(
+            f"event['event_id'] must be a str of 1 to {facts.EVENT_ID_MAX_CHARS} characters"
+        )
+    return copy
+
+
+class RealtimeWidget(anywidget.AnyWidget):
+    """A live voice (and text) conversation with the OpenAI Realtime API.
+
+    Display it, press Connect (or call `connect()`), talk or type. Every event reaches
+    the kernel: `events`, `transcript`, `usage`, `latency`, `cost()` read the
+    conversation so far. Without an API key (argument or OPENAI_API_KEY) it talks to the
+    built-in offline emulator.
+    """
+
+    _esm = _static("widget.js")
+    _css = _static("widget.css")
+
+    # Inputs (Python or a UI control writes, the browser reads).
+    model = _Input(config.normalize_model, facts.DEFAULT_MODEL).tag(sync=True)
+    voice = _Input(config.normalize_voice, facts.DEFAULT_VOICE).tag(sync=True)
+    instructions = _Input(config.normalize_instructions, facts.DEFAULT_INSTRUCTIONS).tag(sync=True)
+    turn_detection = _Input(
+        config.normalize_turn_detection, {"type": "server_vad"}, allow_none=True
+    ).tag(sync=True)
+    transcription = _Input(
+        config.normalize_transcription,
+        {"model": facts.DEFAULT_TRANSCRIPTION_MODEL},
+        allow_none=True,
+    ).tag(sync=True)
+    noise_reduction = _Input(config.normalize_noise_reduction, None, allow_none=True).tag(sync=True)
+    output_modalities = _Input(config.normalize_output_modalities, ["audio"]).tag(sync=True)
+    tool_specs = _Input(config.normalize_tool_specs, []).tag(sync=True)
+    muted = traitlets.Bool(False).tag(sync=True)
+    batch_interval_ms = _Input(
+        lambda v: config.normalize_int("batch_interval_ms", v, minimum=1, maximum=10_000),
+        50,
+    ).tag(sync=True)
+    batch_max_events = _Input(
+        lambda v: config.normalize_int("batch_max_events", v, minimum=1, maximum=100_000),
+        200,
+    ).tag(sync=True)
+    # Fixed at construction (Python sets them once; the browser reads them).
+    base_url = _Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
+    backend = _Report("openai", _FIXED_HINT).tag(sync=True)
+
+    # Reports (the browser writes; read-only in Python).
+    status = _Report("idle", _STATUS_HINT).tag(sync=True)
+    error = _Report("", "the browser reports the last error; see also w.mint_error").tag(sync=True)
+    call_id = _Report("", "the browser reports the id of the current call").tag(sync=True)
+
+    def __init__(
+        self,
+        model: str = facts.DEFAULT_MODEL,
+        voice: str = facts.DEFAULT_VOICE,
+        instructions: str = facts.DEFAULT_INSTRUCTIONS,
+        turn_detection: str | Mapping[str, Any] | None = "server_vad",
+        transcription: str | Mapping[str, Any] | None = facts.DEFAULT_TRANSCRIPTION_MODEL,
+        noise_reduction: str | Mapping[str, Any] | None = None,
+        output_modalities: str | tuple[str, ...] | list[str] = ("audio",),
+        api_key: str | None = None,
+        base_url: str | None = None,
+        secret_ttl_s: int = facts.DEFAULT_SECRET_TTL_S,
+        log_path: str | os.PathLike[str] | None = None,
+        batch_interval_ms: int = 50,
+        batch_max_events: int = 200,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(type(self)._esm, str):
+            raise FileNotFoundError(_BUILD_HINT.format(missing=_STATIC / "widget.js"))
+        # Validate everything before anything starts (no emulator, no connection).
+        inputs: dict[str, Any] = {
+            "model": config.normalize_model(model),
+            "voice": config.normalize_voice(voice),
+            "instructions": config.normalize_instructions(instructions),
+            "turn_detection": config.normalize_turn_detection(turn_detection),
+            "transcription": config.normalize_transcription(transcription),
+            "noise_reduction": config.normalize_noise_reduction(noise_reduction),
+            "output_modalities": config.normalize_output_modalities(output_modalities),
+            "batch_interval_ms": config.normalize_int(
+                "batch_interval_ms", batch_interval_ms, minimum=1, maximum=10_000
+            ),
+            "batch_max_events": config.normalize_int(
+                "batch_max_events", batch_max_events, minimum=1, maximum=100_000
+            ),
+        }
+        self.secret_ttl_s: int = config.normalize_secret_ttl(secret_ttl_s)
+        url = config.normalize_base_url(base_url)
+        if log_path is not None and not isinstance(log_path, str | os.PathLike):
+            raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
+        key, url, backend = resolve_backend(api_key, url)
+        if url is None:
+            url = _emulator_base_url()
+
+        # Private, never synced: see the module docstring.
+        self._api_key = key
+        self._lock = threading.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._next_seq: int | None = None
+        self._minted: dict[str, Any] | None = None
+        self._applied: dict[str, Any] | None = None
+        self._model_spoke = False
+        #: The last minting failure (None after a success); its text is also in `error`.
+        self.mint_error: RealtimeAPIError | None = None
+        #: Batches the browser numbered but the kernel never received.
+        self.lost_batches = 0
+        self._seen_session = False
+        #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
+        self.conversation = Conversation(model=inputs["model"], log_path=log_path)
+
+        super().__init__(**inputs, **kwargs)
+        self.set_trait("base_url", url)
+        self.set_trait("backend", backend)
+        self.on_msg(self._handle_custom_msg)
+        if backend == "emulator":
+            log.info(
+                "No OpenAI API key: using the offline emulator at %s. "
+                "Set OPENAI_API_KEY or pass api_key= to talk to the real API.",
+                url,
+            )
+
+    # -- Python API: commands ------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Ask the browser to connect (as the Connect button does)."""
+        self.send({"type": "command", "name": "connect"})
+
+    def disconnect(self) -> None:
+        """Ask the browser to hang up; the transcript and the event log stay."""
+        self.send({"type": "command", "name": "disconnect"})
+
+    def send_event(self, event: Mapping[str, Any]) -> str:
+        """Send any GA client event on the data channel; returns its `event_id`.
+
+        The event must be a dict with a str `type` and only JSON values; an `event_id` is
+        added when missing. It appears in `events` (direction "client") when the browser
+        has sent it, so the log keeps the real order.
+        """
+        checked = _check_client_event(event)
+        self.send({"type": "client-event", "event": checked})
+        event_id: str = checked["event_id"]
+        return event_id
+
+    def send_text(self, text: str) -> None:
+        """Add a user text message to the conversation and ask for a response."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if not text.strip():
+            raise ValueError("text is empty; type a message to send")
+        if len(text) > _MAX_TEXT_CHARS:
+            raise ValueError(f"text is {len(text)} characters; the limit here is {_MAX_TEXT_CHARS}")
+        if self.status != "connected":
+            raise RuntimeError(
+                f"cannot send text while status is {self.status!r}: call w.connect() (or press "
+                "Connect) and wait until status is 'connected'"
+            )
+        self.send_event(
+            {
+                "type": "conversation.item.create",
+                "item": {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": text}],
+                },
+            }
+        )
+        self.send_event({"type": "response.create"})
+
+    # -- Python API: the conversation (delegated) ---------------------------------------
+
+    @property
+    def events(self) -> Any:
+        """Every event so far, in arrival order (see `Conversation.events`)."""
+        return self.conversation.events
+
+    @property
+    def transcript(self) -> Any:
+        return self.conversation.transcript
+
+    @property
+    def usage(self) -> Any:
+        return self.conversation.usage
+
+    @property
+    def latency(self) -> Any:
+        return self.conversation.latency
+
+    @property
+    def sessions(self) -> Any:
+        return self.conversation.sessions
+
+    def cost(self, *args: Any, **kwargs: Any) -> Any:
+        return self.conversation.cost(*args, **kwargs)
+
+    def on(self, *args: Any, **kwargs: Any) -> Any:
+        return self.conversation.on(*args, **kwargs)
+
+    def wait_for(self, *args: Any, **kwargs: Any) -> Any:
+        return self.conversation.wait_for(*args, **kwargs)
+
+    def save(self, *args: Any, **kwargs: Any) -> Any:
+        return self.conversation.save(*args, **kwargs)
+
+    def summary(self, *args: Any, **kwargs: Any) -> Any:
+        return self.conversation.summary(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(model={self.model!r}, voice={self.voice!r}, "
+            f"backend={self.backend!r}, status={self.status!r}, "
+            f"events={len(self.conversation)})"
+        )
+
+    # -- session settings and live updates --------------------------------------------
+
+    def settings(self) -> config.SessionSettings:
+        """The current session inputs (what the next call starts with)."""
+        return config.SessionSettings(
+            model=self.model,
+            voice=self.voice,
+            instructions=self.instructions,
+            turn_detection=self.turn_detection,
+            transcription=self.transcription,
+            noise_reduction=self.noise_reduction,
+            output_modalities=tuple(self.output_modalities),
+            tool_specs=tuple(self.tool_specs),
+        )
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {name: json.loads(json.dumps(getattr(self, name))) for name in config.SESSION_FIELDS}
+
+    def _check_input(self, name: str, value: Any) -> None:
+        """Refusals that depend on the live session (called while validating a trait)."""
+        if (
+            name == "voice"
+            and self._model_spoke
+            and self.status == "connected"
+            and value != self.voice
+        ):
+            raise ValueError(
+                f"voice cannot change to {value!r}: the model has already spoken in this "
+                f"session, and the Realtime API then keeps the voice ({self.voice!r}). "
+                "Disconnect, set the voice, and connect again."
+            )
+
+    @traitlets.observe(*config.SESSION_FIELDS)
+    def _on_session_input(self, change: Mapping[str, Any]) -> None:
+        if self.status == "connected":
+            self._sync_session()
+        if change["name"] in config.NOT_UPDATABLE and self.status in ("connecting", "connected"):
+            log.info(
+                "%s changes from the next connect (a running session keeps it)", change["name"]
+            )
+
+    @traitlets.observe("status")
+    def _on_status(self, change: Mapping[str, Any]) -> None:
+        new = change["new"]
+        if new == "connected":
+            # The call started with the config minted into its secret; inputs changed since
+            # then go in one session.update now.
+            self._applied = self._minted or self._snapshot()
+            self._sync_session()
+        elif new != "connecting":
+            self._applied = None
+            self._model_spoke = False
+
+    def _sync_session(self) -> None:
+        """Send one session.update with every updatable input that differs from the call's."""
+        if self._applied is None:
+            return
+        current = self._snapshot()
+        changes = {
+            name: value
+            for name, value in current.items()
+            if name not in config.NOT_UPDATABLE and value != self._applied.get(name)
+        }
+        if not changes:
+            return
+        self.send_event(config.build_session_update(changes))
+        self._applied.update(changes)
+
+    # -- browser messages ----------------------------------------------------------------
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply changes from the browser; an invalid one is refused and the UI rolled back."""
+        try:
+            super().set_state(sync_data)
+        except (TypeError, ValueError, traitlets.TraitError) as exc:
+            log.warning("refused a change from the browser: %s", exc)
+            keys = [k for k in sync_data if k in self.keys]
+            if keys:
+                self.send_state(key=keys)
+
+    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        # Never let a problem escape into ipywidgets' comm handling, where it would only
+        # reach the kernel's stderr.
+        try:
+            if not isinstance(content, dict):
+                raise ValueError(f"message is a {type(content).__name__}, not a dict")
+            kind = content.get("type")
+            if kind == "events":
+                self._on_events(content)
+            elif kind == "rpc":
+                self._on_rpc(content)
+            elif kind == "log":
+                self._on_browser_log(content)
+            elif kind == "ui":
+                self._on_ui(content)
+            else:
+                log.warning("ignored a browser message of unknown type %r", kind)
+        except Exception:
+            log.exception("failed to handle a message from the browser")
+
+    def _on_browser_log(self, msg: Mapping[str, Any]) -> None:
+        level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}.get(
+            str(msg.get("level")), logging.WARNING
+        )
+        log.log(level, "browser: %s", redact(str(msg.get("message", "")), self._api_key))
+
+    def _on_ui(self, msg: Mapping[str, Any]) -> None:
+        action = msg.get("action")
+        if action == "send_text":
+            try:
+                self.send_text(msg.get("text"))  # type: ignore[arg-type]
+            except (TypeError, ValueError, RuntimeError) as exc:
+                log.warning("could not send the typed message: %s", exc)
+        else:
+            log.warning("ignored an unknown UI action %r", action)
+
+    def _on_events(self, msg: Mapping[str, Any]) -> None:
+        seq = msg.get("seq")
+        batch = msg.get("events")
+        if not isinstance(batch, list):
+            raise ValueError(f"events batch without a list of events (seq={seq!r})")
+        if isinstance(seq, int) and not isinstance(seq, bool):
+            self._track_seq(seq)
+        else:
+            log.warning("events batch without an int seq; loss cannot be detected")
+        records: list[tuple[float, Literal["server", "client"], dict[str, Any] | str]] = []
+        skipped = 0
+        for rec in batch:
+            parsed = self._parse_record(rec)
+            if parsed is None:
+                skipped += 1
+            else:
+                records.append(parsed)
+        if skipped:
+            log.warning("skipped %d malformed record(s) in events batch %r", skipped, seq)
+        start = 0
+        for i, (_, direction, payload) in enumerate(records):
+            # A second call in this conversation: the boundary goes right before its
+            # session.created so that item order and latency restart there.
+            if (
+                direction == "server"
+                and isinstance(payload, dict)
+                and self._watch_server_event(payload)
+            ):
+                self.conversation.ingest(records[start:i])
+                self.conversation.mark_session_boundary("new call")
+                start = i
+        self.conversation.ingest(records[start:])
+
+    def _track_seq(self, seq: int) -> None:
+        expected = self._next_seq
+        if expected is not None and seq > expected:
+            self.lost_batches += seq - expected
+            log.warning(
+                "lost %d events batch(es) from the browser (seq %d, expected %d); "
+                "the event log has a gap",
+                seq - expected,
+                seq,
+                expected,
+            )
+        elif expected is not None and seq < expected:
+            # A new front-end model (page reload) numbers from 0 again.
+            log.info(
+                "the browser restarted its batch numbering (seq %d after %d)", seq, expected - 1
+            )
+        self._next_seq = seq + 1
+
+    @staticmethod
+    def _parse_record(
+        rec: Any,
+    ) -> tuple[float, Literal["server", "client"], dict[str, Any] | str] | None:
+        if not isinstance(rec, dict):
+            return None
+        t = rec.get("t")
+        direction = rec.get("dir")
+        if not isinstance(t, int | float) or isinstance(t, bool) or not math.isfinite(t):
+            return None
+        if direction not in ("server", "client"):
+            return None
+        if isinstance(rec.get("event"), dict):
+            payload: dict[str, Any] | str = rec["event"]
+        elif isinstance(rec.get("raw"), str):
+            payload = rec["raw"]
+        else:
+            return None
+        return (t / 1000.0, direction, payload)
+
+    def _watch_server_event(self, event: Mapping[str, Any]) -> bool:
+        """Track what the live session allows; True when `event` starts a second call."""
+        kind = event.get("type")
+        if kind == "session.created":
+            self._model_spoke = False
+            new_call = self._seen_session
+            self._seen_session = True
+            return new_call
+        if kind in facts.MODEL_AUDIO_EVENT_TYPES:
+            self._model_spoke = True
+        return False
+
+    # -- rpc: client secrets -------------------------------------------------------------
+
+    def _on_rpc(self, msg: Mapping[str, Any]) -> None:
+        rid = msg.get("id")
+        if not isinstance(rid, int) or isinstance(rid, bool):
+            log.warning("rpc request without an int id; cannot answer it")
+            return
+        method = msg.get("method")
+        if method != "client_secret":
+            self._reply_error(
+                rid,
+                RealtimeAPIError(
+                    f"unknown rpc method {method!r}; the kernel answers 'client_secret'",
+                    code="unknown_method",
+                ),
+            )
+            return
+        snapshot = self._snapshot()
+        session = config.build_session(self.settings())
+        self._run_async(self._mint_and_reply(rid, session, snapshot))
+
+    def _run_async(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run on the kernel's event loop when there is one, else in a thread.
+
+        ipykernel dispatches comm messages on its asyncio loop, so minting there keeps the
+        kernel responsive; without a running loop (plain Python) a thread does the job.
+        """
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        if loop is not None:
+            task = loop.create_task(coro)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            threading.Thread(
+                target=asyncio.run, args=(coro,), name="realtime-widget-mint", daemon=True
+            ).start()
+
+    async def _mint_and_reply(
+        self, rid: int, session: dict[str, Any], snapshot: dict[str, Any]
+    ) -> None:
+        try:
+            secret = await amint_client_secret(
+                self._api_key, self.base_url, session, self.secret_ttl_s
+            )
+        except RealtimeAPIError as exc:
+            self.mint_error = exc
+            log.warning("could not mint a client secret: %s", exc.message)
+            self._reply_error(rid, exc)
+            return
+        except Exception as exc:  # a bug here must still answer the browser
+            err = RealtimeAPIError(
+                f"internal error while minting a client secret: {type(exc).__name__}: "
+                f"{redact(str(exc), self._api_key)}",
+                code="internal_error",
+            )
+            self.mint_error = err
+            log.error("%s", err.message)
+            self._reply_error(rid, err)
+            return
+        self.mint_error = None
+        self._minted = snapshot
+        self._reply_secret(rid, secret)
+
+    def mint_client_secret(self) -> ClientSecret:
+        """Mint a client secret now, blocking (for scripts and tests; the browser's
+        request does not go through here). Raises `RealtimeAPIError`."""
+        session = config.build_session(self.settings())
+        return mint_client_secret(self._api_key, self.base_url, session, self.secret_ttl_s)
+
+    def _reply_secret(self, rid: int, secret: ClientSecret) -> None:
+        # The only message that carries a client secret; it is never logged.
+        self.send({"type": "rpc-reply", "id": rid, "ok": True, "result": secret.to_json()})
+
+    def _reply_error(self, rid: int, err: RealtimeAPIError) -> None:
+        self.send({"type": "rpc-reply", "id": rid, "ok": False, "error": err.to_json()})
