@@ -53,7 +53,9 @@ _GOOGLE_HEADER = re.compile(r"^([A-Za-z][A-Za-z ]*):\s*$")
 # "name (type): text", "name: text"; the type part may hold brackets and commas.
 _GOOGLE_ITEM = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^)]*)\))?\s*:\s*(.*)$")
 _NUMPY_UNDERLINE = re.compile(r"^-{3,}\s*$")
-_NUMPY_ITEM = re.compile(r"^\*{0,2}([A-Za-z_][A-Za-z0-9_]*)\s*(?::\s*(.*))?$")
+_NUMPY_ITEM = re.compile(
+    r"^\*{0,2}[A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*\*{0,2}[A-Za-z_][A-Za-z0-9_]*)*\s*(?::.*)?$"
+)
 _SPHINX_FIELD = re.compile(r"^:(\w+)(?:\s+([^:]+?))?\s*:\s*(.*)$")
 _SPHINX_PARAM_KINDS = {"param", "parameter", "arg", "argument", "key", "keyword"}
 

@@ -266,9 +266,18 @@ def _resolve_hints(fn: Callable[..., Any], label: str) -> dict[str, Any]:
     try:
         return typing.get_type_hints(target, include_extras=True)
     except NameError as exc:
+        missing = getattr(exc, "name", None) or ""
+        annotations = getattr(target, "__annotations__", {})
+        culprits = [
+            f"parameter {param!r}"
+            for param, text in annotations.items()
+            if param != "return" and isinstance(text, str) and missing and missing in text
+        ]
+        where = culprits[0] if culprits else "an annotation"
         raise ToolSchemaError(
-            f"Cannot make {label} a tool: an annotation names something that is not defined "
-            f"({exc}). Define or import it before registering the tool."
+            f"Cannot make {label} a tool: {where} names {missing or 'something'!r}, which is "
+            f"not defined ({exc}). Define or import it at module level before registering "
+            "the tool (classes local to a function cannot be resolved from string annotations)."
         ) from exc
     except TypeError:
         return {}
