@@ -1,0 +1,168 @@
+"""What the emulated assistant says: reply scripts and the default rules.
+
+A script is either a sequence (one entry per response, in order; when it runs
+out the default rules take over) or a callable that gets a `ReplyContext` and
+returns a `Reply` or plain text.
+
+Default rules, in order:
+1. a function output was just provided → a text that contains it;
+2. `tool_choice` forces a tool, or a declared tool's name appears in the
+   user's text → call it with minimal arguments that satisfy its JSON schema;
+3. otherwise reflect the user's text ("You said: …") or, for a voice turn
+   without a transcript, how long the user spoke.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One assistant response: text (spoken in audio mode), a tool call, or both."""
+
+    text: str | None = None
+    tool_call: ToolCall | None = None
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """What the reply can depend on."""
+
+    user_text: str | None  # text (or transcript) of the last user turn, if any
+    user_audio_ms: float | None  # length of the last user turn's audio, if it was spoken
+    items: Sequence[dict[str, Any]]  # the conversation so far
+    tools: Sequence[dict[str, Any]]  # tools in force for this response
+    tool_choice: Any
+    function_outputs: Sequence[dict[str, Any]]  # function_call_output items since the last reply
+    instructions: str
+    response_index: int  # 0 for the first response of the session
+
+
+ReplyScript: TypeAlias = Sequence[Reply | str] | Callable[[ReplyContext], Reply | str]
+
+
+def _as_reply(value: Reply | str) -> Reply:
+    if isinstance(value, Reply):
+        return value
+    if isinstance(value, str):
+        return Reply(text=value)
+    raise TypeError(f"a reply script must give Reply or str, got {type(value).__name__}")
+
+
+class ReplyPlanner:
+    """Turns a script (or nothing) into the next reply."""
+
+    def __init__(self, script: ReplyScript | None = None) -> None:
+        self._script = script
+        self._position = 0
+
+    def next(self, ctx: ReplyContext) -> Reply:
+        script = self._script
+        if script is None:
+            return default_reply(ctx)
+        if callable(script):
+            return _as_reply(script(ctx))
+        if self._position < len(script):
+            entry = script[self._position]
+            self._position += 1
+            return _as_reply(entry)
+        return default_reply(ctx)
+
+
+def _function_tools(tools: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [t for t in tools if t.get("type", "function") == "function" and t.get("name")]
+
+
+def _forced_tool(ctx: ReplyContext, tools: list[dict[str, Any]]) -> dict[str, Any] | None:
+    choice = ctx.tool_choice
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        return next((t for t in tools if t["name"] == choice.get("name")), None)
+    if choice == "required" and tools:
+        return tools[0]
+    return None
+
+
+def _named_tool(text: str, tools: list[dict[str, Any]]) -> dict[str, Any] | None:
+    low = text.lower()
+    for tool in tools:
+        name = str(tool["name"]).lower()
+        if name in low or name.replace("_", " ") in low:
+            return tool
+    return None
+
+
+def default_reply(ctx: ReplyContext) -> Reply:
+    if ctx.function_outputs:
+        outputs = "; ".join(str(o.get("output", "")) for o in ctx.function_outputs)
+        return Reply(text=f"The tool returned: {outputs}")
+    tools = _function_tools(ctx.tools) if ctx.tool_choice != "none" else []
+    tool = _forced_tool(ctx, tools) or (_named_tool(ctx.user_text or "", tools))
+    if tool is not None:
+        args = minimal_instance(tool.get("parameters") or {"type": "object"})
+        return Reply(tool_call=ToolCall(tool["name"], args if isinstance(args, dict) else {}))
+    if ctx.user_text:
+        return Reply(text=f"You said: {ctx.user_text}")
+    if ctx.user_audio_ms is not None:
+        return Reply(text=f"I heard you speak for {ctx.user_audio_ms / 1000:.1f} seconds.")
+    return Reply(text="Hello! This is the local Realtime API emulator.")
+
+
+def minimal_instance(schema: Any) -> Any:
+    """A small value that validates against a JSON schema (the subset tools use)."""
+    if not isinstance(schema, dict):
+        return None
+    if "const" in schema:
+        return schema["const"]
+    if "default" in schema:
+        return schema["default"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf"):
+        if schema.get(key):
+            options = [s for s in schema[key] if isinstance(s, dict) and s.get("type") != "null"]
+            return minimal_instance((options or schema[key])[0])
+    if schema.get("allOf"):
+        merged: dict[str, Any] = {}
+        for part in schema["allOf"]:
+            if isinstance(part, dict):
+                merged.update(part)
+        return minimal_instance(merged)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind is None:
+        kind = "object" if "properties" in schema else "string"
+    if kind == "object":
+        props = schema.get("properties") or {}
+        return {name: minimal_instance(props.get(name, {})) for name in schema.get("required", [])}
+    if kind == "array":
+        return [minimal_instance(schema.get("items", {})) for _ in range(schema.get("minItems", 0))]
+    if kind in ("integer", "number"):
+        value: float = 0
+        if "minimum" in schema:
+            value = max(value, schema["minimum"]) if "maximum" not in schema else schema["minimum"]
+        if "exclusiveMinimum" in schema:
+            value = schema["exclusiveMinimum"] + 1
+        if "maximum" in schema and value > schema["maximum"]:
+            value = schema["maximum"]
+        return int(value) if kind == "integer" else value
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    length = int(schema.get("minLength", 1))
+    return "x" * max(length, 1) if "maxLength" not in schema else "x" * length
+
+
+def arguments_json(args: dict[str, Any]) -> str:
+    return json.dumps(args, separators=(",", ":"))
