@@ -1,1 +1,25 @@
-"""A local, faithful stand-in for the OpenAI Realtime API (GA interface)."""
+"""A local, faithful stand-in for the OpenAI Realtime API (GA interface).
+
+    async with Emulator() as emu:        # http://127.0.0.1:<free port>
+        ...
+    with EmulatorThread() as t:          # the same, on a background thread
+        t.base_url
+
+`python -m realtime_widget.emulator` runs one from the command line.
+"""
+
+from __future__ import annotations
+
+from .background import EmulatorThread, shared_emulator
+from .faults import Faults, HttpFault
+from .server import Call, Emulator, EmulatorStats
+
+__all__ = [
+    "Call",
+    "Emulator",
+    "EmulatorStats",
+    "EmulatorThread",
+    "Faults",
+    "HttpFault",
+    "shared_emulator",
+]
