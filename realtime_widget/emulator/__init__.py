@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .background import EmulatorThread, shared_emulator
 from .faults import Faults, HttpFault
+from .replies import Reply, ReplyContext, ReplyScript, ToolCall
 from .server import Call, Emulator, EmulatorStats
 
 __all__ = [
@@ -21,5 +22,9 @@ __all__ = [
     "EmulatorThread",
     "Faults",
     "HttpFault",
+    "Reply",
+    "ReplyContext",
+    "ReplyScript",
+    "ToolCall",
     "shared_emulator",
 ]

@@ -23,6 +23,7 @@ from aiohttp import web
 
 from .faults import Faults, HttpFault
 from .peer import CallPeer
+from .replies import ReplyScript
 from .session_config import Problem, default_session, merge_session, validate_session
 
 ERROR_INVALID_REQUEST = "invalid_request_error"
@@ -328,7 +329,7 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         api_keys: Sequence[str] | None = None,
-        replies: Any = None,
+        replies: ReplyScript | None = None,
         faults: Faults | None = None,
         max_session_seconds: float = 3600.0,
         secret_ttl_default_s: int = 600,

@@ -13,29 +13,6 @@ import pytest
 
 from realtime_widget.emulator import Emulator
 
-try:  # TEMPORARY until engine.py lands: a do-nothing engine so HTTP tests can run.
-    import realtime_widget.emulator.engine  # noqa: F401
-
-    _TEMP_ENGINE: Any = None
-except ImportError:
-    import numpy as np
-
-    class _NullOut:
-        def read_frame(self, samples: int, sample_rate: int) -> Any:
-            return np.zeros(samples, np.int16)
-
-    class _NullEngine:
-        def __init__(self, *, session: dict[str, Any], **_: Any) -> None:
-            self.session = session
-            self.audio_out = _NullOut()
-
-        def start(self) -> None: ...
-        def handle_message(self, text: str) -> None: ...
-        def feed_mic(self, samples: Any, sample_rate: int) -> None: ...
-        def close(self) -> None: ...
-
-    _TEMP_ENGINE = _NullEngine
-
 StartEmulator = Callable[..., Awaitable[Emulator]]
 
 
@@ -44,8 +21,6 @@ async def start_emulator() -> AsyncIterator[StartEmulator]:
     started: list[Emulator] = []
 
     async def _start(**kwargs: Any) -> Emulator:
-        if _TEMP_ENGINE is not None:
-            kwargs.setdefault("engine_factory", _TEMP_ENGINE)
         emu = Emulator(**kwargs)
         await emu.start()
         started.append(emu)

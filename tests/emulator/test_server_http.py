@@ -1,4 +1,6 @@
-"""The emulator's HTTP endpoints behave like api.openai.com's (status, JSON errors, CORS, faults)."""
+"""The emulator's HTTP endpoints answer like api.openai.com (status, JSON errors, CORS, faults)."""
+
+# ruff: noqa: F811  (pytest fixtures imported from conftest_server are redefined as arguments)
 
 from __future__ import annotations
 
