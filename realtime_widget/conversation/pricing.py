@@ -131,7 +131,12 @@ def token_counts(usage: Mapping[str, Any] | None) -> TokenCounts:
     outd = usage.get("output_token_details") or {}
     cached = _int(ind, "cached_tokens")
     cd = ind.get("cached_tokens_details")
-    text_in, audio_in = _int(ind, "text_tokens"), _int(ind, "audio_tokens")
+    inp, out = _int(usage, "input_tokens"), _int(usage, "output_tokens")
+    audio_in, image_in = _int(ind, "audio_tokens"), _int(ind, "image_tokens")
+    # Without a text count (e.g. transcription usage has no output details), the rest is text.
+    text_in = _int(ind, "text_tokens") if "text_tokens" in ind else inp - audio_in - image_in
+    audio_out = _int(outd, "audio_tokens")
+    text_out = _int(outd, "text_tokens") if "text_tokens" in outd else out - audio_out
     if cd:
         c_text, c_audio, c_image = (
             _int(cd, "text_tokens"),
@@ -142,20 +147,19 @@ def token_counts(usage: Mapping[str, Any] | None) -> TokenCounts:
         c_text = min(cached, text_in)
         c_audio = min(cached - c_text, audio_in)
         c_image = cached - c_text - c_audio
-    inp, out = _int(usage, "input_tokens"), _int(usage, "output_tokens")
     total = _int(usage, "total_tokens") if "total_tokens" in usage else inp + out
     return TokenCounts(
         input_tokens=inp,
         input_text_tokens=text_in,
         input_audio_tokens=audio_in,
-        input_image_tokens=_int(ind, "image_tokens"),
+        input_image_tokens=image_in,
         cached_tokens=cached,
         cached_text_tokens=c_text,
         cached_audio_tokens=c_audio,
         cached_image_tokens=c_image,
         output_tokens=out,
-        output_text_tokens=_int(outd, "text_tokens"),
-        output_audio_tokens=_int(outd, "audio_tokens"),
+        output_text_tokens=text_out,
+        output_audio_tokens=audio_out,
         total_tokens=total,
     )
 

@@ -265,7 +265,8 @@ class Reducer:
             it.done = True
         else:
             text = _content_text(item)
-            if text is not None and (text or it.final_text is None):
+            # An empty content list (item just added) must not hide the deltas received so far.
+            if text:
                 it.final_text = text
             # A user's audio is only "complete" once its transcript exists.
             if role == "user" and kind == "audio":
