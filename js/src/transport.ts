@@ -93,8 +93,8 @@ export class Transport {
   /**
    * Starts a new connection. A connect while connecting supersedes the earlier
    * attempt (its resources are released); a connect while connected is a no-op.
-   * Resolves with the state the attempt ended in (connected, error, or the
-   * state after it was cancelled).
+   * Resolves when this attempt ends (connected, failed, cancelled or
+   * superseded) with the transport's state at that moment.
    */
   async connect(): Promise<ConnectionState> {
     if (this.#state.kind === "connected") return this.#state;
@@ -102,16 +102,16 @@ export class Transport {
     const attempt = this.#newAttempt();
     this.#attempt = attempt;
     this.#setState({ kind: "connecting", attempt: attempt.id });
-    try {
-      await this.#run(attempt);
-      await attempt.settled;
-    } catch (err) {
-      if (err === STALE || this.#attempt !== attempt) {
-        this.#release(attempt);
-      } else {
-        this.#fail(attempt, describeError(err));
-      }
-    }
+    const run = this.#run(attempt).then(
+      () => attempt.settled,
+      (err: unknown) => {
+        if (err === STALE || this.#attempt !== attempt) this.#release(attempt);
+        else this.#fail(attempt, describeError(err));
+      },
+    );
+    // Released attempts settle at once, even if a step (a fetch that ignores
+    // abort, a hung getUserMedia) never returns; that step is cleaned up later.
+    await Promise.race([run, attempt.settled]);
     return this.#state;
   }
 

@@ -1,0 +1,409 @@
+import { describe, expect, it, vi } from "vitest";
+import type { EventRecord } from "../src/protocol";
+import {
+  Transport,
+  callIdFromLocation,
+  describeHttpError,
+  redact,
+  type ConnectionState,
+  type TransportDeps,
+} from "../src/transport";
+import { ANSWER_SDP, deferred, fakeWorld, type FakePeerConnection } from "./fakes";
+
+const SECRET = "ek_test_SECRET_value_123";
+
+function setup(extra: Partial<TransportDeps> = {}) {
+  const world = fakeWorld();
+  const states: ConnectionState[] = [];
+  const records: EventRecord[] = [];
+  const remote: unknown[] = [];
+  let secretCalls = 0;
+  const transport = new Transport(
+    {
+      ...world.deps,
+      getClientSecret: async () => {
+        secretCalls++;
+        return { value: SECRET, expires_at: 1_900_000_000 };
+      },
+      baseUrl: () => "http://127.0.0.1:8123/",
+      now: () => 1_700_000_000_000.5,
+      ...extra,
+    },
+    {
+      onState: (s) => states.push(s),
+      onRecord: (r) => records.push(r),
+      onRemoteStream: (s) => remote.push(s),
+    },
+  );
+  return { world, transport, states, records, remote, secretCalls: () => secretCalls };
+}
+
+/** Waits until the attempt has set the remote answer (the peer is ready for ICE). */
+async function answered(world: ReturnType<typeof fakeWorld>, index = 0): Promise<FakePeerConnection> {
+  await vi.waitFor(() => expect(world.pcs[index]?.remoteDescription).toBeTruthy());
+  return world.pcs[index] as FakePeerConnection;
+}
+
+async function connected(t: ReturnType<typeof setup>) {
+  const done = t.transport.connect();
+  const pc = await answered(t.world);
+  pc.channel.open();
+  pc.channel.receive({ type: "session.created", event_id: "event_1", session: { type: "realtime" } });
+  const state = await done;
+  return { pc, state };
+}
+
+describe("Transport happy path", () => {
+  it("connects in the documented order and becomes connected on session.created", async () => {
+    const t = setup();
+    const done = t.transport.connect();
+    expect(t.transport.state.kind).toBe("connecting");
+    const pc = await answered(t.world);
+
+    // The mic track and the oai-events channel exist before the offer went out.
+    expect(pc.tracks).toHaveLength(1);
+    expect(pc.channel.label).toBe("oai-events");
+    expect(t.world.fetches).toHaveLength(1);
+    const call = t.world.fetches[0]!;
+    expect(call.url).toBe("http://127.0.0.1:8123/v1/realtime/calls");
+    expect(call.init.method).toBe("POST");
+    const headers = call.init.headers as Record<string, string>;
+    expect(headers["Authorization"]).toBe(`Bearer ${SECRET}`);
+    expect(headers["Content-Type"]).toBe("application/sdp");
+    expect(call.init.body).toBe(pc.localDescription?.sdp);
+    expect(pc.remoteDescription).toEqual({ type: "answer", sdp: ANSWER_SDP });
+
+    // Channel open is not enough: ready means session.created arrived.
+    pc.channel.open();
+    expect(t.transport.state.kind).toBe("connecting");
+    pc.channel.receive({ type: "session.created", event_id: "event_1", session: { type: "realtime" } });
+    const state = await done;
+    expect(state).toEqual({ kind: "connected", attempt: 1, callId: "rtc_test123" });
+    expect(t.states.map((s) => s.kind)).toEqual(["connecting", "connected"]);
+    expect(t.records).toEqual([
+      { t: 1_700_000_000_000.5, dir: "server", event: { type: "session.created", event_id: "event_1", session: { type: "realtime" } } },
+    ]);
+  });
+
+  it("hands the remote audio stream over once", async () => {
+    const t = setup();
+    const { pc } = await connected(t);
+    const stream = { id: "remote" };
+    pc.ontrack?.({ track: pc.tracks[0]!, streams: [stream] });
+    expect(t.remote).toEqual([stream]);
+  });
+
+  it("records a non-JSON message as raw and keeps going", async () => {
+    const t = setup();
+    const { pc } = await connected(t);
+    pc.channel.receive("{not json");
+    pc.channel.receive({ type: "response.created", response: { id: "resp_1" } });
+    expect(t.records.slice(1)).toEqual([
+      { t: 1_700_000_000_000.5, dir: "server", raw: "{not json" },
+      { t: 1_700_000_000_000.5, dir: "server", event: { type: "response.created", response: { id: "resp_1" } } },
+    ]);
+    expect(t.transport.state.kind).toBe("connected");
+  });
+
+  it("sends client events on the open channel and records them with dir client", async () => {
+    const t = setup();
+    const { pc } = await connected(t);
+    const event = { type: "response.create", event_id: "evt_c1" };
+    expect(t.transport.send(event)).toBe("sent");
+    expect(pc.channel.sentEvents()).toEqual([event]);
+    expect(t.records.at(-1)).toEqual({ t: 1_700_000_000_000.5, dir: "client", event });
+  });
+
+  it("mutes by disabling the track, without a new connection", async () => {
+    const t = setup();
+    await connected(t);
+    t.transport.setMuted(true);
+    expect(t.world.streams[0]!.tracks[0]!.enabled).toBe(false);
+    t.transport.setMuted(false);
+    expect(t.world.streams[0]!.tracks[0]!.enabled).toBe(true);
+    expect(t.world.pcs).toHaveLength(1);
+    expect(t.world.fetches).toHaveLength(1);
+  });
+
+  it("starts muted when muted before connecting", async () => {
+    const t = setup();
+    t.transport.setMuted(true);
+    await connected(t);
+    expect(t.world.streams[0]!.tracks[0]!.enabled).toBe(false);
+  });
+
+  it("disconnect stops the mic, closes channel and peer, and returns to idle", async () => {
+    const t = setup();
+    const { pc } = await connected(t);
+    t.transport.disconnect();
+    expect(t.transport.state.kind).toBe("idle");
+    expect(t.states.map((s) => s.kind)).toEqual(["connecting", "connected", "closing", "idle"]);
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(pc.closed).toBe(true);
+    expect(pc.channel.readyState).toBe("closed");
+    expect(t.transport.send({ type: "response.create" })).toBe("dropped");
+  });
+
+  it("can connect again after a disconnect (a new secret, peer and mic)", async () => {
+    const t = setup();
+    await connected(t);
+    t.transport.disconnect();
+    const done = t.transport.connect();
+    const pc2 = await answered(t.world, 1);
+    pc2.channel.open();
+    pc2.channel.receive({ type: "session.created", session: {} });
+    expect((await done).kind).toBe("connected");
+    expect(t.secretCalls()).toBe(2);
+    expect(t.world.openPeers()).toEqual([pc2]);
+    expect(t.world.liveStreams()).toHaveLength(1);
+  });
+});
+
+describe("Transport stale attempts", () => {
+  it("disconnect while getUserMedia is pending releases the mic that arrives later", async () => {
+    const t = setup();
+    const gate = t.world.pendingGetUserMedia();
+    const done = t.transport.connect();
+    await vi.waitFor(() => expect(t.secretCalls()).toBe(1));
+    t.transport.disconnect();
+    expect(t.transport.state.kind).toBe("idle");
+    gate.resolve();
+    const final = await done;
+    expect(final.kind).toBe("idle");
+    // The mic that arrives after the cancel is stopped as soon as it arrives.
+    await vi.waitFor(() => expect(t.world.streams).toHaveLength(1));
+    await vi.waitFor(() => expect(t.world.liveStreams()).toHaveLength(0));
+    expect(t.world.pcs).toHaveLength(0);
+    expect(t.world.fetches).toHaveLength(0);
+  });
+
+  it("disconnect while the SDP POST is pending aborts it and releases mic and peer", async () => {
+    const t = setup();
+    const posted = deferred<void>();
+    let signal: AbortSignal | undefined;
+    t.world.setFetch(async (call) => {
+      signal = call.init.signal ?? undefined;
+      posted.resolve();
+      return new Promise<Response>(() => undefined);
+    });
+    const done = t.transport.connect();
+    await posted.promise;
+    t.transport.disconnect();
+    expect((await done).kind).toBe("idle");
+    expect(signal?.aborted).toBe(true);
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(t.world.openPeers()).toHaveLength(0);
+  });
+
+  it("a second connect while connecting supersedes the first and leaves one mic and one peer", async () => {
+    const t = setup();
+    const gate = t.world.pendingGetUserMedia();
+    const first = t.transport.connect();
+    await vi.waitFor(() => expect(t.secretCalls()).toBe(1));
+    t.world.setGetUserMedia(async () => {
+      const { FakeStream } = await import("./fakes");
+      const s = new FakeStream();
+      t.world.streams.push(s);
+      return s;
+    });
+    const second = t.transport.connect();
+    gate.resolve(); // the first attempt's mic arrives after it was superseded
+    const pc = await answered(t.world, 0);
+    pc.channel.open();
+    pc.channel.receive({ type: "session.created", session: {} });
+    const [a, b] = await Promise.all([first, second]);
+    expect(b).toMatchObject({ kind: "connected", attempt: 2 });
+    expect(a).toMatchObject({ kind: "connecting", attempt: 2 }); // the state when the first attempt ended
+    expect(t.world.streams).toHaveLength(2);
+    expect(t.world.liveStreams()).toHaveLength(1);
+    expect(t.world.pcs).toHaveLength(1);
+    expect(t.world.openPeers()).toHaveLength(1);
+  });
+
+  it("messages from a superseded attempt's channel are ignored", async () => {
+    const t = setup();
+    const { pc } = await connected(t);
+    const oldChannel = pc.channel;
+    t.transport.disconnect();
+    const done = t.transport.connect();
+    const pc2 = await answered(t.world, 1);
+    oldChannel.onmessage?.({ data: JSON.stringify({ type: "session.created" }) });
+    expect(t.transport.state.kind).toBe("connecting");
+    pc2.channel.open();
+    pc2.channel.receive({ type: "session.created" });
+    expect((await done).kind).toBe("connected");
+    expect(t.records.filter((r) => r.dir === "server")).toHaveLength(2);
+  });
+});
+
+describe("Transport failures", () => {
+  it("401 JSON error → readable message, no setRemoteDescription, mic released", async () => {
+    const t = setup();
+    t.world.setFetch(async () =>
+      new Response(JSON.stringify({ error: { message: "Invalid ephemeral key.", code: "invalid_api_key", type: "invalid_request_error" } }), {
+        status: 401,
+        headers: { "Content-Type": "application/json" },
+      }),
+    );
+    const state = await t.transport.connect();
+    expect(state.kind).toBe("error");
+    const message = (state as { message: string }).message;
+    expect(message).toContain("client secret was rejected (401)");
+    expect(message).toContain("Invalid ephemeral key.");
+    expect(message).toContain("invalid_api_key");
+    expect(t.world.pcs[0]!.remoteDescription).toBeNull();
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(t.world.openPeers()).toHaveLength(0);
+  });
+
+  it("a 2xx answer that is not SDP is refused", async () => {
+    const t = setup();
+    t.world.setFetch(async () => new Response("<html>proxy login</html>", { status: 200 }));
+    const state = await t.transport.connect();
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toContain("not an SDP answer");
+    expect(t.world.pcs[0]!.remoteDescription).toBeNull();
+    expect(t.world.liveStreams()).toHaveLength(0);
+  });
+
+  it("microphone permission denied → clear message, no peer created", async () => {
+    const t = setup();
+    t.world.setGetUserMedia(async () => {
+      throw new DOMException("Permission denied", "NotAllowedError");
+    });
+    const state = await t.transport.connect();
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toMatch(/Microphone permission was denied/);
+    expect(t.world.pcs).toHaveLength(0);
+  });
+
+  it("no microphone → clear message", async () => {
+    const t = setup();
+    t.world.setGetUserMedia(async () => {
+      throw new DOMException("Requested device not found", "NotFoundError");
+    });
+    const state = await t.transport.connect();
+    expect((state as { message: string }).message).toMatch(/No microphone was found/);
+  });
+
+  it("a client secret request that fails ends the attempt with the kernel's message", async () => {
+    const t = setup({
+      getClientSecret: async () => {
+        throw new Error("OpenAI rejected the API key (401). Check OPENAI_API_KEY.");
+      },
+    });
+    const state = await t.transport.connect();
+    expect(state).toEqual({ kind: "error", message: "OpenAI rejected the API key (401). Check OPENAI_API_KEY." });
+    expect(t.world.streams).toHaveLength(0);
+  });
+
+  it("the channel closing while connected → error, mic released, peer closed", async () => {
+    const t = setup();
+    const { pc } = await connected(t);
+    pc.channel.receive({ type: "error", error: { type: "invalid_request_error", code: "session_expired", message: "Your session hit the maximum duration of 60 minutes." } });
+    pc.channel.remoteClose();
+    const state = t.transport.state;
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toContain("maximum duration of 60 minutes");
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(pc.closed).toBe(true);
+  });
+
+  it("ICE failure → error and everything released", async () => {
+    const t = setup();
+    const done = t.transport.connect();
+    const pc = await answered(t.world);
+    pc.setState("failed");
+    const state = await done;
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toMatch(/ICE/);
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(pc.closed).toBe(true);
+  });
+
+  it("times out the SDP POST with a message naming the URL", async () => {
+    const t = setup({ postTimeoutMs: 20 });
+    t.world.setFetch(
+      (call) =>
+        new Promise<Response>((_, reject) => {
+          call.init.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+        }),
+    );
+    const state = await t.transport.connect();
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toContain("did not answer the call request");
+    expect((state as { message: string }).message).toContain("http://127.0.0.1:8123/v1/realtime/calls");
+    expect(t.world.liveStreams()).toHaveLength(0);
+  });
+
+  it("times out when the channel never opens", async () => {
+    const t = setup({ readyTimeoutMs: 20 });
+    const state = await t.transport.connect();
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toContain("did not open");
+    expect(t.world.openPeers()).toHaveLength(0);
+  });
+
+  it("a network failure names the URL", async () => {
+    const t = setup();
+    t.world.setFetch(async () => {
+      throw new TypeError("Failed to fetch");
+    });
+    const state = await t.transport.connect();
+    expect((state as { message: string }).message).toContain("Could not reach http://127.0.0.1:8123/v1/realtime/calls");
+  });
+});
+
+describe("Transport readiness with session.update", () => {
+  it("queues client events while connecting and waits for session.updated", async () => {
+    const t = setup();
+    const done = t.transport.connect();
+    const update = { type: "session.update", event_id: "evt_u1", session: { type: "realtime", instructions: "Be brief." } };
+    expect(t.transport.send(update)).toBe("queued");
+    const pc = await answered(t.world);
+    pc.channel.open();
+    expect(pc.channel.sentEvents()).toEqual([update]);
+    pc.channel.receive({ type: "session.created", session: {} });
+    expect(t.transport.state.kind).toBe("connecting");
+    pc.channel.receive({ type: "session.updated", session: {} });
+    expect((await done).kind).toBe("connected");
+  });
+
+  it("a rejected session.update (error naming its event_id) does not hang the connect", async () => {
+    const t = setup();
+    const done = t.transport.connect();
+    t.transport.send({ type: "session.update", event_id: "evt_bad", session: { type: "realtime", voice: "nope" } });
+    const pc = await answered(t.world);
+    pc.channel.open();
+    pc.channel.receive({ type: "session.created", session: {} });
+    pc.channel.receive({ type: "error", error: { type: "invalid_request_error", message: "Invalid voice", event_id: "evt_bad" } });
+    expect((await done).kind).toBe("connected");
+  });
+
+  it("drops client events when idle", () => {
+    const t = setup();
+    expect(t.transport.send({ type: "response.create" })).toBe("dropped");
+  });
+});
+
+describe("pure helpers", () => {
+  it("takes the call id from the last path segment of Location", () => {
+    expect(callIdFromLocation("/v1/realtime/calls/rtc_abc")).toBe("rtc_abc");
+    expect(callIdFromLocation("https://api.openai.com/v1/realtime/calls/rtc_x9/?a=b")).toBe("rtc_x9");
+    expect(callIdFromLocation(null)).toBeNull();
+  });
+
+  it("maps statuses to advice and never repeats a secret", () => {
+    const body = JSON.stringify({ error: { message: `bad key ${SECRET} and sk-proj-abcdefghijk` } });
+    const msg = describeHttpError(401, body, "http://x/v1/realtime/calls");
+    expect(msg).not.toContain(SECRET);
+    expect(msg).not.toContain("abcdefghijk");
+    expect(describeHttpError(429, "{}", "u")).toMatch(/429/);
+    expect(describeHttpError(503, "oops", "u")).toMatch(/503.*oops/);
+    expect(describeHttpError(404, "", "http://h/v1/realtime/calls")).toMatch(/base_url/);
+  });
+
+  it("redacts keys and client secrets", () => {
+    expect(redact("key sk-abc123456 secret ek_68af_xyz end")).toBe("key sk-abc… secret ek_… end");
+  });
+});
