@@ -4,7 +4,7 @@ import datetime as dt
 import enum
 import functools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NotRequired, Optional, TypedDict
 
@@ -335,7 +335,7 @@ def test_rejections_name_function_parameter_and_fix() -> None:
 
     def mixed(m: Mixed) -> None: ...
 
-    cases = [
+    cases: list[tuple[Callable[..., Any], list[str]]] = [
         (custom, ["'custom'", "parameter 'thing'", "Opaque", "TypedDict"]),
         (missing, ["'missing'", "parameter 'x'", "no type annotation", "x: str"]),
         (star, ["*values", "named parameters"]),
