@@ -46,6 +46,8 @@ export interface DisplayState {
   order: string[];
   /** Turns placed without an anchor (previous_item_id) may move once one arrives. */
   unanchored: Set<string>;
+  /** Turns whose kind is a guess until a delta or a snapshot with content says. */
+  kindUnknown: Set<string>;
   /** response id → ids of its output items (to mark them when the response is cancelled). */
   responseItems: Map<string, string[]>;
   counts: Map<string, number>;
@@ -64,6 +66,7 @@ export function createDisplayState(): DisplayState {
     turns: new Map(),
     order: [],
     unanchored: new Set(),
+    kindUnknown: new Set(),
     responseItems: new Map(),
     counts: new Map(),
     totals: { responses: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cached_tokens: 0 },
@@ -247,7 +250,8 @@ export function transcriptOf(state: DisplayState): Turn[] {
 
 interface TurnFields {
   role: TurnRole;
-  kind: TurnKind;
+  /** null: the item has no content yet (a message at response.output_item.added). */
+  kind: TurnKind | null;
   text: string;
   status: TurnStatus;
   name?: string | null;
@@ -301,7 +305,7 @@ export function fieldsOfItem(item: JsonObject): TurnFields | null {
   const roleRaw = str(item["role"]);
   const role: TurnRole = roleRaw === "user" || roleRaw === "system" ? roleRaw : "assistant";
   const content = Array.isArray(item["content"]) ? item["content"] : [];
-  let kind: TurnKind = "text";
+  let kind: TurnKind | null = content.length > 0 ? "text" : null;
   let text = "";
   let hasAudioTranscript = false;
   for (const part of content) {
@@ -328,10 +332,11 @@ export function fieldsOfItem(item: JsonObject): TurnFields | null {
 function upsert(state: DisplayState, id: string, fields: TurnFields, prev: string | null | undefined): void {
   const existing = state.turns.get(id);
   if (!existing) {
+    if (fields.kind === null) state.kindUnknown.add(id);
     state.turns.set(id, {
       itemId: id,
       role: fields.role,
-      kind: fields.kind,
+      kind: fields.kind ?? "text",
       text: fields.text,
       status: fields.status,
       name: fields.name ?? null,
@@ -344,7 +349,10 @@ function upsert(state: DisplayState, id: string, fields: TurnFields, prev: strin
   // Later snapshots may lack text that deltas already delivered: never blank it.
   if (fields.text) existing.text = fields.text;
   existing.role = fields.role;
-  existing.kind = fields.kind;
+  if (fields.kind !== null) {
+    existing.kind = fields.kind;
+    state.kindUnknown.delete(id);
+  }
   if (fields.name) existing.name = fields.name;
   existing.status = mergeStatus(existing.status, fields.status);
   existing.rev = state.rev;
@@ -379,7 +387,10 @@ function place(state: DisplayState, id: string, prev: string | null | undefined)
 function ensure(state: DisplayState, id: string, role: TurnRole, kind: TurnKind): Turn | null {
   if (!id) return null;
   if (!state.turns.has(id)) upsert(state, id, { role, kind, text: "", status: "partial" }, undefined);
-  return state.turns.get(id) ?? null;
+  const turn = state.turns.get(id) ?? null;
+  // A delta tells what an item announced without content is (audio transcript vs text).
+  if (turn && state.kindUnknown.delete(id)) turn.kind = kind;
+  return turn;
 }
 
 function remove(state: DisplayState, id: string): void {
@@ -387,6 +398,7 @@ function remove(state: DisplayState, id: string): void {
   const at = state.order.indexOf(id);
   if (at >= 0) state.order.splice(at, 1);
   state.unanchored.delete(id);
+  state.kindUnknown.delete(id);
   state.orderRev = state.rev;
 }
 

@@ -1,0 +1,58 @@
+// The display reducer on the shared fixtures (tests/fixtures/*.jsonl with hand-written
+// *.expected.json), the same sequences the Python reducer is tested on.
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { isJsonObject, type JsonObject } from "../src/protocol";
+import { createDisplayState, reduceDisplay, transcriptOf } from "../src/reducer";
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "tests", "fixtures");
+
+interface Expected {
+  transcript: Array<{ item_id: string; role: string; kind: string; text: string; status: string }>;
+  totals: Record<string, number>;
+}
+
+function load(name: string): Array<JsonObject | { raw: string }> {
+  const out: Array<JsonObject | { raw: string }> = [];
+  for (const line of readFileSync(join(FIXTURES, `${name}.jsonl`), "utf8").split("\n")) {
+    if (!line.trim()) continue;
+    const record = JSON.parse(line) as JsonObject;
+    if (record["direction"] !== "server") continue; // the browser reduces what the server sent
+    if (isJsonObject(record["event"])) out.push(record["event"]);
+    else if (typeof record["raw"] === "string") out.push({ raw: record["raw"] });
+  }
+  return out;
+}
+
+const names = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith(".expected.json"))
+  .map((f) => f.slice(0, -".expected.json".length))
+  .sort();
+
+describe("display reducer on the shared fixtures", () => {
+  it("finds the fixtures", () => {
+    expect(names.length).toBeGreaterThanOrEqual(7);
+  });
+
+  for (const name of names) {
+    it(name, () => {
+      const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as Expected;
+      let state = createDisplayState();
+      const events = load(name);
+      for (const event of events) state = reduceDisplay(state, event);
+      const got = transcriptOf(state).map((t) => ({
+        item_id: t.itemId,
+        role: t.role,
+        kind: t.kind,
+        text: t.text,
+        status: t.status,
+      }));
+      expect(got).toEqual(expected.transcript);
+      const { cost_usd: _cost, ...tokens } = expected.totals;
+      expect(state.totals).toEqual(tokens);
+      expect(state.events).toBe(events.length);
+    });
+  }
+});
