@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeAlias
 
 from realtime_widget.conversation.log import Event
+from realtime_widget.conversation.names import canonical_type
 
 logger = logging.getLogger("realtime_widget.conversation")
 
@@ -62,12 +63,13 @@ class CallbackRegistry:
             raise TypeError(f"event_type must be an event type string or '*', not {event_type!r}")
         if not callable(fn):
             raise TypeError(f"callback for {event_type!r} must be callable, not {fn!r}")
-        self._callbacks.setdefault(event_type, []).append(fn)
+        # Stored under the GA name, so a beta name and its GA name are the same subscription.
+        self._callbacks.setdefault(canonical_type(event_type), []).append(fn)
         return fn
 
     def off(self, event_type: str | None = None, fn: Callback | None = None) -> None:
         """Remove `fn` from `event_type` (or from every type); no `fn`: all of that type."""
-        types = [event_type] if event_type is not None else list(self._callbacks)
+        types = [canonical_type(event_type)] if event_type is not None else list(self._callbacks)
         for t in types:
             fns = self._callbacks.get(t)
             if fns is None:
@@ -97,12 +99,10 @@ class CallbackRegistry:
             except Exception:
                 logger.exception("on_callback_error hook raised")
 
-    def dispatch(self, event: Event, ga_type: str, raw_type: str) -> None:
+    def dispatch(self, event: Event, ga_type: str) -> None:
         cbs = self._callbacks
         if cbs:
             fns = cbs.get(ga_type, [])
-            if raw_type != ga_type:
-                fns = fns + cbs.get(raw_type, [])
             star = cbs.get(ANY)
             if star:
                 fns = fns + star
@@ -113,8 +113,6 @@ class CallbackRegistry:
                     self._report(ga_type, fn, exc)
         if self._waiters:
             self._resolve(event, ga_type)
-            if raw_type != ga_type:
-                self._resolve(event, raw_type)
             self._resolve(event, ANY)
 
     # -- waiting -----------------------------------------------------------------------------
@@ -124,6 +122,7 @@ class CallbackRegistry:
     ) -> tuple[asyncio.Future[Event], Callable[[], None]]:
         fut: asyncio.Future[Event] = asyncio.get_running_loop().create_future()
         entry = (fut, predicate)
+        event_type = canonical_type(event_type)
         self._waiters.setdefault(event_type, []).append(entry)
 
         def remove() -> None:

@@ -112,8 +112,7 @@ class Conversation:
             for i in range(start, end):
                 p = payloads[i]
                 if type(p) is dict:
-                    raw = types[i]
-                    reg.dispatch(p, canonical_type(raw), raw)
+                    reg.dispatch(p, canonical_type(types[i]))
 
     def ingest_event(
         self, event: Event, *, direction: Direction = "server", time: float | None = None
