@@ -1,0 +1,324 @@
+// The model-level controller, the view and the anywidget entry, in jsdom with
+// fake WebRTC and a fake anywidget model.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { WidgetController } from "../src/controller";
+import createWidget from "../src/index";
+import { renderView } from "../src/view";
+import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
+
+let frames: Array<() => void> = [];
+function flushFrames(): void {
+  const pending = frames;
+  frames = [];
+  for (const cb of pending) cb();
+}
+
+beforeEach(() => {
+  frames = [];
+  vi.stubGlobal("requestAnimationFrame", (cb: () => void) => frames.push(cb));
+  vi.stubGlobal("cancelAnimationFrame", () => undefined);
+  document.body.innerHTML = "";
+});
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+function setup(attrs: Record<string, unknown> = {}) {
+  const model = new FakeModel(attrs);
+  const world = fakeWorld();
+  const controller = new WidgetController(model, { ...world.deps, createAudio: () => null, now: () => 5000 });
+  return { model, world, controller };
+}
+
+/** Answers the kernel side of a connect: the client secret rpc. */
+async function answerSecret(model: FakeModel): Promise<void> {
+  await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
+  const rpc = model.sentOfType("rpc")[0]!;
+  expect(rpc).toMatchObject({ method: "client_secret", params: {} });
+  model.fromKernel({ type: "rpc-reply", id: rpc["id"], ok: true, result: { value: "ek_widget_test", expires_at: 1 } });
+}
+
+async function connectViaKernel(model: FakeModel, world: ReturnType<typeof fakeWorld>): Promise<FakePeerConnection> {
+  model.fromKernel({ type: "command", name: "connect" });
+  await answerSecret(model);
+  await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
+  const pc = world.pcs[0]!;
+  pc.channel.open();
+  pc.channel.receive({ type: "session.created", session: { model: "gpt-realtime" } });
+  await vi.waitFor(() => expect(model.get("status")).toBe("connected"));
+  return pc;
+}
+
+describe("WidgetController", () => {
+  it("connects on the kernel's command and reports status and call_id once per change", async () => {
+    const { model, world } = setup();
+    const statuses: unknown[] = [];
+    model.on("change:status", () => statuses.push(model.get("status")));
+    await connectViaKernel(model, world);
+    expect(statuses).toEqual(["connecting", "connected"]);
+    expect(model.get("call_id")).toBe("rtc_test123");
+    expect(model.get("error")).toBe("");
+    expect(model.saves).toBe(2);
+    // The secret went to the server, never back to the kernel.
+    expect(JSON.stringify(model.sent)).not.toContain("ek_widget_test");
+  });
+
+  it("batches server events to the kernel and echoes sent client events with dir client", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { model, world } = setup({ batch_interval_ms: 50, batch_max_events: 200 });
+      const pcPromise = connectViaKernel(model, world);
+      await vi.advanceTimersByTimeAsync(0);
+      const pc = await pcPromise;
+      const clientEvent = { type: "response.create", event_id: "evt_k1" };
+      model.fromKernel({ type: "client-event", event: clientEvent });
+      pc.channel.receive({ type: "response.created", response: { id: "r1" } });
+      pc.channel.receive("not json");
+      expect(pc.channel.sentEvents()).toEqual([clientEvent]);
+      await vi.advanceTimersByTimeAsync(50);
+      const batches = model.sentOfType("events");
+      const records = batches.flatMap((b) => b["events"] as unknown[]);
+      expect(batches.map((b) => b["seq"])).toEqual(batches.map((_, i) => i));
+      expect(records).toEqual([
+        { t: 5000, dir: "server", event: { type: "session.created", session: { model: "gpt-realtime" } } },
+        { t: 5000, dir: "client", event: clientEvent },
+        { t: 5000, dir: "server", event: { type: "response.created", response: { id: "r1" } } },
+        { t: 5000, dir: "server", raw: "not json" },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("flushes pending events at once on disconnect and keeps the transcript", async () => {
+    const { model, world, controller } = setup({ batch_interval_ms: 60_000 });
+    const pc = await connectViaKernel(model, world);
+    pc.channel.receive({ type: "conversation.item.added", previous_item_id: null, item: { id: "u1", type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] } });
+    expect(model.sentOfType("events")).toHaveLength(0);
+    model.fromKernel({ type: "command", name: "disconnect" });
+    expect(model.get("status")).toBe("idle");
+    expect(model.sentOfType("events")).toHaveLength(1);
+    expect(world.liveStreams()).toHaveLength(0);
+    expect(controller.display.turns.get("u1")?.text).toBe("hi");
+  });
+
+  it("reports a client event sent while not connected, instead of losing it silently", () => {
+    const { model } = setup();
+    model.fromKernel({ type: "client-event", event: { type: "response.create", event_id: "e1" } });
+    expect(model.sentOfType("log")).toEqual([
+      { type: "log", level: "warning", message: expect.stringContaining('"response.create" was not sent') },
+    ]);
+    expect(model.get("error")).toContain("Press Connect");
+  });
+
+  it("shows the kernel's minting error (e.g. a rejected API key) and releases nothing it did not open", async () => {
+    const { model, world } = setup();
+    model.fromKernel({ type: "command", name: "connect" });
+    await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
+    const id = model.sentOfType("rpc")[0]!["id"];
+    model.fromKernel({ type: "rpc-reply", id, ok: false, error: { message: "OpenAI rejected the API key (401).", code: "invalid_api_key" } });
+    await vi.waitFor(() => expect(model.get("status")).toBe("error"));
+    expect(model.get("error")).toBe("OpenAI rejected the API key (401).");
+    expect(world.streams).toHaveLength(0);
+    expect(model.sentOfType("log").at(-1)).toMatchObject({ level: "error", message: "OpenAI rejected the API key (401)." });
+  });
+
+  it("shows a server error event as the last error", async () => {
+    const { model, world } = setup();
+    const pc = await connectViaKernel(model, world);
+    pc.channel.receive({ type: "error", error: { type: "invalid_request_error", code: "unknown_parameter", message: "Unknown parameter: 'session.foo'." } });
+    expect(model.get("error")).toBe("The server reported an error: Unknown parameter: 'session.foo'. (unknown_parameter)");
+    expect(model.get("status")).toBe("connected");
+  });
+
+  it("follows the muted trait set from Python", async () => {
+    const { model, world } = setup();
+    await connectViaKernel(model, world);
+    model.set("muted", true);
+    expect(world.streams[0]!.tracks[0]!.enabled).toBe(false);
+  });
+
+  it("dispose disconnects and removes every model listener it added", async () => {
+    const { model, world, controller } = setup();
+    await connectViaKernel(model, world);
+    controller.dispose();
+    expect(model.listenerCount()).toBe(0);
+    expect(world.openPeers()).toHaveLength(0);
+    expect(world.liveStreams()).toHaveLength(0);
+  });
+});
+
+describe("view", () => {
+  function mount(attrs: Record<string, unknown> = {}) {
+    const t = setup(attrs);
+    const el = document.createElement("div");
+    document.body.append(el);
+    const cleanup = renderView(el, t.model, t.controller);
+    return { ...t, el, cleanup };
+  }
+
+  it("has the accessible controls: Connect, Mute (aria-pressed), Message, status", () => {
+    const { el } = mount();
+    const buttons = [...el.querySelectorAll("button")].map((b) => b.textContent);
+    expect(buttons).toContain("Connect");
+    const mute = el.querySelector<HTMLButtonElement>(".rtw-mute")!;
+    expect(mute.getAttribute("aria-pressed")).toBe("false");
+    const input = el.querySelector<HTMLInputElement>("input[type=text]")!;
+    expect([...(input.labels ?? [])].map((l) => l.textContent)).toEqual(["Message"]);
+    const status = el.querySelector('[role="status"]')!;
+    expect(status.getAttribute("aria-live")).toBe("polite");
+    expect(status.textContent).toBe("idle");
+  });
+
+  it("Connect becomes Disconnect while connected, and the mute toggle mutes the mic", async () => {
+    const { el, model, world } = mount();
+    const connect = el.querySelector<HTMLButtonElement>(".rtw-connect")!;
+    connect.click();
+    await answerSecret(model);
+    await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
+    world.pcs[0]!.channel.open();
+    world.pcs[0]!.channel.receive({ type: "session.created", session: {} });
+    flushFrames();
+    expect(connect.textContent).toBe("Disconnect");
+    expect(el.querySelector('[role="status"]')!.textContent).toBe("connected");
+
+    const mute = el.querySelector<HTMLButtonElement>(".rtw-mute")!;
+    mute.click();
+    flushFrames();
+    expect(model.get("muted")).toBe(true);
+    expect(mute.getAttribute("aria-pressed")).toBe("true");
+    expect(world.streams[0]!.tracks[0]!.enabled).toBe(false);
+
+    connect.click();
+    flushFrames();
+    expect(connect.textContent).toBe("Connect");
+    expect(world.openPeers()).toHaveLength(0);
+  });
+
+  it("renders model text as text, never as HTML", async () => {
+    const { el, model, world } = mount();
+    const pc = await connectViaKernel(model, world);
+    const evil = '<img src=x onerror="window.__pwned=1">';
+    pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a1", delta: evil });
+    pc.channel.receive({ type: "conversation.item.added", previous_item_id: null, item: { id: "u1", type: "message", role: "user", content: [{ type: "input_text", text: `<b>${evil}</b>` }] } });
+    flushFrames();
+    expect(el.querySelector("img")).toBeNull();
+    expect(el.querySelector("b")).toBeNull();
+    const texts = [...el.querySelectorAll(".rtw-turn .rtw-text")].map((n) => n.textContent);
+    expect(texts).toContain(evil);
+    expect(texts).toContain(`<b>${evil}</b>`);
+    // The event counter shows types as text too.
+    pc.channel.receive({ type: evil });
+    flushFrames();
+    expect(el.querySelector("img")).toBeNull();
+  });
+
+  it("draws the transcript in conversation order with partial text marked", async () => {
+    const { el, model, world } = mount();
+    const pc = await connectViaKernel(model, world);
+    pc.channel.receive({ type: "conversation.item.added", previous_item_id: null, item: { id: "u0", type: "message", role: "user", content: [{ type: "input_text", text: "first" }] } });
+    pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a1", delta: "Reply so f" });
+    flushFrames();
+    pc.channel.receive({ type: "conversation.item.added", previous_item_id: "u0", item: { id: "u1", type: "message", role: "user", content: [{ type: "input_audio", transcript: null }] } });
+    pc.channel.receive({ type: "conversation.item.input_audio_transcription.completed", item_id: "u1", content_index: 0, transcript: "spoken" });
+    flushFrames();
+    const rows = [...el.querySelectorAll<HTMLLIElement>(".rtw-turn")];
+    // u1 was spoken before the reply a1, though announced after it.
+    expect(rows.map((r) => r.dataset["itemId"])).toEqual(["u0", "u1", "a1"]);
+    expect(rows.map((r) => r.querySelector(".rtw-text")!.textContent)).toEqual(["first", "spoken", "Reply so f"]);
+    expect(rows.map((r) => r.dataset["status"])).toEqual(["complete", "complete", "partial"]);
+    expect(rows[2]!.classList.contains("rtw-partial")).toBe(true);
+    expect(el.querySelector(".rtw-empty")!.hasAttribute("hidden")).toBe(true);
+  });
+
+  it("redraws once per animation frame, not once per event", async () => {
+    const { model, world } = mount();
+    const pc = await connectViaKernel(model, world);
+    flushFrames();
+    for (let i = 0; i < 100; i++) pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a1", delta: "x" });
+    expect(frames).toHaveLength(1);
+  });
+
+  it("shows the offline emulator badge and hint only for the emulator backend", () => {
+    const emu = mount({ backend: "emulator" });
+    const badge = emu.el.querySelector<HTMLElement>(".rtw-emulator")!;
+    expect(badge.hidden).toBe(false);
+    expect(badge.textContent).toContain("Offline emulator");
+    expect(badge.textContent).toContain("OPENAI_API_KEY");
+    const real = mount({ backend: "openai" });
+    expect(real.el.querySelector<HTMLElement>(".rtw-emulator")!.hidden).toBe(true);
+  });
+
+  it("Enter in the Message box asks the kernel to send the text", () => {
+    const { el, model } = mount();
+    const input = el.querySelector<HTMLInputElement>(".rtw-message")!;
+    input.value = "  Hello there  ";
+    el.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true, bubbles: true }));
+    expect(model.sentOfType("ui")).toEqual([{ type: "ui", action: "send_text", text: "Hello there" }]);
+    expect(input.value).toBe("");
+    input.value = "   ";
+    el.querySelector("form")!.dispatchEvent(new Event("submit", { cancelable: true, bubbles: true }));
+    expect(model.sentOfType("ui")).toHaveLength(1);
+  });
+
+  it("shows the error trait under the widget and hides the area when empty", () => {
+    const { el, model } = mount();
+    const area = el.querySelector<HTMLElement>(".rtw-error")!;
+    expect(area.hidden).toBe(true);
+    model.set("error", "The client secret was rejected (401).");
+    flushFrames();
+    expect(area.hidden).toBe(false);
+    expect(area.textContent).toBe("The client secret was rejected (401).");
+    expect(area.getAttribute("role")).toBe("alert");
+  });
+
+  it("cleanup removes the view's DOM and its listeners", () => {
+    const { el, model, cleanup } = mount();
+    const before = model.listenerCount();
+    cleanup();
+    expect(el.childElementCount).toBe(0);
+    expect(model.listenerCount()).toBeLessThan(before);
+  });
+});
+
+describe("anywidget entry", () => {
+  it("two views of one model share one controller: one peer connection, same transcript", async () => {
+    const world = fakeWorld();
+    vi.stubGlobal("RTCPeerConnection", world.deps.RTCPeerConnection);
+    vi.stubGlobal("fetch", world.deps.fetch);
+    Object.defineProperty(navigator, "mediaDevices", { value: { getUserMedia: world.deps.getUserMedia }, configurable: true });
+
+    const model = new FakeModel();
+    const widget = createWidget();
+    const signal = new AbortController().signal;
+    const props = { model: model as never, signal, experimental: {} as never };
+    const disposeModel = (await widget.initialize(props)) as () => void;
+    const listenersAfterInit = model.listenerCount();
+    const el1 = document.createElement("div");
+    const el2 = document.createElement("div");
+    const cleanup1 = (await widget.render({ ...props, el: el1, host: {} as never })) as () => void;
+    const cleanup2 = (await widget.render({ ...props, el: el2, host: {} as never })) as () => void;
+
+    el2.querySelector<HTMLButtonElement>(".rtw-connect")!.click();
+    await answerSecret(model);
+    await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
+    const pc = world.pcs[0]!;
+    pc.channel.open();
+    pc.channel.receive({ type: "session.created", session: {} });
+    pc.channel.receive({ type: "response.output_text.delta", item_id: "a1", delta: "shared" });
+    flushFrames();
+    expect(world.pcs).toHaveLength(1);
+    for (const el of [el1, el2]) {
+      expect(el.querySelector(".rtw-turn .rtw-text")!.textContent).toBe("shared");
+      expect(el.querySelector(".rtw-connect")!.textContent).toBe("Disconnect");
+    }
+
+    cleanup1();
+    cleanup2();
+    expect(model.listenerCount()).toBe(listenersAfterInit);
+    disposeModel();
+    expect(model.listenerCount()).toBe(0);
+    expect(world.openPeers()).toHaveLength(0);
+    expect(world.liveStreams()).toHaveLength(0);
+  });
+});
