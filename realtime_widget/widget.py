@@ -294,7 +294,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         super().__init__(**inputs, **kwargs)
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
-        self.on_msg(self._handle_custom_msg)
+        self.on_msg(self._on_custom_msg)
         if backend == "emulator":
             log.info(
                 "No OpenAI API key: using the offline emulator at %s. "
@@ -474,7 +474,7 @@ class RealtimeWidget(anywidget.AnyWidget):
             if keys:
                 self.send_state(key=keys)
 
-    def _handle_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         # Never let a problem escape into ipywidgets' comm handling, where it would only
         # reach the kernel's stderr.
         try:
