@@ -17,7 +17,7 @@ import os
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -28,6 +28,7 @@ from . import api_facts as facts
 from . import config
 from .conversation import Conversation
 from .minting import ClientSecret, RealtimeAPIError, amint_client_secret, mint_client_secret, redact
+from .tools import ToolCallRunner, ToolRegistry
 
 log = logging.getLogger("realtime_widget")
 
@@ -290,6 +291,9 @@ class RealtimeWidget(anywidget.AnyWidget):
         self._seen_session = False
         #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
         self.conversation = Conversation(model=inputs["model"], log_path=log_path)
+        #: Python functions the model may call (see `tool`); they run in this kernel.
+        self.tools = ToolRegistry()
+        self._tool_runner = ToolCallRunner(self.tools, self._send_tool_event)
 
         super().__init__(**inputs, **kwargs)
         self.set_trait("base_url", url)
@@ -348,6 +352,31 @@ class RealtimeWidget(anywidget.AnyWidget):
             }
         )
         self.send_event({"type": "response.create"})
+
+    # -- Python API: tools --------------------------------------------------------------
+
+    def tool(
+        self,
+        fn: Callable[..., Any] | None = None,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> Any:
+        """Decorator: let the model call `fn` (it runs in this kernel, with the notebook's
+        variables). The schema comes from the signature and docstring; a running session
+        gets it at once (session.update). Use as `@w.tool` or `@w.tool(name=...)`."""
+
+        def register(f: Callable[..., Any]) -> Callable[..., Any]:
+            self.tools.add(f, name=name, description=description)
+            self.tool_specs = self.tools.specs()
+            return f
+
+        return register if fn is None else register(fn)
+
+    def remove_tool(self, name: str) -> None:
+        """Stop offering the tool `name` to the model."""
+        self.tools.remove(name)
+        self.tool_specs = self.tools.specs()
 
     # -- Python API: the conversation (delegated) ---------------------------------------
 
@@ -446,6 +475,8 @@ class RealtimeWidget(anywidget.AnyWidget):
         elif new != "connecting":
             self._applied = None
             self._model_spoke = False
+            # Calls of a call that has ended can no longer be answered.
+            self._tool_runner.cancel()
 
     def _sync_session(self) -> None:
         """Send one session.update with every updatable input that differs from the call's."""
@@ -542,6 +573,21 @@ class RealtimeWidget(anywidget.AnyWidget):
                 self.conversation.mark_session_boundary("new call")
                 start = i
         self.conversation.ingest(records[start:])
+        if len(self.tools):
+            self._run_tools(records)
+
+    def _send_tool_event(self, event: dict[str, Any]) -> None:
+        self.send_event(event)
+
+    def _run_tools(self, records: Sequence[tuple[float, str, dict[str, Any] | str]]) -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            log.warning("tool calls need the kernel's event loop; none is running here")
+            return
+        for _, direction, payload in records:
+            if direction == "server" and isinstance(payload, dict):
+                self._tool_runner.feed(payload)
 
     def _track_seq(self, seq: int) -> None:
         expected = self._next_seq

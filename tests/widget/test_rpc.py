@@ -136,3 +136,16 @@ def test_blocking_mint_from_python() -> None:
         w = RealtimeWidget(api_key=KEY, base_url=emu.base_url, model="gpt-realtime-mini")
         secret = w.mint_client_secret()
         assert secret.session["model"] == "gpt-realtime-mini"
+
+
+async def test_no_key_uses_the_shared_emulator_end_to_end() -> None:
+    from realtime_widget.emulator.background import shared_emulator
+
+    w = RealtimeWidget()  # no api_key and (autouse fixture) no OPENAI_API_KEY
+    assert w.backend == "emulator"
+    assert w.base_url == shared_emulator().base_url
+    browser = Browser(w)
+    _request(browser, 1)
+    reply = await _reply(browser, 1)
+    assert reply["ok"] is True
+    assert reply["result"]["value"].startswith("ek_")
