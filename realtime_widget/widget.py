@@ -284,6 +284,8 @@ class RealtimeWidget(anywidget.AnyWidget):
         self._minted: dict[str, Any] | None = None
         self._applied: dict[str, Any] | None = None
         self._model_spoke = False
+        self._active_response: str | None = None
+        self._audio_playing = False
         #: The last minting failure (None after a success); its text is also in `error`.
         self.mint_error: RealtimeAPIError | None = None
         #: Batches the browser numbered but the kernel never received.
@@ -327,6 +329,23 @@ class RealtimeWidget(anywidget.AnyWidget):
         self.send({"type": "client-event", "event": checked})
         event_id: str = checked["event_id"]
         return event_id
+
+    def interrupt(self) -> bool:
+        """Stop the model's current answer, as speaking over it does; False if there was none.
+
+        Sends `response.cancel` while a response is running and `output_audio_buffer.clear`
+        while its audio plays (WebRTC), never a cancel the server would answer with an error.
+        """
+        if self.status != "connected":
+            return False
+        sent = False
+        if self._active_response is not None:
+            self.send_event({"type": "response.cancel", "response_id": self._active_response})
+            sent = True
+        if self._audio_playing:
+            self.send_event({"type": "output_audio_buffer.clear"})
+            sent = True
+        return sent
 
     def send_text(self, text: str) -> None:
         """Add a user text message to the conversation and ask for a response."""
@@ -630,8 +649,20 @@ class RealtimeWidget(anywidget.AnyWidget):
     def _watch_server_event(self, event: Mapping[str, Any]) -> bool:
         """Track what the live session allows; True when `event` starts a second call."""
         kind = event.get("type")
+        if kind == "response.created":
+            response = event.get("response")
+            rid = response.get("id") if isinstance(response, dict) else None
+            self._active_response = rid if isinstance(rid, str) else None
+        elif kind == "response.done":
+            self._active_response = None
+        elif kind == "output_audio_buffer.started":
+            self._audio_playing = True
+        elif kind in ("output_audio_buffer.stopped", "output_audio_buffer.cleared"):
+            self._audio_playing = False
         if kind == "session.created":
             self._model_spoke = False
+            self._active_response = None
+            self._audio_playing = False
             new_call = self._seen_session
             self._seen_session = True
             return new_call

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from openai.types.realtime import (
     ConversationItemCreateEvent,
+    OutputAudioBufferClearEvent,
+    ResponseCancelEvent,
     ResponseCreateEvent,
     SessionUpdateEvent,
 )
@@ -346,3 +348,26 @@ def test_log_path_appends_as_events_arrive(tmp_path: Any) -> None:
     browser.server({"type": "session.created", "session": {}})
     w.conversation.close()
     assert "session.created" in path.read_text()
+
+
+def test_interrupt_cancels_only_what_is_running(browser: Browser) -> None:
+    w = browser.widget
+    assert w.interrupt() is False  # not connected
+    browser.set_status("connected")
+    browser.server({"type": "session.created", "session": {}})
+    assert w.interrupt() is False  # nothing to stop: no request the server would refuse
+    assert browser.client_events() == []
+    browser.server(
+        {"type": "response.created", "response": {"id": "resp_1"}},
+        {"type": "output_audio_buffer.started", "response_id": "resp_1"},
+    )
+    assert w.interrupt() is True
+    cancel, clear = browser.client_events()
+    ResponseCancelEvent.model_validate(cancel)
+    OutputAudioBufferClearEvent.model_validate(clear)
+    assert cancel["response_id"] == "resp_1"
+    browser.server(
+        {"type": "response.done", "response": {"id": "resp_1", "status": "cancelled"}},
+        {"type": "output_audio_buffer.cleared", "response_id": "resp_1"},
+    )
+    assert w.interrupt() is False
