@@ -268,7 +268,7 @@ class RealtimeWidget(anywidget.AnyWidget):
                 "batch_max_events", batch_max_events, minimum=1, maximum=100_000
             ),
         }
-        self.secret_ttl_s: int = config.normalize_secret_ttl(secret_ttl_s)
+        self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
         url = config.normalize_base_url(base_url)
         if log_path is not None and not isinstance(log_path, str | os.PathLike):
             raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
@@ -307,6 +307,29 @@ class RealtimeWidget(anywidget.AnyWidget):
                 "Set OPENAI_API_KEY or pass api_key= to talk to the real API.",
                 url,
             )
+
+    @property
+    def secret_ttl_s(self) -> int:
+        """Lifetime of each minted client secret in seconds (10..7200; it only needs to
+        outlive the start of a call)."""
+        return self._secret_ttl_s
+
+    @secret_ttl_s.setter
+    def secret_ttl_s(self, value: int) -> None:
+        self._secret_ttl_s = config.normalize_secret_ttl(value)
+
+    def close(self) -> None:
+        """Close the widget (views disappear); the conversation stays readable."""
+        # Also called by ipywidgets' __del__, possibly on a half-built widget.
+        runner = getattr(self, "_tool_runner", None)
+        if runner is not None:
+            runner.cancel()
+        for task in list(getattr(self, "_tasks", ())):
+            task.cancel()
+        conversation = getattr(self, "conversation", None)
+        if conversation is not None:
+            conversation.close()
+        super().close()
 
     # -- Python API: commands ------------------------------------------------------------
 

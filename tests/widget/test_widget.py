@@ -371,3 +371,18 @@ def test_interrupt_cancels_only_what_is_running(browser: Browser) -> None:
         {"type": "output_audio_buffer.cleared", "response_id": "resp_1"},
     )
     assert w.interrupt() is False
+
+
+def test_secret_ttl_is_validated_on_assignment(widget: RealtimeWidget) -> None:
+    assert widget.secret_ttl_s == 120
+    widget.secret_ttl_s = 600
+    assert widget.secret_ttl_s == 600
+    with pytest.raises(ValueError, match="secret_ttl_s"):
+        widget.secret_ttl_s = 7201
+    assert widget.secret_ttl_s == 600
+
+
+def test_close_keeps_the_conversation_readable(browser: Browser) -> None:
+    browser.server({"type": "session.created", "session": {}})
+    browser.widget.close()
+    assert len(browser.widget.events) == 1
