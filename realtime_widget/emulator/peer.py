@@ -20,13 +20,13 @@ import contextlib
 import fractions
 import ipaddress
 import logging
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
+from aioice import stun
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import AudioFrame
@@ -37,7 +37,9 @@ DATA_CHANNEL_LABEL = "oai-events"
 OUT_SAMPLE_RATE = 48_000
 FRAME_MS = 20
 OUT_FRAME_SAMPLES = OUT_SAMPLE_RATE * FRAME_MS // 1000
+_CLOSE_FLUSH_S = 1.0  # longest wait for queued events when the engine ends a call
 
+_DETACHED: set[asyncio.Task[None]] = set()
 _LOOPBACK_ONLY: ContextVar[bool] = ContextVar("realtime_widget_loopback_ice", default=False)
 
 
@@ -92,7 +94,7 @@ def _is_loopback_host(host: str) -> bool:
         return False  # an mDNS name (`….local`) or garbage
 
 
-def keep_loopback_candidates(sdp: str) -> str:
+def keep_loopback_candidates(sdp: str, *, keep: bool = True) -> str:
     """Drop every `a=candidate` line whose address is not loopback.
 
     Browsers offer their LAN addresses and mDNS names too; resolving or probing
@@ -100,7 +102,7 @@ def keep_loopback_candidates(sdp: str) -> str:
     127.0.0.1 anyway. When a candidate is dropped, `a=end-of-candidates` goes too:
     aioice prunes an ICE component that ends with no remote candidate (and then
     gathers nothing for it), while peer-reflexive discovery from the caller's
-    loopback checks still finds the way.
+    loopback checks still finds the way. `keep=False` drops every candidate.
     """
     lines = sdp.splitlines()
     kept: list[str] = []
@@ -108,7 +110,7 @@ def keep_loopback_candidates(sdp: str) -> str:
     for line in lines:
         if line.startswith("a=candidate:"):
             parts = line.split()
-            if len(parts) < 6 or not _is_loopback_host(parts[4]):
+            if not keep or len(parts) < 6 or not _is_loopback_host(parts[4]):
                 dropped = True
                 continue
         kept.append(line)
@@ -117,15 +119,58 @@ def keep_loopback_candidates(sdp: str) -> str:
     return "\r\n".join(kept) + "\r\n"
 
 
-def _unused_udp_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+class _IceRefuser(asyncio.DatagramProtocol):
+    """A loopback UDP port that answers every STUN check with 403 Forbidden.
+
+    An error response fails the candidate pair at once (RFC 8445 7.2.5.2.4), in
+    aiortc and in browsers alike, so `refuse_ice` produces a prompt ICE failure
+    instead of a long wait for retransmissions to time out.
+    """
+
+    transport: asyncio.DatagramTransport | None = None
+
+    def __init__(self, ice_password: str) -> None:
+        # Responses must carry MESSAGE-INTEGRITY keyed with our ICE password,
+        # or the caller discards them and keeps retransmitting.
+        self._key = ice_password.encode()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            request = stun.parse_message(data)
+        except ValueError:
+            return
+        if request.message_class != stun.Class.REQUEST or self.transport is None:
+            return
+        response = stun.Message(
+            message_method=request.message_method,
+            message_class=stun.Class.ERROR,
+            transaction_id=request.transaction_id,
+        )
+        response.attributes["ERROR-CODE"] = (403, "Forbidden")
+        response.add_message_integrity(self._key)
+        response.add_fingerprint()
+        self.transport.sendto(bytes(response), addr)
 
 
-def point_candidates_at_dead_port(sdp: str) -> str:
-    """Rewrite the answer so its only candidate is a loopback port nobody listens on."""
-    port = _unused_udp_port()
+async def open_ice_refuser(answer_sdp: str) -> tuple[asyncio.DatagramTransport, int]:
+    """Start a refuser for the ICE credentials in `answer_sdp`; return it and its port."""
+    password = next(
+        line.split(":", 1)[1].strip()
+        for line in answer_sdp.splitlines()
+        if line.startswith("a=ice-pwd:")
+    )
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        lambda: _IceRefuser(password), local_addr=("127.0.0.1", 0)
+    )
+    return transport, int(transport.get_extra_info("sockname")[1])
+
+
+def point_candidates_at(sdp: str, port: int) -> str:
+    """Rewrite the answer so its only candidate is 127.0.0.1:`port`."""
     out: list[str] = []
     for line in sdp.splitlines():
         if line.startswith("a=candidate:"):
@@ -225,6 +270,7 @@ class CallPeer:
         self.created_at = time.monotonic()
         self.channel_open_at: float | None = None
         self.messages_dropped = 0
+        self._refuser: asyncio.DatagramTransport | None = None
 
         self._pc.on("datachannel", self._on_datachannel)
         self._pc.on("track", self._on_track)
@@ -242,7 +288,11 @@ class CallPeer:
 
         Raises ValueError when the offer is not a usable SDP.
         """
-        offer = RTCSessionDescription(sdp=keep_loopback_candidates(offer_sdp), type="offer")
+        # With refuse_ice no remote candidate is kept at all: this side must not
+        # send checks, or the caller would learn its real address from them.
+        offer = RTCSessionDescription(
+            sdp=keep_loopback_candidates(offer_sdp, keep=not refuse_ice), type="offer"
+        )
         try:
             await self._pc.setRemoteDescription(offer)
         except Exception as exc:  # aiortc raises several types for a bad offer
@@ -263,9 +313,11 @@ class CallPeer:
             await self._pc.setLocalDescription(answer)
         sdp: str = self._pc.localDescription.sdp
         if refuse_ice:
-            # Hand out a candidate that can never answer and drop the real socket,
-            # so the caller's ICE checks all fail as when a firewall is in the way.
-            sdp = point_candidates_at_dead_port(sdp)
+            # Hand out a candidate that refuses every check and drop the real
+            # socket, so the caller's ICE fails (and only ICE: the SDP was fine).
+            transport, port = await open_ice_refuser(sdp)
+            self._refuser = transport
+            sdp = point_candidates_at(sdp, port)
             self._spawn(self._close_async("ice_refused"))
         else:
             self._spawn(self._watch_connect())
@@ -285,7 +337,7 @@ class CallPeer:
             self._channel.close()
 
     def close_call(self, reason: str) -> None:
-        self._spawn(self._close_async(reason))
+        self._spawn(self._close_async(reason, flush_s=_CLOSE_FLUSH_S))
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -300,11 +352,13 @@ class CallPeer:
     async def close(self, reason: str = "closed") -> None:
         await self._close_async(reason)
 
-    async def _close_async(self, reason: str) -> None:
+    async def _close_async(self, reason: str, *, flush_s: float = 0.0) -> None:
         if self._closed:
             return
         self._closed = True
         self.close_reason = reason
+        if flush_s > 0:
+            await self._flush_channel(flush_s)
         if self._engine is not None:
             self._engine.close()
         current = asyncio.current_task()
@@ -313,10 +367,40 @@ class CallPeer:
                 task.cancel()
         with contextlib.suppress(Exception):
             await self._pc.close()
+        if self._refuser is not None:
+            # Keep refusing for a while: the caller is still running its checks.
+            self._spawn_detached(self._close_refuser_later(self._refuser))
+            self._refuser = None
         try:
             self._on_closed(reason)
         except Exception:  # a bookkeeping bug must not leave the peer half closed
             log.exception("on_closed callback failed for %s", self.call_id)
+
+    async def _flush_channel(self, limit_s: float) -> None:
+        """Let the last events (e.g. the `session_expired` error) leave before closing.
+
+        aiortc drops what is still queued when the connection closes, so wait for
+        the channel's buffer to empty, then a few round trips for SCTP to deliver it.
+        """
+        ch = self._channel
+        if ch is None or ch.readyState != "open":
+            return
+        deadline = time.monotonic() + limit_s
+        while ch.bufferedAmount > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+
+    async def _close_refuser_later(self, transport: asyncio.DatagramTransport) -> None:
+        try:
+            await asyncio.sleep(self._connect_timeout_s)
+        finally:
+            transport.close()
+
+    def _spawn_detached(self, coro: Any) -> None:
+        # Not in self._tasks: closing the peer must not cancel it.
+        task: asyncio.Task[None] = asyncio.ensure_future(coro)
+        _DETACHED.add(task)
+        task.add_done_callback(_DETACHED.discard)
 
     def _spawn(self, coro: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coro)
