@@ -99,6 +99,12 @@ export class WidgetController {
     this.transport.setMuted(muted);
   }
 
+  /** Retries playback after the browser blocked autoplay (call it from a user gesture). */
+  resumeAudio(): void {
+    const audio = this.#audio;
+    if (audio?.srcObject && audio.paused) void audio.play?.()?.catch(() => undefined);
+  }
+
   log(level: "info" | "warning" | "error", message: string): void {
     this.#model.send({ type: "log", level, message } satisfies BrowserMessage);
   }

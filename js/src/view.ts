@@ -88,6 +88,9 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     controller.sendText(text);
     input.value = "";
   };
+  // Any click in the widget is a user gesture that may unblock the model's audio.
+  const onRootClick = (): void => controller.resumeAudio();
+  root.addEventListener("click", onRootClick);
   connectBtn.addEventListener("click", onConnectClick);
   muteBtn.addEventListener("click", onMuteClick);
   form.addEventListener("submit", onSubmit);
@@ -197,6 +200,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     for (const ev of traitEvents) model.off(ev, schedule);
     if (frame !== null) caf(frame);
     frame = null;
+    root.removeEventListener("click", onRootClick);
     connectBtn.removeEventListener("click", onConnectClick);
     muteBtn.removeEventListener("click", onMuteClick);
     form.removeEventListener("submit", onSubmit);

@@ -152,6 +152,9 @@ def test_connect_type_and_see_the_reply(open_page: Any, emulator: EmulatorThread
     reply = page.locator(".rtw-turn.rtw-assistant.rtw-complete .rtw-text")
     expect(reply).to_have_text("You said: Hello emulator", timeout=15_000)
     expect(page.locator(".rtw-turn.rtw-user .rtw-text")).to_have_text("Hello emulator")
+    # The reply's audio arrived on the remote track and the model's one audio element plays it.
+    page.wait_for_function("harness.audio && harness.audio.currentTime > 0.2", timeout=15_000)
+    assert page.evaluate("harness.audio.srcObject.getAudioTracks().length") == 1
 
     page.get_by_role("button", name="Disconnect").click()
     expect(page.get_by_role("status")).to_have_text("idle")
@@ -219,3 +222,4 @@ def test_rejected_client_secret_shows_a_readable_error(open_page: Any) -> None:
     expect(alert).to_contain_text("client secret was rejected (401)")
     assert "ek_not_a_real_secret" not in alert.inner_text()
     expect(page.get_by_role("button", name="Connect", exact=True)).to_be_visible()
+

@@ -100,6 +100,15 @@ const model = new StandInModel({
   call_id: "",
 });
 
+// Keep a handle on the model's audio element (it is not in the DOM) to check that sound plays.
+let audioElement = null;
+const createElement = document.createElement.bind(document);
+document.createElement = (tag, options) => {
+  const el = createElement(tag, options);
+  if (String(tag).toLowerCase() === "audio") audioElement = el;
+  return el;
+};
+
 const widget = createWidget();
 const signal = new AbortController().signal;
 const disposeModel = await widget.initialize({ model, signal, experimental: {} });
@@ -114,6 +123,9 @@ for (let i = 0; i < viewCount; i++) {
 
 window.harness = {
   model,
+  get audio() {
+    return audioElement;
+  },
   peerConnections: 0,
   removeView(i) {
     cleanups[i]?.();
