@@ -222,4 +222,3 @@ def test_rejected_client_secret_shows_a_readable_error(open_page: Any) -> None:
     expect(alert).to_contain_text("client secret was rejected (401)")
     assert "ek_not_a_real_secret" not in alert.inner_text()
     expect(page.get_by_role("button", name="Connect", exact=True)).to_be_visible()
-
