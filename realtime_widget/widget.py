@@ -512,7 +512,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         if new == "connected":
             # The call started with the config minted into its secret; inputs changed since
             # then go in one session.update now.
-            self._applied = self._minted or self._snapshot()
+            self._applied = dict(self._minted) if self._minted else self._snapshot()
             self._sync_session()
         elif new != "connecting":
             self._applied = None
