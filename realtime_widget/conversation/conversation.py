@@ -189,7 +189,7 @@ class Conversation:
 
     def summary(self) -> Summary:
         """Turns, tokens, estimated cost and event count; cheap enough to call per batch."""
-        return summarize(self._state, len(self._log), self.cost(), self.prices)
+        return summarize(self._state, len(self._log), self.cost())
 
     @overload
     def instructions_version(self) -> int: ...

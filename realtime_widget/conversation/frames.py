@@ -22,6 +22,7 @@ from realtime_widget.conversation.pricing import (
     TokenCounts,
     cost_of,
     token_counts,
+    warn_unpriced,
 )
 from realtime_widget.conversation.reduce import Reducer
 
@@ -48,7 +49,8 @@ TOKEN_FIELDS: Final = (
 
 
 def _utc(values: Sequence[float | None]) -> pd.DatetimeIndex:
-    arr = np.array([math.nan if v is None else v for v in values], dtype="float64")
+    # numpy turns None into NaN for a float array, and NaN into NaT here.
+    arr = np.array(values, dtype="float64")
     return pd.to_datetime(arr, unit="s", utc=True)
 
 
@@ -107,6 +109,7 @@ def _usage_rows(
 ) -> tuple[list[dict[str, Any]], list[TokenCounts]]:
     rows: list[dict[str, Any]] = []
     counts: list[TokenCounts] = []
+    unpriced: set[tuple[str | None, str]] = set()
     for r in state.responses.values():
         if r.done_at is None:
             continue
@@ -121,7 +124,7 @@ def _usage_rows(
                 "model": r.model,
                 "status": r.status,
                 "instructions_version": r.instructions_version,
-                "cost": cost_of(c, r.model, prices),
+                "cost": cost_of(c, r.model, prices, unpriced),
             }
         )
         counts.append(c)
@@ -137,10 +140,12 @@ def _usage_rows(
                 "model": tr.model,
                 "status": "completed",
                 "instructions_version": tr.instructions_version,
-                "cost": cost_of(c, tr.model, prices),
+                "cost": cost_of(c, tr.model, prices, unpriced),
             }
         )
         counts.append(c)
+    for model, what in sorted(unpriced, key=str):
+        warn_unpriced(model, what)
     order = sorted(range(len(rows)), key=lambda k: rows[k]["time"])
     return [rows[k] for k in order], [counts[k] for k in order]
 
@@ -171,9 +176,19 @@ def usage_frame(state: Reducer, prices: PriceTable) -> pd.DataFrame:
 
 
 def total_cost(state: Reducer, prices: PriceTable) -> float:
-    """Sum of every response and transcription cost; NaN if any of them is unpriced."""
-    rows, _ = _usage_rows(state, prices)
-    return math.fsum(r["cost"].total_usd for r in rows)
+    """Sum of every response and transcription cost; NaN if any of them is unpriced.
+
+    Priced from the reducer's running totals per model (cost is linear in tokens), so this is
+    O(number of models), cheap enough to call after every batch.
+    """
+    unpriced: set[tuple[str | None, str]] = set()
+    total = math.fsum(
+        cost_of(counts, model, prices, unpriced).total_usd
+        for (_, model), counts in state.totals.items()
+    )
+    for model, what in sorted(unpriced, key=str):
+        warn_unpriced(model, what)
+    return total
 
 
 def latency_frame(state: Reducer) -> pd.DataFrame:
@@ -218,7 +233,9 @@ def events_frame(log: EventLog) -> pd.DataFrame:
         {
             "time": _utc(log.times),
             "t": np.array(log.times, dtype="float64"),
-            "direction": _cat(log.directions, DIRECTIONS),
+            "direction": pd.Categorical.from_codes(
+                (np.array(log.directions) == "client").astype("int8"), categories=DIRECTIONS
+            ),
             "type": _str(ga),
             "raw_type": _str(raw_types),
             "event_id": _str(event_ids),

@@ -79,14 +79,20 @@ def lookup(model: str, table: PriceTable) -> ModelPrices | None:
     return None if best is None else table[best]
 
 
-def _warn_unknown(model: str, what: str) -> None:
-    warnings.warn(
-        f"No {what} price for model {model!r} in the price table, so its cost is NaN. "
-        f"Add it: realtime_widget.PRICES[{model!r}] = ModelPrices(...), "
-        f"or pass Conversation(prices=...).",
-        UnknownModelPriceWarning,
-        stacklevel=3,
-    )
+def warn_unpriced(model: str | None, what: str = "token") -> None:
+    """Warn that `model` has no `what` price (or no model is known) so its cost is NaN."""
+    if model is None:
+        msg = (
+            "The model of some usage is unknown (no session event named it; for input "
+            "transcription, audio.input.transcription.model), so its cost is NaN."
+        )
+    else:
+        msg = (
+            f"No {what} price for model {model!r} in the price table, so its cost is NaN. "
+            f"Add it: realtime_widget.PRICES[{model!r}] = ModelPrices(...), "
+            f"or pass Conversation(prices=...)."
+        )
+    warnings.warn(msg, UnknownModelPriceWarning, stacklevel=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +170,11 @@ def token_counts(usage: Mapping[str, Any] | None) -> TokenCounts:
     )
 
 
+def add_counts(a: TokenCounts, b: TokenCounts) -> TokenCounts:
+    """Field-wise sum (costs are linear in tokens, so totals can be priced once)."""
+    return TokenCounts(*(getattr(a, f) + getattr(b, f) for f in TokenCounts.__dataclass_fields__))
+
+
 @dataclass(frozen=True, slots=True)
 class Cost:
     """USD split the way OpenAI bills: uncached input, cached input, output."""
@@ -185,17 +196,33 @@ def _mul(tokens: int, price: float) -> float:
     return 0.0 if tokens == 0 else tokens * price
 
 
-def cost_of(counts: TokenCounts, model: str | None, table: PriceTable) -> Cost:
-    """Estimated cost of one response/transcription; NaN (with a warning) when unpriced."""
+def cost_of(
+    counts: TokenCounts,
+    model: str | None,
+    table: PriceTable,
+    unpriced: set[tuple[str | None, str]] | None = None,
+) -> Cost:
+    """Estimated cost of one response/transcription; NaN when unpriced.
+
+    Unpriced cases warn (`UnknownModelPriceWarning`), or, when `unpriced` is given, are added
+    to it so that the caller can warn once per model instead of once per row.
+    """
+
+    def unknown(what: str) -> None:
+        if unpriced is None:
+            warn_unpriced(model, what)
+        else:
+            unpriced.add((model, what))
+
     prices = lookup(model, table) if model else None
     if prices is None:
         if counts.total_tokens or counts.seconds:
-            _warn_unknown(model or "<unknown>", "token")
+            unknown("token")
         return _NAN_COST
     if counts.seconds:
         usd = counts.seconds / 60.0 * prices.per_minute
         if math.isnan(usd):
-            _warn_unknown(model or "<unknown>", "per-minute")
+            unknown("per-minute")
         return Cost(usd, 0.0, 0.0)
     p = prices
     cost = Cost(
@@ -218,5 +245,5 @@ def cost_of(counts: TokenCounts, model: str | None, table: PriceTable) -> Cost:
         / 1e6,
     )
     if math.isnan(cost.total_usd):
-        _warn_unknown(model or "<unknown>", "image (or other token kind)")
+        unknown("image (or other token kind)")
     return cost

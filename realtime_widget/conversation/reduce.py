@@ -18,6 +18,7 @@ from typing import Any, Final
 
 from realtime_widget.conversation.log import Direction, Event
 from realtime_widget.conversation.names import SESSION_BOUNDARY_TYPE, canonical_type
+from realtime_widget.conversation.pricing import TokenCounts, add_counts, token_counts
 
 _ABSENT: Final = object()
 
@@ -161,6 +162,9 @@ class Reducer:
         self.transcriptions: list[TranscriptionUsage] = []
         self.sessions: list[SessionRow] = []
         self.errors: list[tuple[float, Event]] = []
+        #: Running token totals per ("response" | "transcription", model), for cheap summaries.
+        self.totals: dict[tuple[str, str | None], TokenCounts] = {}
+        self.responses_done = 0
         self.session = 0
         self.version = 0
         self.version_times: list[tuple[float, int]] = []
@@ -389,6 +393,8 @@ class Reducer:
         it.done, it.failed = True, False
         usage = event.get("usage")
         if isinstance(usage, Mapping):
+            key = ("transcription", self.transcription_model)
+            self.totals[key] = add_counts(self.totals.get(key, TokenCounts()), token_counts(usage))
             self.transcriptions.append(
                 TranscriptionUsage(
                     t,
@@ -430,6 +436,7 @@ class Reducer:
         if r is None:  # log started mid-response: still count its usage
             r = ResponseState(rid, len(self.responses), self.session, t, self.model, self.version)
             self.responses[rid] = r
+        first_done = r.done_at is None
         r.done_at = t
         r.status = resp.get("status")
         details = resp.get("status_details")
@@ -437,6 +444,12 @@ class Reducer:
             r.reason = details.get("reason")
         usage = resp.get("usage")
         r.usage = usage if isinstance(usage, Mapping) else None
+        if first_done:  # a repeated response.done must not count twice
+            self.responses_done += 1
+            key = ("response", r.model)
+            self.totals[key] = add_counts(
+                self.totals.get(key, TokenCounts()), token_counts(r.usage)
+            )
         cut = r.status in ("cancelled", "incomplete")
         for item in resp.get("output") or ():
             it = self._upsert(item, t)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from realtime_widget.conversation.pricing import PRICE_NOTE, PriceTable, token_counts
+from realtime_widget.conversation.pricing import PRICE_NOTE
 from realtime_widget.conversation.reduce import Reducer
 
 
@@ -29,14 +29,12 @@ class Summary:
         )
 
 
-def summarize(state: Reducer, n_events: int, cost_usd: float, prices: PriceTable) -> Summary:
-    turns = total = inp = out = 0
-    for r in state.responses.values():
-        if r.done_at is None:
-            continue
-        turns += 1
-        c = token_counts(r.usage)
-        total += c.total_tokens
-        inp += c.input_tokens
-        out += c.output_tokens
-    return Summary(turns, total, inp, out, cost_usd, n_events)
+def summarize(state: Reducer, n_events: int, cost_usd: float) -> Summary:
+    """O(number of models): reads the reducer's running totals, never the log."""
+    total = inp = out = 0
+    for (kind, _), c in state.totals.items():
+        if kind == "response":
+            total += c.total_tokens
+            inp += c.input_tokens
+            out += c.output_tokens
+    return Summary(state.responses_done, total, inp, out, cost_usd, n_events)
