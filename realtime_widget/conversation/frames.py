@@ -234,7 +234,8 @@ def events_frame(log: EventLog) -> pd.DataFrame:
             "time": _utc(log.times),
             "t": np.array(log.times, dtype="float64"),
             "direction": pd.Categorical.from_codes(
-                (np.array(log.directions) == "client").astype("int8"), categories=DIRECTIONS
+                (np.array(log.directions) == "client").astype("int8"),
+                categories=pd.Index(DIRECTIONS),
             ),
             "type": _str(ga),
             "raw_type": _str(raw_types),
