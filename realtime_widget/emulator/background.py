@@ -13,7 +13,7 @@ import atexit
 import concurrent.futures
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict, is_dataclass
+from dataclasses import fields, is_dataclass
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -146,8 +146,10 @@ class EmulatorThread:
 
 
 def _plain(value: Any) -> Any:
+    # Not dataclasses.asdict: it rebuilds a Counter from (key, value) pairs and so
+    # counts the pairs instead of copying the counts.
     if is_dataclass(value) and not isinstance(value, type):
-        return {k: _plain(v) for k, v in asdict(value).items()}
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
