@@ -49,9 +49,15 @@ TOKEN_FIELDS: Final = (
 
 
 def _utc(values: Sequence[float | None]) -> pd.DatetimeIndex:
-    # numpy turns None into NaN for a float array, and NaN into NaT here.
-    arr = np.array(values, dtype="float64")
-    return pd.to_datetime(arr, unit="s", utc=True)
+    """Epoch seconds → tz-aware UTC times, rounded to the microsecond the browser clock has
+    (a float epoch carries sub-microsecond noise that would otherwise show as ...199999094)."""
+    arr = np.array(values, dtype="float64")  # None → NaN
+    missing = np.isnan(arr)
+    us = np.round(np.where(missing, 0.0, arr) * 1e6).astype("int64")
+    idx = pd.to_datetime(us, unit="us", utc=True)
+    if missing.any():
+        idx = pd.DatetimeIndex(idx.where(~missing))
+    return idx
 
 
 def _cat(values: Sequence[str | None], categories: Sequence[str]) -> pd.Categorical:
@@ -65,13 +71,11 @@ def _str(values: Sequence[Any]) -> pd.Series:
 
 
 def _ms(later: Sequence[float | None], earlier: Sequence[float | None]) -> np.ndarray:
-    return np.array(
-        [
-            math.nan if a is None or b is None else (a - b) * 1000.0
-            for a, b in zip(later, earlier, strict=True)
-        ],
-        dtype="float64",
-    )
+    a = np.array(later, dtype="float64")
+    b = np.array(earlier, dtype="float64")
+    # Rounded to the microsecond: finer digits are float noise of epoch subtraction.
+    out: np.ndarray = np.round((a - b) * 1000.0, 3)
+    return out
 
 
 def transcript_frame(state: Reducer) -> pd.DataFrame:
