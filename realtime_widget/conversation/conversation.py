@@ -72,6 +72,15 @@ class Conversation:
         """
         log = self._log
         start = len(log)
+        try:
+            self._append(records)
+        finally:
+            # Even if a bad record stops the batch, what was appended is written and announced.
+            if len(log) > start:
+                self._after_batch(start)
+
+    def _append(self, records: Iterable[EventRecord]) -> None:
+        log = self._log
         times, dirs, payloads, types = log.times, log.directions, log.payloads, log.types
         apply = self._state.apply
         for t, direction, payload in records:
@@ -98,9 +107,9 @@ class Conversation:
                     f"an event must be a dict (decoded JSON) or a str (raw message), "
                     f"got {type(payload).__name__}"
                 )
-        end = len(log)
-        if end == start:
-            return
+
+    def _after_batch(self, start: int) -> None:
+        log = self._log
         if self._appender is not None:
             try:
                 self._appender.write(log.records(start))
@@ -109,7 +118,8 @@ class Conversation:
                 logger.error("could not append to %s: %s", self._appender.path, exc)
         reg = self._callbacks
         if reg.active:
-            for i in range(start, end):
+            payloads, types = log.payloads, log.types
+            for i in range(start, len(log)):
                 p = payloads[i]
                 if type(p) is dict:
                     reg.dispatch(p, canonical_type(types[i]))
@@ -252,7 +262,8 @@ class Conversation:
         Needs ipykernel >= 7.4 and a cell that *awaits* (top-level `await`): the kernel only
         receives widget messages then. On timeout raises `TimeoutError` saying so.
         """
-        if timeout is not None and (math.isnan(timeout) or timeout < 0):
+        if not isinstance(timeout, int | float) or math.isnan(timeout) or timeout < 0:
+            # No "wait forever": a wait that cannot be served must fail, not hang the cell.
             raise ValueError(f"timeout must be a number of seconds >= 0, got {timeout!r}")
         fut, remove = self._callbacks.add_waiter(event_type, predicate)
         try:

@@ -174,3 +174,9 @@ def test_bad_registration_is_explained() -> None:
     conv = Conversation()
     with pytest.raises(TypeError, match="callable"):
         conv.on("x", 3)  # type: ignore[arg-type]
+
+
+async def test_wait_for_refuses_to_wait_forever() -> None:
+    conv = Conversation()
+    with pytest.raises(ValueError, match="timeout"):
+        await conv.wait_for("x", timeout=None)  # type: ignore[arg-type]

@@ -126,6 +126,18 @@ def test_bad_records_are_rejected_clearly() -> None:
         conv.ingest([(1.0, "server", 42)])  # type: ignore[list-item]
 
 
+def test_records_before_a_bad_one_are_kept_logged_and_announced(tmp_path: Any) -> None:
+    path = tmp_path / "log.jsonl"
+    conv = Conversation(log_path=path)
+    seen: list[str] = []
+    conv.on("*", lambda e: seen.append(e["type"]))
+    with pytest.raises(TypeError):
+        conv.ingest([(1.0, "server", {"type": "a"}), (2.0, "server", None)])  # type: ignore[list-item]
+    conv.close()
+    assert len(conv) == 1 and seen == ["a"]
+    assert len(path.read_text().splitlines()) == 1
+
+
 def test_conversation_package_imports_no_widget_code() -> None:
     """Pure Python: only the stdlib, numpy, pandas and its own modules (checked statically,
     since importing the parent package pulls in the widget)."""
