@@ -14,14 +14,24 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from .fake_mic import speech_like_pcm, write_wav
-from .lab import REPO, LabServer, NotebookPage, PageProblems, kernel_environment, start_lab
+from .lab import (
+    ARTIFACTS,
+    REPO,
+    LabServer,
+    NotebookPage,
+    PageProblems,
+    kernel_environment,
+    start_lab,
+)
 from .lab import stop_process as _stop
 
 NOTEBOOKS = REPO / "notebooks"
@@ -155,8 +165,23 @@ def page_problems() -> PageProblems:
     return PageProblems()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    # Keep each phase's report on the test so fixtures can tell at teardown that it failed.
+    report = yield
+    setattr(item, f"e2e_report_{report.when}", report)
+    return report
+
+
+def _failed(request: pytest.FixtureRequest) -> bool:
+    report = getattr(request.node, "e2e_report_call", None)
+    return bool(report is not None and report.failed)
+
+
 @pytest.fixture
-def page(browser: Browser, page_problems: PageProblems) -> Iterator[Page]:
+def page(
+    browser: Browser, page_problems: PageProblems, request: pytest.FixtureRequest
+) -> Iterator[Page]:
     context = browser.new_context(
         viewport={"width": 1280, "height": 900},
         permissions=["microphone"],
@@ -167,6 +192,15 @@ def page(browser: Browser, page_problems: PageProblems) -> Iterator[Page]:
     page_problems.watch(page)
     try:
         yield page
+        if _failed(request):
+            # Evidence for whoever reads the failure: what the page showed and said.
+            ARTIFACTS.mkdir(exist_ok=True)
+            shot = ARTIFACTS / f"FAILED-{request.node.name}.png"
+            with suppress(Exception):
+                page.screenshot(path=str(shot), full_page=True)
+            print(f"\n[e2e] failure screenshot: {shot}")
+            print(f"[e2e] console errors: {page_problems.console_errors}")
+            print(f"[e2e] page errors: {page_problems.page_errors}")
     finally:
         context.close()
 
