@@ -7,6 +7,7 @@ import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, t
 import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
 import { Transport, type ClientSecret, type ConnectionState, type TransportDeps } from "./transport";
+import { SessionLog } from "./view/session_log";
 
 /** The synced traits (docs/architecture.md). */
 export interface WidgetTraits {
@@ -43,6 +44,11 @@ export type ControllerDeps = Partial<Omit<TransportDeps, "getClientSecret" | "ba
 export class WidgetController {
   readonly transport: Transport;
   readonly display: DisplayState = createDisplayState();
+  /** Records, timings and usage for the view (inspector, clock, cost, JSONL). */
+  readonly session = new SessionLog();
+  /** The tracks the level meters analyse: our microphone and the model's voice. */
+  micStream: MediaStream | null = null;
+  remoteStream: MediaStream | null = null;
   readonly #model: ModelLike;
   readonly #rpc: Rpc;
   readonly #batcher: Batcher;
@@ -60,8 +66,12 @@ export class WidgetController {
     this.transport = new Transport(
       {
         ...deps,
+        getUserMedia: this.#keepMic(deps.getUserMedia),
         getClientSecret: () => this.#clientSecret(),
         baseUrl: () => String(model.get("base_url") ?? "") || "https://api.openai.com",
+        // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created.
+        postTimeoutMs: deps.postTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
+        readyTimeoutMs: deps.readyTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
       },
       {
         onState: (state) => this.#onState(state),
@@ -194,7 +204,11 @@ export class WidgetController {
 
   #onRecord(record: EventRecord): void {
     this.#batcher.push(record);
-    if (record.dir !== "server") return;
+    this.session.push(record);
+    if (record.dir !== "server") {
+      this.#notify(); // a sent message starts "thinking" in the view
+      return;
+    }
     if ("event" in record && record.event["type"] === "error") {
       // A server error event (e.g. a rejected client event): show it as the last error.
       const error = isJsonObject(record.event["error"]) ? record.event["error"] : {};
@@ -219,6 +233,7 @@ export class WidgetController {
   }
 
   #play(stream: MediaStream): void {
+    this.remoteStream = stream;
     const audio = this.#audio;
     if (!audio) return;
     audio.srcObject = stream;
@@ -228,6 +243,21 @@ export class WidgetController {
         this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
       });
     }
+  }
+
+  /** Wraps getUserMedia to keep the mic stream for the meters; undefined keeps the transport's default. */
+  #keepMic(gum: TransportDeps["getUserMedia"]): TransportDeps["getUserMedia"] {
+    const base =
+      gum ??
+      (typeof navigator !== "undefined" && navigator.mediaDevices?.getUserMedia
+        ? (c: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(c)
+        : undefined);
+    if (!base) return undefined;
+    return async (c) => {
+      const stream = await base(c);
+      this.micStream = stream;
+      return stream;
+    };
   }
 
   #notify(): void {
