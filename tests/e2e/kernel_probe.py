@@ -43,6 +43,15 @@ def e2e_user_transcripts(widget: Any) -> list[str]:
     ]
 
 
+def e2e_settled(widget: Any) -> bool:
+    """No response in progress and no assistant audio playing, as far as the log shows."""
+    types = e2e_server_types(widget)
+    responding = types.count("response.created") > types.count("response.done")
+    started = types.count("output_audio_buffer.started")
+    ended = types.count("output_audio_buffer.stopped") + types.count("output_audio_buffer.cleared")
+    return not responding and started <= ended
+
+
 def e2e_active_calls() -> int:
     count: int = e2e_shared_emulator().call(lambda emulator: emulator.active_call_count)
     return count

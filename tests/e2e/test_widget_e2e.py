@@ -126,12 +126,17 @@ def test_talk_type_and_every_event_reaches_the_kernel(
     expect(view).to_contain_text(typed)
     expect(view).to_contain_text(reply, timeout=15_000)
 
-    # Voice turn: unmute the fake microphone; the emulator hears a user turn.
-    kernel.run("w.muted = False")
+    # Voice turn. Wait for the reply's audio to end first: speaking over it would interrupt it.
+    kernel.wait_for("e2e_settled(w)", timeout=30, what="the assistant to finish speaking")
+    mute = view.get_by_role("button", name=re.compile("mute", re.IGNORECASE))
+    expect(mute).to_have_attribute("aria-pressed", "true")
+    mute.click()  # unmute: the fake microphone's speech-like bursts now reach the emulator
+    kernel.wait_for("w.muted is False", timeout=10, what="the mute toggle to reach the kernel")
     spoken: list[str] = kernel.wait_for(
         "e2e_user_transcripts(w)", timeout=30, what="a transcribed user voice turn"
     )
-    kernel.run("w.muted = True")
+    mute.click()
+    kernel.wait_for("w.muted is True", timeout=10, what="muted again")
     types = kernel.eval("e2e_server_types(w)")
     for expected in (
         "input_audio_buffer.speech_started",
@@ -140,6 +145,8 @@ def test_talk_type_and_every_event_reaches_the_kernel(
     ):
         assert expected in types, f"{expected} missing from the kernel's log"
     expect(view).to_contain_text(spoken[0], timeout=15_000)
+    wait_assistant_reply(kernel, after=1)  # the answer to the voice turn
+    kernel.wait_for("e2e_settled(w)", timeout=30, what="the assistant to finish speaking")
 
     # Every event the emulator sent on this call reached the kernel, in the same order.
     compare_with_emulator(kernel, call_id)
