@@ -224,6 +224,12 @@ class RealtimeWidget(anywidget.AnyWidget):
         lambda v: config.normalize_int("batch_max_events", v, minimum=1, maximum=100_000),
         200,
     ).tag(sync=True)
+    #: How long (ms) the browser waits for the call request (SDP POST) and then for the
+    #: connection to open (ICE, data channel, session.created) before it reports an error.
+    call_timeout_ms = _Input(
+        lambda v: config.normalize_int("call_timeout_ms", v, minimum=100, maximum=300_000),
+        15_000,
+    ).tag(sync=True)
     # Fixed at construction (Python sets them once; the browser reads them).
     base_url = _Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
     backend = _Report("openai", _FIXED_HINT).tag(sync=True)

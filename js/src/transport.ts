@@ -30,8 +30,10 @@ export interface TransportDeps {
   fetch?: typeof fetch | undefined;
   /** Epoch milliseconds (float) used to stamp records. */
   now?: () => number;
-  postTimeoutMs?: number;
-  readyTimeoutMs?: number;
+  /** How long the SDP POST may take (ms); a function is read at each attempt. Default 15 s. */
+  postTimeoutMs?: number | (() => number);
+  /** How long from the answer to session.created (ICE, DTLS, data channel) (ms). Default 15 s. */
+  readyTimeoutMs?: number | (() => number);
 }
 
 export interface TransportCallbacks {
@@ -236,16 +238,16 @@ export class Transport {
     check();
     attempt.answered = true;
 
-    const readyMs = this.#deps.readyTimeoutMs ?? 15_000;
+    const readyMs = timeoutMs(this.#deps.readyTimeoutMs);
     attempt.readyTimer = setTimeout(() => {
       if (!this.#isLive(attempt) || this.#state.kind === "connected") return;
-      const secs = Math.round(readyMs / 1000);
+      const secs = seconds(readyMs);
       const open = attempt.channel?.readyState === "open";
       this.#fail(
         attempt,
         open
-          ? `The data channel opened but the server sent no session.created within ${secs} s.`
-          : `The connection did not open within ${secs} s (ICE / data channel). A firewall, VPN or proxy blocking UDP can cause this.`,
+          ? `The data channel opened but the server sent no session.created within ${secs}.`
+          : `The connection did not open within ${secs} (ICE / data channel). A firewall, VPN or proxy blocking UDP can cause this.`,
       );
     }, readyMs);
     this.#maybeReady(attempt);
@@ -255,7 +257,7 @@ export class Transport {
     const doFetch = this.#deps.fetch ?? globalThis.fetch?.bind(globalThis);
     if (!doFetch) throw new Error("This browser has no fetch().");
     const url = `${this.#deps.baseUrl().replace(/\/+$/, "")}/v1/realtime/calls`;
-    const postMs = this.#deps.postTimeoutMs ?? 15_000;
+    const postMs = timeoutMs(this.#deps.postTimeoutMs);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -274,7 +276,7 @@ export class Transport {
       body = await response.text();
     } catch (err) {
       if (timedOut) {
-        throw new Error(`The server did not answer the call request within ${Math.round(postMs / 1000)} s (POST ${url}).`);
+        throw new Error(`The server did not answer the call request within ${seconds(postMs)} (POST ${url}).`);
       }
       check();
       throw new Error(
@@ -435,6 +437,19 @@ export class Transport {
 }
 
 // ---------------------------------------------------------------- pure helpers (exported for tests)
+
+const DEFAULT_TIMEOUT_MS = 15_000;
+
+/** A timeout option (number or getter) as a usable positive number of ms. */
+export function timeoutMs(option: number | (() => number) | undefined): number {
+  const value = typeof option === "function" ? option() : option;
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : DEFAULT_TIMEOUT_MS;
+}
+
+/** "1.5 s" / "20 s": timeouts below a few seconds are shown with one decimal so tests and users see the real figure. */
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1).replace(/\.0$/, "")} s` : `${Math.round(ms / 1000)} s`;
+}
 
 function defaultGetUserMedia(): ((c: MediaStreamConstraints) => Promise<MediaStream>) | undefined {
   const md = typeof navigator !== "undefined" ? navigator.mediaDevices : undefined;

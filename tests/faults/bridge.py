@@ -1,0 +1,297 @@
+"""A real Python `RealtimeWidget` wired to the real widget JS in headless Chromium.
+
+The page (`js/tests/harness/bridge.html`) hosts the built widget with a proxy model; every
+custom message and state change crosses through Playwright bindings to the widget object in
+this process, so a test sees both sides at once: the DOM, and the Python widget's `error`,
+`mint_error`, `status` and event log. Everything the kernel side sends to the browser is
+recorded (`Bridge.to_browser`) for the secret-leak checks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import http.server
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
+
+from realtime_widget import RealtimeWidget
+from realtime_widget.emulator import EmulatorThread
+from realtime_widget.emulator.faults import Faults
+
+REPO = Path(__file__).resolve().parents[2]
+HARNESS = REPO / "js" / "tests" / "harness"
+STATIC = REPO / "realtime_widget" / "static"
+
+#: A recognisable fake standard key: it must never leave this process.
+FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"
+
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    # Without this the SDP exchange with a loopback peer succeeds but no packet ever flows.
+    "--allow-loopback-in-peer-connection",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+# Traits the page's proxy model carries (the rest of get_state() is ipywidgets plumbing).
+_PAGE_TRAITS = (
+    "model",
+    "voice",
+    "instructions",
+    "muted",
+    "base_url",
+    "backend",
+    "batch_interval_ms",
+    "batch_max_events",
+    "call_timeout_ms",
+    "status",
+    "error",
+    "call_id",
+)
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serves the harness pages at / and the built widget at /static/."""
+
+    def translate_path(self, path: str) -> str:
+        path = path.split("?", 1)[0].split("#", 1)[0]
+        if path.startswith("/static/"):
+            return str(STATIC / Path(path).name)
+        return str(HARNESS / (Path(path).name or "bridge.html"))
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def serve_pages() -> Iterator[str]:
+    """A static server for the harness (a generator for a fixture)."""
+    if not (STATIC / "widget.js").exists():
+        raise RuntimeError("realtime_widget/static/widget.js is missing: run `npm run build` in js/")
+    handler = functools.partial(_Handler, directory=str(HARNESS))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _Capture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class Bridge:
+    """One page + one Python widget. Use `await Bridge.open(...)`, then `await b.close()`."""
+
+    page: Page
+    widget: RealtimeWidget
+    emulator: EmulatorThread
+    #: Every custom message the kernel side sent to the browser, in order.
+    to_browser: list[dict[str, Any]] = field(default_factory=list)
+    #: Every state patch the kernel side sent (the initial state first).
+    state_to_browser: list[dict[str, Any]] = field(default_factory=list)
+    page_problems: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    loop_problems: list[str] = field(default_factory=list)
+    logs: _Capture = field(default_factory=_Capture)
+    _pending: set[asyncio.Task[Any]] = field(default_factory=set)
+    _closed: bool = False
+
+    @classmethod
+    async def open(
+        cls,
+        browser: Browser,
+        pages: str,
+        emulator: EmulatorThread,
+        *,
+        context_options: dict[str, Any] | None = None,
+        **widget_kwargs: Any,
+    ) -> Bridge:
+        widget_kwargs.setdefault("api_key", FAKE_KEY)
+        widget_kwargs.setdefault("base_url", emulator.base_url)
+        widget = RealtimeWidget(**widget_kwargs)
+        context = await browser.new_context(**(context_options or {}))
+        page = await context.new_page()
+        bridge = cls(page=page, widget=widget, emulator=emulator)
+        logging.getLogger("realtime_widget").addHandler(bridge.logs)
+        logging.getLogger("realtime_widget").setLevel(logging.DEBUG)
+        asyncio.get_running_loop().set_exception_handler(bridge._on_loop_exception)
+        widget.send = bridge._kernel_send  # type: ignore[method-assign]
+        widget.observe(bridge._kernel_state, names=list(_PAGE_TRAITS))
+        page.on("pageerror", lambda err: bridge.page_problems.append(f"pageerror: {err}"))
+        page.on("console", bridge._on_console)
+        await page.expose_binding("__toKernel", bridge._from_browser)
+        await page.expose_binding("__stateToKernel", bridge._state_from_browser)
+        state = {k: v for k, v in widget.get_state().items() if k in _PAGE_TRAITS}
+        bridge.state_to_browser.append(widget.get_state())
+        await page.goto(f"{pages}/bridge.html?{urlencode({'state': json.dumps(state)})}")
+        await page.wait_for_selector("body[data-ready='1']")
+        return bridge
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def _on_console(self, msg: ConsoleMessage) -> None:
+        self.console.append(f"{msg.type}: {msg.text}")
+        if msg.type == "error":
+            self.page_problems.append(f"console.error: {msg.text}")
+
+    def _on_loop_exception(self, loop: asyncio.AbstractEventLoop, ctx: dict[str, Any]) -> None:
+        self.loop_problems.append(str(ctx.get("exception") or ctx.get("message")))
+        loop.default_exception_handler(ctx)
+
+    def _to_page(self, script: str, arg: Any) -> None:
+        if self._closed:
+            return
+        task = asyncio.ensure_future(self._eval(script, arg))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def _eval(self, script: str, arg: Any) -> None:
+        try:
+            await self.page.evaluate(script, arg)
+        except Error:
+            if not self._closed and not self.page.is_closed():
+                raise
+
+    def _kernel_send(self, content: Any, buffers: Any = None) -> None:
+        # Through JSON like a real comm message: a value JSON cannot carry fails here too.
+        wire = json.loads(json.dumps(content, allow_nan=False))
+        self.to_browser.append(wire)
+        self._to_page("m => harness.fromKernel(m)", wire)
+
+    def _kernel_state(self, change: Any) -> None:
+        patch = {change["name"]: json.loads(json.dumps(change["new"]))}
+        self.state_to_browser.append(patch)
+        self._to_page("p => harness.stateFromKernel(p)", patch)
+
+    def _from_browser(self, _source: Any, msg: Any) -> None:
+        self.widget._handle_msg(
+            {"content": {"data": {"method": "custom", "content": msg}}, "buffers": []}
+        )
+
+    def _state_from_browser(self, _source: Any, patch: Any) -> None:
+        self.widget.set_state(patch)
+
+    async def close(self) -> None:
+        if self._pending:
+            await asyncio.wait(list(self._pending), timeout=5)
+        self._closed = True
+        logging.getLogger("realtime_widget").removeHandler(self.logs)
+        with contextlib_suppress():
+            await self.page.context.close()
+        self.widget.close()
+
+    # -- actions ------------------------------------------------------------------------
+
+    def button(self, name: str) -> Any:
+        return self.page.get_by_role("button", name=name, exact=True)
+
+    async def click_connect(self) -> None:
+        await self.button("Connect").click()
+
+    async def connect(self, timeout: float = 15_000) -> None:
+        await self.click_connect()
+        await expect(self.page.get_by_role("status")).to_have_text("connected", timeout=timeout)
+        await self.until(lambda: self.widget.status == "connected", "Python status connected")
+
+    async def disconnect(self) -> None:
+        await self.button("Disconnect").click()
+        await expect(self.page.get_by_role("status")).to_have_text("idle")
+        await self.until(lambda: self.widget.status == "idle", "Python status idle")
+
+    async def type_message(self, text: str) -> None:
+        box = self.page.get_by_role("textbox", name="Message")
+        await box.fill(text)
+        await box.press("Enter")
+
+    async def until(self, probe: Any, what: str, timeout: float = 15.0) -> Any:
+        """Poll `probe()` (on this loop, so page messages keep flowing) until truthy."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            value = probe()
+            if value:
+                return value
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+            await asyncio.sleep(0.02)
+
+    # -- observations -------------------------------------------------------------------
+
+    async def mic_tracks(self) -> list[dict[str, Any]]:
+        tracks: list[dict[str, Any]] = await self.page.evaluate("harness.micTracks()")
+        return tracks
+
+    async def live_mic_tracks(self) -> int:
+        n: int = await self.page.evaluate("harness.liveMicTracks()")
+        return n
+
+    async def open_peers(self) -> int:
+        n: int = await self.page.evaluate("harness.openPeers()")
+        return n
+
+    def active_calls(self) -> int:
+        return self.emulator.call(lambda emu: emu.active_call_count)
+
+    def server_counts(self, call_id: str | None = None) -> Counter[str]:
+        """What the emulator's engine sent on a call (default: the last), by event type."""
+
+        def read(emu: Any) -> dict[str, int]:
+            call = emu.calls[call_id] if call_id else emu.last_call
+            assert call is not None, "the emulator saw no call"
+            return dict(call.engine.stats.server_events)
+
+        return Counter(self.emulator.call(read))
+
+    def logged_counts(self) -> Counter[str]:
+        """Server events in the Python log, by type (raw records under '<raw>')."""
+        counts: Counter[str] = Counter()
+        for _t, direction, payload in self.widget.conversation.raw_events:
+            if direction != "server":
+                continue
+            counts[payload.get("type", "?") if isinstance(payload, dict) else "<raw>"] += 1
+        return counts
+
+    def kernel_exceptions(self) -> list[str]:
+        """Log records with a traceback (an exception escaped a handler) and loop errors."""
+        found = [r.getMessage() for r in self.logs.records if r.exc_info]
+        return found + self.loop_problems
+
+
+def contextlib_suppress() -> Any:
+    import contextlib
+
+    return contextlib.suppress(Error)
+
+
+def reset_faults(emulator: EmulatorThread) -> None:
+    defaults = Faults()
+    emulator.set_faults(**{name: getattr(defaults, name) for name in vars(defaults)})
