@@ -13,6 +13,39 @@ from typing import Any
 
 from realtime_widget.emulator.background import shared_emulator as e2e_shared_emulator
 
+# call_id -> types of the server events the emulator put on the data channel, in order.
+E2E_WIRE: dict[str, list[str]] = {}
+
+
+def e2e_tap_wire() -> None:
+    """Record every server event the built-in emulator sends, at the data channel.
+
+    The engine only counts events by type; the wire order is what the kernel's order must
+    match. Wrapping the peer's send (in this kernel process, before any call starts) sees
+    exactly what left the emulator, including whether the channel was open.
+    """
+    from realtime_widget.emulator.peer import CallPeer
+
+    original = CallPeer.send_text
+    if getattr(original, "e2e_tap", False):
+        return
+
+    def send_text(self: CallPeer, text: str) -> None:
+        channel = self._channel
+        if channel is not None and channel.readyState == "open":
+            try:
+                kind = str(json.loads(text).get("type"))
+            except (ValueError, AttributeError):
+                kind = "<not JSON>"
+            E2E_WIRE.setdefault(self.call_id, []).append(kind)
+        original(self, text)
+
+    send_text.e2e_tap = True  # type: ignore[attr-defined]
+    CallPeer.send_text = send_text  # type: ignore[method-assign]
+
+
+e2e_tap_wire()
+
 E2E_ASSISTANT_DONE = ("response.output_audio_transcript.done", "response.output_text.done")
 E2E_USER_DONE = "conversation.item.input_audio_transcription.completed"
 
@@ -95,14 +128,9 @@ def e2e_sent_vs_logged(widget: Any, call_id: str) -> dict[str, Any]:
     starts = [i for i, t in enumerate(types) if t == "session.created"]
     logged = types[starts[-1] :] if starts else types
     engine = e2e_emulator_engine_stats(call_id)
-    # An ordered record, when the engine keeps one, allows comparing the order as well.
-    ordered = next(
-        (engine[k] for k in ("server_event_types", "server_events_in_order") if k in engine),
-        None,
-    )
     return {
         "logged": logged,
         "logged_counts": dict(Counter(logged)),
-        "sent_counts": {k: v for k, v in dict(engine["server_events"]).items() if v},
-        "sent_in_order": ordered,
+        "sent_counts": {k: v for k, v in engine["server_events"].items() if v},
+        "sent_in_order": list(E2E_WIRE.get(call_id, [])),
     }

@@ -164,16 +164,18 @@ def test_talk_type_and_every_event_reaches_the_kernel(
 def compare_with_emulator(kernel: AttachedKernel, call_id: str) -> None:
     """Wait until the kernel has logged exactly what the emulator sent on this call.
 
-    Counts by type always; the order as well when the emulator keeps an ordered record.
-    Both sides are read in one kernel execution, so they are a consistent snapshot.
+    Two records of the emulator's side: the engine's counts by type, and the order on the
+    wire (kernel_probe taps the data channel). Both are read in the same kernel execution
+    as the kernel's log, so the three are one consistent snapshot.
     """
     last: dict[str, Any] = {}
 
     def same() -> bool:
         last.update(kernel.eval(f"e2e_sent_vs_logged(w, {call_id!r})"))
-        if not last["sent_counts"] or last["logged_counts"] != last["sent_counts"]:
-            return False
-        return last["sent_in_order"] is None or last["logged"] == last["sent_in_order"]
+        counts_agree = last["logged_counts"] == last["sent_counts"]
+        return (
+            bool(last["sent_counts"]) and counts_agree and last["logged"] == last["sent_in_order"]
+        )
 
     deadline = time.monotonic() + 30
     while not same():
@@ -184,14 +186,23 @@ def compare_with_emulator(kernel: AttachedKernel, call_id: str) -> None:
                 for t in sorted(set(logged) | set(sent))
                 if logged.get(t, 0) != sent.get(t, 0)
             }
+            order_logged, order_sent = last["logged"], last["sent_in_order"]
+            at = next(
+                (
+                    i
+                    for i, (a, b) in enumerate(zip(order_logged, order_sent, strict=False))
+                    if a != b
+                ),
+                min(len(order_logged), len(order_sent)),
+            )
             raise AssertionError(
                 f"kernel logged {sum(logged.values())} server events, emulator sent "
-                f"{sum(sent.values())}; (logged, sent) where they differ: {differ}; "
-                f"order known: {last['sent_in_order'] is not None}"
+                f"{sum(sent.values())}; (logged, sent) counts where they differ: {differ}; "
+                f"first difference in order at #{at}: kernel {order_logged[at : at + 3]} vs "
+                f"wire {order_sent[at : at + 3]}"
             )
         time.sleep(0.25)
-    what = "in the same order" if last["sent_in_order"] is not None else "same counts by type"
-    print(f"\n[e2e] kernel and emulator agree on {len(last['logged'])} server events ({what})")
+    print(f"\n[e2e] kernel and emulator agree on {len(last['logged'])} server events, in order")
 
 
 def test_reconnect_and_a_second_view_share_one_call(open_notebook: OpenNotebook) -> None:
