@@ -399,3 +399,121 @@ def client_secret_body(session: Mapping[str, Any], ttl_s: int) -> JSON:
         "expires_after": {"anchor": "created_at", "seconds": normalize_secret_ttl(ttl_s)},
         "session": dict(session),
     }
+
+
+# --- one response with its own settings -----------------------------------------------
+
+# Keyword arguments of `RealtimeWidget.respond` → where they go in `response.create`'s
+# `response` object (openai.types.realtime.RealtimeResponseCreateParamsParam).
+RESPONSE_OVERRIDES = (
+    "instructions",
+    "output_modalities",
+    "voice",
+    "tools",
+    "tool_choice",
+    "max_output_tokens",
+    "conversation",
+    "metadata",
+    "input",
+)
+
+
+def _normalize_tool_choice(value: object) -> str | JSON:
+    if value in ("auto", "none", "required"):
+        return str(value)
+    if isinstance(value, str):
+        return {"type": "function", "name": value}
+    if isinstance(value, Mapping) and value.get("type") == "function" and value.get("name"):
+        return {"type": "function", "name": str(value["name"])}
+    raise ValueError(
+        "tool_choice must be 'auto', 'none', 'required', a tool name, or "
+        f"{{'type': 'function', 'name': ...}}; got {value!r}"
+    )
+
+
+def build_response_create(overrides: Mapping[str, Any], *, event_id: str | None = None) -> JSON:
+    """A `response.create` whose `response` object carries per-response settings.
+
+    Only what is given is sent; everything else comes from the session. Raises
+    TypeError/ValueError naming the argument on a bad value.
+    """
+    unknown = [k for k in overrides if k not in RESPONSE_OVERRIDES]
+    if unknown:
+        raise TypeError(
+            f"respond() got unknown argument(s) {_choices(unknown)}; allowed: "
+            f"{_choices(RESPONSE_OVERRIDES)} (use send_event() for anything else)"
+        )
+    response: JSON = {}
+    for name, value in overrides.items():
+        if value is None:
+            continue
+        if name == "instructions":
+            response["instructions"] = normalize_instructions(value)
+        elif name == "output_modalities":
+            response["output_modalities"] = normalize_output_modalities(value)
+        elif name == "voice":
+            response["audio"] = {"output": {"voice": normalize_voice(value)}}
+        elif name == "tools":
+            response["tools"] = normalize_tool_specs(value)
+        elif name == "tool_choice":
+            response["tool_choice"] = _normalize_tool_choice(value)
+        elif name == "max_output_tokens":
+            if value != "inf":
+                value = normalize_int("max_output_tokens", value, minimum=1, maximum=4096)
+            response["max_output_tokens"] = value
+        elif name == "conversation":
+            if value not in ("auto", "none"):
+                raise ValueError(
+                    f"conversation must be 'auto' (the answer joins the conversation) or "
+                    f"'none' (an out-of-band answer); got {value!r}"
+                )
+            response["conversation"] = value
+        elif name == "metadata":
+            if not isinstance(value, Mapping) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise TypeError("metadata must be a dict of str to str")
+            response["metadata"] = dict(value)
+        elif name == "input":
+            if isinstance(value, Mapping | str) or not isinstance(value, Sequence):
+                raise TypeError("input must be a list of conversation items (dicts)")
+            if not all(isinstance(i, Mapping) for i in value):
+                raise TypeError("input must contain only conversation items (dicts)")
+            response["input"] = [dict(i) for i in value]
+    event: JSON = {"type": "response.create"}
+    if response:
+        event["response"] = response
+    if event_id is not None:
+        event["event_id"] = event_id
+    return event
+
+
+# Field names `RealtimeWidget.update_session` accepts (`tools` is the GA spelling of the
+# `tool_specs` input).
+UPDATE_ALIASES: dict[str, str] = {"tools": "tool_specs"}
+
+NORMALIZERS: dict[str, Any] = {
+    "instructions": normalize_instructions,
+    "voice": normalize_voice,
+    "turn_detection": normalize_turn_detection,
+    "transcription": normalize_transcription,
+    "noise_reduction": normalize_noise_reduction,
+    "output_modalities": normalize_output_modalities,
+    "tool_specs": normalize_tool_specs,
+    "model": normalize_model,
+}
+
+
+def normalize_session_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate several session fields at once (all or nothing); keys may use aliases."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        name = UPDATE_ALIASES.get(key, key)
+        normalize = NORMALIZERS.get(name)
+        if normalize is None:
+            allowed = sorted([*NORMALIZERS, *UPDATE_ALIASES])
+            raise TypeError(
+                f"update_session() got an unknown field {key!r}; allowed: {_choices(allowed)}"
+            )
+        out[name] = normalize(value)
+    return out

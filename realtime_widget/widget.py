@@ -17,18 +17,20 @@ import os
 import secrets
 import threading
 import uuid
+import warnings
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 import anywidget
 import traitlets
 
 from . import api_facts as facts
-from . import config
-from .conversation import Conversation
+from . import config, reconnect
+from .conversation import Conversation, pricing
 from .minting import ClientSecret, RealtimeAPIError, amint_client_secret, mint_client_secret, redact
-from .tools import ToolCallRunner, ToolRegistry
+from .session_control import Rejected, SessionControl, changed_fields
+from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
 
 log = logging.getLogger("realtime_widget")
 
@@ -138,6 +140,16 @@ _FIXED_HINT = "it is chosen when the widget is created; create a new RealtimeWid
 _MAX_TEXT_CHARS: Final = 100_000
 
 
+def _normalize_timeout(value: object) -> float | None:
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"tool_timeout_s must be a number of seconds or None, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"tool_timeout_s must be > 0 seconds (or None for no limit), got {value}")
+    return float(value)
+
+
 def _new_event_id() -> str:
     return "evt_rw_" + uuid.uuid4().hex[:20]
 
@@ -188,6 +200,18 @@ def _check_client_event(event: object) -> dict[str, Any]:
     return copy
 
 
+def _view_prices(table: pricing.PriceTable) -> dict[str, Any]:
+    """The price table as JSON for the view's cost estimate (NaN, "unknown", becomes None)."""
+    fields = pricing.ModelPrices.__dataclass_fields__
+    return {
+        "source": pricing.PRICE_NOTE,
+        "prices": {
+            model: {f: (None if math.isnan(v := getattr(p, f)) else v) for f in fields}
+            for model, p in table.items()
+        },
+    }
+
+
 class RealtimeWidget(anywidget.AnyWidget):
     """A live voice (and text) conversation with the OpenAI Realtime API.
 
@@ -233,6 +257,9 @@ class RealtimeWidget(anywidget.AnyWidget):
     # Fixed at construction (Python sets them once; the browser reads them).
     base_url = _Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
     backend = _Report("openai", _FIXED_HINT).tag(sync=True)
+    #: The conversation's price table as the view prices usage with it (one source of truth;
+    #: None is an unknown price). Assign `_view_prices(...)` again after editing the table.
+    price_table = traitlets.Dict().tag(sync=True)
 
     # Reports (the browser writes; read-only in Python).
     status = _Report("idle", _STATUS_HINT).tag(sync=True)
@@ -254,6 +281,8 @@ class RealtimeWidget(anywidget.AnyWidget):
         log_path: str | os.PathLike[str] | None = None,
         batch_interval_ms: int = 50,
         batch_max_events: int = 200,
+        auto_reconnect: bool = False,
+        tool_timeout_s: float | None = 60.0,
         **kwargs: Any,
     ) -> None:
         if isinstance(type(self)._esm, str):
@@ -275,6 +304,9 @@ class RealtimeWidget(anywidget.AnyWidget):
             ),
         }
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
+        if not isinstance(auto_reconnect, bool):
+            raise TypeError(f"auto_reconnect must be True or False, got {auto_reconnect!r}")
+        timeout = _normalize_timeout(tool_timeout_s)
         url = config.normalize_base_url(base_url)
         if log_path is not None and not isinstance(log_path, str | os.PathLike):
             raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
@@ -288,7 +320,20 @@ class RealtimeWidget(anywidget.AnyWidget):
         self._tasks: set[asyncio.Task[None]] = set()
         self._next_seq: int | None = None
         self._minted: dict[str, Any] | None = None
-        self._applied: dict[str, Any] | None = None
+        # What the running call uses and which session.updates are unanswered (None
+        # while not connected).
+        self._control: SessionControl | None = None
+        self._rolling_back = False
+        self._holding_updates = False
+        # conversation.item.create events that give the next call the earlier context.
+        self._restore: list[dict[str, Any]] | None = None
+        self._expired = False
+        #: Start a new call with the conversation so far when the session expires.
+        self.auto_reconnect = auto_reconnect
+        #: The last session.update the server refused (its values were rolled back).
+        self.session_error: Rejected | None = None
+        #: Tool calls that failed (exception, bad arguments, timeout), oldest first.
+        self.tool_errors: list[ToolResult] = []
         self._model_spoke = False
         self._active_response: str | None = None
         self._audio_playing = False
@@ -301,11 +346,14 @@ class RealtimeWidget(anywidget.AnyWidget):
         self.conversation = Conversation(model=inputs["model"], log_path=log_path)
         #: Python functions the model may call (see `tool`); they run in this kernel.
         self.tools = ToolRegistry()
-        self._tool_runner = ToolCallRunner(self.tools, self._send_tool_event)
+        self._tool_runner = ToolCallRunner(
+            self.tools, self._send_tool_event, timeout=timeout, on_result=self._on_tool_result
+        )
 
         super().__init__(**inputs, **kwargs)
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
+        self.price_table = _view_prices(self.conversation.prices)
         self.on_msg(self._on_custom_msg)
         if backend == "emulator":
             log.info(
@@ -323,6 +371,15 @@ class RealtimeWidget(anywidget.AnyWidget):
     @secret_ttl_s.setter
     def secret_ttl_s(self, value: int) -> None:
         self._secret_ttl_s = config.normalize_secret_ttl(value)
+
+    @property
+    def tool_timeout_s(self) -> float | None:
+        """Seconds a tool may run before the model gets a timeout error (None: no limit)."""
+        return self._tool_runner.timeout
+
+    @tool_timeout_s.setter
+    def tool_timeout_s(self, value: float | None) -> None:
+        self._tool_runner.timeout = _normalize_timeout(value)
 
     def close(self) -> None:
         """Close the widget (views disappear); the conversation stays readable."""
@@ -360,46 +417,108 @@ class RealtimeWidget(anywidget.AnyWidget):
         return event_id
 
     def interrupt(self) -> bool:
-        """Stop the model's current answer, as speaking over it does; False if there was none.
+        """Stop the model's current answer, as the view's Interrupt button does; False if
+        there was nothing to stop.
 
-        Sends `response.cancel` while a response is running and `output_audio_buffer.clear`
-        while its audio plays (WebRTC), never a cancel the server would answer with an error.
+        The browser sends `response.cancel` (while a response runs), then
+        `output_audio_buffer.clear` (while its audio plays), then
+        `conversation.item.truncate` of the assistant's audio item at the time actually
+        played, so the transcript keeps what the user heard. The browser builds these
+        because only it knows the playback time (and it works while a cell is busy).
         """
         if self.status != "connected":
             return False
-        sent = False
-        if self._active_response is not None:
-            self.send_event({"type": "response.cancel", "response_id": self._active_response})
-            sent = True
-        if self._audio_playing:
-            self.send_event({"type": "output_audio_buffer.clear"})
-            sent = True
-        return sent
+        if self._active_response is None and not self._audio_playing:
+            return False
+        self.send({"type": "command", "name": "interrupt"})
+        return True
 
-    def send_text(self, text: str) -> None:
-        """Add a user text message to the conversation and ask for a response."""
+    def send_text(
+        self, text: str, role: Literal["user", "system"] = "user", *, respond: bool | None = None
+    ) -> None:
+        """Add a text message to the conversation; a user message also asks for a response.
+
+        `role="system"` steers the model mid-conversation without a reply (pass
+        `respond=True` to get one).
+        """
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
+        if role not in ("user", "system"):
+            raise ValueError(f"role must be 'user' or 'system', got {role!r}")
         if not text.strip():
             raise ValueError("text is empty; type a message to send")
         if len(text) > _MAX_TEXT_CHARS:
             raise ValueError(f"text is {len(text)} characters; the limit here is {_MAX_TEXT_CHARS}")
-        if self.status != "connected":
-            raise RuntimeError(
-                f"cannot send text while status is {self.status!r}: call w.connect() (or press "
-                "Connect) and wait until status is 'connected'"
-            )
+        self._require_connected("send text")
         self.send_event(
             {
                 "type": "conversation.item.create",
                 "item": {
                     "type": "message",
-                    "role": "user",
+                    "role": role,
                     "content": [{"type": "input_text", "text": text}],
                 },
             }
         )
-        self.send_event({"type": "response.create"})
+        if respond if respond is not None else role == "user":
+            self.send_event({"type": "response.create"})
+
+    def respond(self, instructions: str | None = None, **overrides: Any) -> str:
+        """Ask for one response now, with settings for this response only; returns the
+        event_id of the `response.create`.
+
+        Keyword arguments: `instructions`, `output_modalities`, `voice`, `tools`,
+        `tool_choice` ("auto", "none", "required" or a tool name), `max_output_tokens`,
+        `conversation` ("none" for an answer outside the conversation), `metadata`,
+        `input`. The session's settings stay as they are.
+        """
+        event = config.build_response_create({"instructions": instructions, **overrides})
+        self._require_connected("ask for a response")
+        return self.send_event(event)
+
+    def update_session(self, **fields: Any) -> str | None:
+        """Change several session settings at once: one `session.update` while connected.
+
+        Accepts `instructions`, `voice`, `turn_detection`, `transcription`,
+        `noise_reduction`, `output_modalities`, `tools` (GA specs; or `tool_specs`) and
+        `model` (applies from the next connect). All values are checked first; nothing
+        changes if one is invalid. Returns the event_id of the update, or None when
+        nothing was sent (not connected, or no value differs).
+        """
+        values = config.normalize_session_fields(fields)
+        for name, value in values.items():
+            self._check_input(name, value)
+        self._holding_updates = True
+        try:
+            with self.hold_trait_notifications():
+                for name, value in values.items():
+                    setattr(self, name, value)
+        finally:
+            self._holding_updates = False
+        if self.status == "connected":
+            return self._sync_session()
+        return None
+
+    def reconnect(self) -> None:
+        """Start a new call that continues this conversation.
+
+        The new session gets the current settings and tools, and the conversation so
+        far as text items (see `realtime_widget.reconnect`); the event log continues,
+        with a session boundary marked. Used on `session_expired` when
+        `auto_reconnect=True`, and by the view's "New session with context" button.
+        """
+        rows = cast(list[Mapping[str, Any]], self.conversation.transcript.to_dict("records"))
+        self._restore = reconnect.context_events(reconnect.history_items(rows))
+        if self.status in ("connecting", "connected"):
+            self.disconnect()
+        self.connect()
+
+    def _require_connected(self, what: str) -> None:
+        if self.status != "connected":
+            raise RuntimeError(
+                f"cannot {what} while status is {self.status!r}: call w.connect() (or press "
+                "Connect) and wait until status is 'connected'"
+            )
 
     # -- Python API: tools --------------------------------------------------------------
 
@@ -420,6 +539,16 @@ class RealtimeWidget(anywidget.AnyWidget):
             return f
 
         return register if fn is None else register(fn)
+
+    def add_tool(
+        self,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Let the model call `fn` (like `@w.tool`, for a function defined elsewhere)."""
+        self.tool(fn, name=name, description=description)
 
     def remove_tool(self, name: str) -> None:
         """Stop offering the tool `name` to the model."""
@@ -493,6 +622,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         """Refusals that depend on the live session (called while validating a trait)."""
         if (
             name == "voice"
+            and not self._rolling_back
             and self._model_spoke
             and self.status == "connected"
             and value != self.voice
@@ -505,6 +635,8 @@ class RealtimeWidget(anywidget.AnyWidget):
 
     @traitlets.observe(*config.SESSION_FIELDS)
     def _on_session_input(self, change: Mapping[str, Any]) -> None:
+        if self._rolling_back or self._holding_updates:
+            return
         if self.status == "connected":
             self._sync_session()
         if change["name"] in config.NOT_UPDATABLE and self.status in ("connecting", "connected"):
@@ -518,28 +650,66 @@ class RealtimeWidget(anywidget.AnyWidget):
         if new == "connected":
             # The call started with the config minted into its secret; inputs changed since
             # then go in one session.update now.
-            self._applied = dict(self._minted) if self._minted else self._snapshot()
+            self._control = SessionControl(self._minted if self._minted else self._snapshot())
             self._sync_session()
+            restore, self._restore = self._restore, None
+            for event in restore or ():
+                self.send_event(event)
         elif new != "connecting":
-            self._applied = None
+            self._control = None
             self._model_spoke = False
             # Calls of a call that has ended can no longer be answered.
             self._tool_runner.cancel()
 
-    def _sync_session(self) -> None:
-        """Send one session.update with every updatable input that differs from the call's."""
-        if self._applied is None:
-            return
-        current = self._snapshot()
-        changes = {
-            name: value
-            for name, value in current.items()
-            if name not in config.NOT_UPDATABLE and value != self._applied.get(name)
-        }
+    def _sync_session(self) -> str | None:
+        """Send one session.update with every updatable input that differs from what the
+        call will use; returns its event_id (None when nothing differs)."""
+        control = self._control
+        if control is None:
+            return None
+        changes = changed_fields(self._snapshot(), control.expected(), skip=config.NOT_UPDATABLE)
         if not changes:
+            return None
+        event_id = self.send_event(config.build_session_update(changes))
+        control.sent(event_id, changes)
+        return event_id
+
+    def _on_session_reply(self, event: Mapping[str, Any]) -> None:
+        """session.updated confirms the oldest pending update; an error names a refused one."""
+        control = self._control
+        if control is None:
             return
-        self.send_event(config.build_session_update(changes))
-        self._applied.update(changes)
+        if event.get("type") == "session.updated":
+            control.confirmed()
+            return
+        error = event.get("error")
+        if not isinstance(error, Mapping) or not isinstance(error.get("event_id"), str):
+            return
+        code = error.get("code")
+        rejected = control.rejected(
+            error["event_id"],
+            str(error.get("message") or "no message"),
+            code if isinstance(code, str) else None,
+        )
+        if rejected is None:
+            return
+        self.session_error = rejected
+        self._rolling_back = True
+        try:
+            with self.hold_trait_notifications():
+                for name, value in rejected.rollback.items():
+                    setattr(self, name, value)
+        finally:
+            self._rolling_back = False
+        fields = ", ".join(rejected.attempted)
+        text = (
+            f"The server refused the session update of {fields}: {rejected.message}"
+            f"{f' ({rejected.code})' if rejected.code else ''}. The widget's values are "
+            "back to what the session uses; see w.session_error."
+        )
+        log.warning("%s", text)
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
+        self.send({"type": "notice", "level": "error", "text": text})
 
     # -- browser messages ----------------------------------------------------------------
 
@@ -586,6 +756,8 @@ class RealtimeWidget(anywidget.AnyWidget):
                 self.send_text(msg.get("text"))  # type: ignore[arg-type]
             except (TypeError, ValueError, RuntimeError) as exc:
                 log.warning("could not send the typed message: %s", exc)
+        elif action == "reconnect":
+            self.reconnect()
         else:
             log.warning("ignored an unknown UI action %r", action)
 
@@ -623,9 +795,36 @@ class RealtimeWidget(anywidget.AnyWidget):
         self.conversation.ingest(records[start:])
         if len(self.tools):
             self._run_tools(records)
+        if self._expired:
+            self._expired = False
+            if self.auto_reconnect:
+                # After the ingest above, so that the new session gets every turn.
+                log.info("the session expired; continuing in a new session (auto_reconnect)")
+                self.reconnect()
 
     def _send_tool_event(self, event: dict[str, Any]) -> None:
         self.send_event(event)
+
+    def _on_tool_result(self, call: ToolCall, result: ToolResult) -> None:
+        # The output item reaches the transcript through the server; this tells the view
+        # how the call went (and why it failed) without parsing the output text.
+        message: dict[str, Any] = {
+            "type": "tool-result",
+            "call_id": call.call_id,
+            "name": call.name,
+            "ok": result.ok,
+            "duration_ms": round(result.duration_ms, 1),
+        }
+        if not result.ok:
+            self.tool_errors.append(result)
+            message["error"] = result.error or ""
+            log.warning(
+                "tool %r failed: %s%s",
+                call.name,
+                result.error,
+                f"\n{result.traceback}" if result.traceback else "",
+            )
+        self.send(message)
 
     def _run_tools(self, records: Sequence[tuple[float, str, dict[str, Any] | str]]) -> None:
         try:
@@ -678,6 +877,10 @@ class RealtimeWidget(anywidget.AnyWidget):
     def _watch_server_event(self, event: Mapping[str, Any]) -> bool:
         """Track what the live session allows; True when `event` starts a second call."""
         kind = event.get("type")
+        if kind in ("session.updated", "error"):
+            self._on_session_reply(event)
+        if kind == "error" and self._is_expiry(event):
+            self._expired = True
         if kind == "response.created":
             response = event.get("response")
             rid = response.get("id") if isinstance(response, dict) else None
@@ -698,6 +901,11 @@ class RealtimeWidget(anywidget.AnyWidget):
         if kind in facts.MODEL_AUDIO_EVENT_TYPES:
             self._model_spoke = True
         return False
+
+    @staticmethod
+    def _is_expiry(event: Mapping[str, Any]) -> bool:
+        error = event.get("error")
+        return isinstance(error, Mapping) and error.get("code") == "session_expired"
 
     # -- rpc: client secrets -------------------------------------------------------------
 

@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from openai.types.realtime import (
     ConversationItemCreateEvent,
-    OutputAudioBufferClearEvent,
-    ResponseCancelEvent,
     ResponseCreateEvent,
     SessionUpdateEvent,
 )
@@ -362,10 +360,9 @@ def test_interrupt_cancels_only_what_is_running(browser: Browser) -> None:
         {"type": "output_audio_buffer.started", "response_id": "resp_1"},
     )
     assert w.interrupt() is True
-    cancel, clear = browser.client_events()
-    ResponseCancelEvent.model_validate(cancel)
-    OutputAudioBufferClearEvent.model_validate(clear)
-    assert cancel["response_id"] == "resp_1"
+    # The browser builds cancel + clear + truncate: only it knows how much was played.
+    assert browser.of_type("command")[-1] == {"type": "command", "name": "interrupt"}
+    assert browser.client_events() == []
     browser.server(
         {"type": "response.done", "response": {"id": "resp_1", "status": "cancelled"}},
         {"type": "output_audio_buffer.cleared", "response_id": "resp_1"},
