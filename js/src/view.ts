@@ -3,6 +3,13 @@
 // the model or the user goes in with textContent only, never innerHTML.
 import type { ModelLike, WidgetController } from "./controller";
 import { transcriptOf, type Turn } from "./reducer";
+import { SessionClock } from "./view/clock";
+import { button, copyText, download, h as el_ } from "./view/dom";
+import { Inspector } from "./view/inspector";
+import { LevelMeters } from "./view/meters";
+import { SettingsPanel } from "./view/settings";
+import { transcriptAsText, turnExtras } from "./view/transcript";
+import { UsagePanel } from "./view/usage_panel";
 
 const WHO: Record<Turn["role"], string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 
@@ -10,6 +17,9 @@ interface Row {
   li: HTMLLIElement;
   text: HTMLSpanElement;
   rev: number;
+  /** Time, latency badge, "heard" note and the events button (view/transcript.ts). */
+  meta: HTMLSpanElement;
+  metaKey: string;
 }
 
 let viewCounter = 0;
@@ -28,8 +38,30 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   status.setAttribute("role", "status");
   status.setAttribute("aria-live", "polite");
   const activity = h("span", "rtw-activity");
+  const userInd = el_("span", "rtw-ind rtw-ind-user", "You");
+  const thinkInd = el_("span", "rtw-ind rtw-ind-thinking", "Thinking");
+  const modelInd = el_("span", "rtw-ind rtw-ind-model", "Model");
+  activity.append(userInd, thinkInd, modelInd);
   const tokens = h("span", "rtw-tokens");
-  bar.append(connectBtn, muteBtn, status, activity, tokens);
+  // Polite announcements (connected, session-limit warning, copied); not role=status,
+  // which is the connection status itself.
+  const announcer = el_("div", "rtw-visually-hidden rtw-announce");
+  announcer.setAttribute("aria-live", "polite");
+  const announce = (text: string): void => {
+    announcer.textContent = "";
+    // A new text node each time, so a repeated message is read again.
+    setTimeout(() => (announcer.textContent = text), 30);
+  };
+  const clock = new SessionClock(
+    () => ({ active: String(model.get("status")) === "connected", startT: controller.session.sessionStartT, endT: controller.session.expiresT }),
+    announce,
+  );
+  bar.append(connectBtn, muteBtn, status, activity, clock.el, tokens);
+  const meters = new LevelMeters(() => ({
+    active: String(model.get("status")) === "connected",
+    mic: controller.micStream,
+    remote: controller.remoteStream,
+  }));
 
   const badge = h("div", "rtw-emulator");
   const badgeLabel = h("strong", "rtw-badge");
@@ -60,17 +92,20 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   sendBtn.textContent = "Send";
   form.append(label, input, sendBtn);
 
-  const counts = h("details", "rtw-counts");
-  const countsSummary = h("summary");
-  const countsTable = h("table", "rtw-counts-table");
-  const countsBody = h("tbody");
-  countsTable.append(countsBody);
-  counts.append(countsSummary, countsTable);
+  const tools = el_("div", "rtw-tools");
+  const copyBtn = button("rtw-copy-transcript", "Copy transcript");
+  const jsonlBtn = button("rtw-download", "Download JSONL", "Download the session as JSON Lines");
+  tools.append(copyBtn, jsonlBtn);
+  const inspector = new Inspector(controller.session, announce);
+  const usage = new UsagePanel();
+  const settings = new SettingsPanel(model);
+  const panels = el_("div", "rtw-panels");
+  panels.append(usage.el, inspector.el, settings.el);
 
   const error = h("div", "rtw-error");
   error.setAttribute("role", "alert");
 
-  root.append(bar, badge, transcript, form, counts, error);
+  root.append(bar, meters.el, badge, transcript, form, tools, panels, error, announcer);
   el.append(root);
 
   // ---------------------------------------------------------------- input
@@ -89,7 +124,31 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     input.value = "";
   };
   // Any click in the widget is a user gesture that may unblock the model's audio.
-  const onRootClick = (): void => controller.resumeAudio();
+  const onRootClick = (): void => {
+    controller.resumeAudio();
+    meters.resume();
+  };
+  const onCopy = (): void => {
+    const text = transcriptAsText(transcriptOf(controller.display), controller.session);
+    void copyText(text).then((ok) => announce(ok ? "Transcript copied." : "Copy failed: the browser refused the clipboard."));
+  };
+  const onDownload = (): void => {
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
+    download(`realtime-session-${stamp}.jsonl`, controller.session.toJsonl(), "application/x-ndjson");
+    announce(`Downloaded ${controller.session.size} events.`);
+  };
+  // A turn's "events" button opens the inspector on that turn's events.
+  const onTranscriptClick = (ev: Event): void => {
+    const b = (ev.target as HTMLElement).closest<HTMLButtonElement>("button.rtw-turn-events");
+    const li = b?.closest<HTMLLIElement>("li.rtw-turn");
+    const id = li?.dataset["itemId"];
+    if (!b || !li || !id) return;
+    const who = li.querySelector(".rtw-who")?.textContent ?? "turn";
+    inspector.select({ kind: "item", itemId: id, label: `${who} ${id}` });
+  };
+  copyBtn.addEventListener("click", onCopy);
+  jsonlBtn.addEventListener("click", onDownload);
+  transcript.addEventListener("click", onTranscriptClick);
   root.addEventListener("click", onRootClick);
   connectBtn.addEventListener("click", onConnectClick);
   muteBtn.addEventListener("click", onMuteClick);
@@ -101,8 +160,11 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   let drawnOrderRev = -1;
   let drawnRev = -1;
 
+  let drawnStatus = "";
   function drawTraits(): void {
     const s = String(model.get("status") ?? "idle");
+    if (drawnStatus && s !== drawnStatus && (s === "connected" || s === "idle")) announce(s === "connected" ? "Connected." : "Disconnected.");
+    drawnStatus = s;
     status.textContent = s;
     root.dataset["status"] = s;
     const active = s === "connecting" || s === "connected";
@@ -114,6 +176,10 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     error.textContent = errorText;
     error.hidden = errorText === "";
     badge.hidden = model.get("backend") !== "emulator";
+    meters.update();
+    clock.update();
+    settings.draw({ voiceLocked: s === "connected" && controller.session.modelSpoke });
+    usage.draw(controller.session, model.get("price_table"), String(model.get("model") ?? ""));
   }
 
   function drawDisplay(): void {
@@ -130,6 +196,11 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
         rows.set(turn.itemId, row);
       }
       if (row.rev !== turn.rev) fillRow(row, turn);
+      const extras = turnExtras(turn, controller.session);
+      if (extras.key !== row.metaKey) {
+        row.metaKey = extras.key;
+        row.meta.replaceChildren(...extras.nodes);
+      }
     }
     if (state.orderRev !== drawnOrderRev) {
       drawnOrderRev = state.orderRev;
@@ -152,25 +223,26 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     }
     if (stick) transcript.scrollTop = transcript.scrollHeight;
 
-    const flags = state.flags;
-    activity.textContent = flags.userSpeaking ? "listening…" : flags.responding || flags.assistantAudio ? "responding…" : "";
-    const t = state.totals;
-    tokens.textContent = t.responses > 0 ? `${t.input_tokens} in · ${t.output_tokens} out tokens` : "";
-    drawCounts();
+    drawSession();
   }
 
-  function drawCounts(): void {
-    const state = controller.display;
-    countsSummary.textContent = `${state.events} events received · ${state.counts.size} types`;
-    const entries = [...state.counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    while (countsBody.rows.length > entries.length) countsBody.deleteRow(-1);
-    entries.forEach(([type, n], i) => {
-      const tr = countsBody.rows[i] ?? countsBody.insertRow();
-      while (tr.cells.length < 2) tr.insertCell();
-      const [nameCell, countCell] = [tr.cells[0], tr.cells[1]];
-      if (nameCell && nameCell.textContent !== type) nameCell.textContent = type;
-      if (countCell) countCell.textContent = String(n);
-    });
+  let drawnSessionRev = -1;
+  function drawSession(): void {
+    const log = controller.session;
+    if (log.rev === drawnSessionRev) return;
+    drawnSessionRev = log.rev;
+    const phase = log.phase;
+    userInd.dataset["active"] = String(phase.userSpeaking);
+    thinkInd.dataset["active"] = String(phase.thinking);
+    modelInd.dataset["active"] = String(phase.modelSpeaking);
+    userInd.textContent = phase.userSpeaking ? "You: speaking" : "You";
+    thinkInd.textContent = "Thinking…";
+    thinkInd.hidden = !phase.thinking;
+    modelInd.textContent = phase.modelSpeaking ? "Model: speaking" : "Model";
+    usage.draw(log, model.get("price_table"), String(model.get("model") ?? ""));
+    tokens.textContent = log.responses.size > 0 ? usage.summaryText.textContent : "";
+    inspector.draw();
+    settings.draw({ voiceLocked: String(model.get("status")) === "connected" && log.modelSpoke });
   }
 
   // ---------------------------------------------------------------- scheduling
@@ -189,7 +261,18 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     });
   };
 
-  const traitEvents = ["change:status", "change:error", "change:muted", "change:backend"];
+  const traitEvents = [
+    "change:status",
+    "change:error",
+    "change:muted",
+    "change:backend",
+    "change:voice",
+    "change:turn_detection",
+    "change:transcription",
+    "change:noise_reduction",
+    "change:price_table",
+    "change:model",
+  ];
   for (const ev of traitEvents) model.on(ev, schedule);
   const unsubscribe = controller.subscribe(schedule);
   drawTraits();
@@ -201,6 +284,12 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     if (frame !== null) caf(frame);
     frame = null;
     root.removeEventListener("click", onRootClick);
+    copyBtn.removeEventListener("click", onCopy);
+    jsonlBtn.removeEventListener("click", onDownload);
+    transcript.removeEventListener("click", onTranscriptClick);
+    meters.dispose();
+    clock.dispose();
+    settings.dispose();
     connectBtn.removeEventListener("click", onConnectClick);
     muteBtn.removeEventListener("click", onMuteClick);
     form.removeEventListener("submit", onSubmit);
@@ -212,8 +301,9 @@ function newRow(): Row {
   const li = h("li", "rtw-turn");
   const who = h("span", "rtw-who");
   const text = h("span", "rtw-text");
-  li.append(who, text);
-  return { li, text, rev: -1 };
+  const meta = h("span", "rtw-meta");
+  li.append(who, text, meta);
+  return { li, text, rev: -1, meta, metaKey: "" };
 }
 
 function fillRow(row: Row, turn: Turn): void {

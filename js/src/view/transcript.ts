@@ -1,0 +1,61 @@
+// Per-turn extras in the transcript (time, latency badge, how much of an
+// interrupted reply was heard, a button to inspect the turn's events) and the
+// transcript as plain text for "Copy transcript".
+import type { Turn } from "../reducer";
+import { button, formatClock, h } from "./dom";
+import type { SessionLog } from "./session_log";
+
+const WHO: Record<Turn["role"], string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
+
+export interface TurnExtras {
+  /** Changes whenever the nodes would: the view redraws a row's extras only then. */
+  key: string;
+  nodes: Node[];
+}
+
+export function whoOf(turn: Turn): string {
+  return turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
+}
+
+export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
+  const t = log.itemFirstT.get(turn.itemId);
+  const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
+  const heard = log.heardMs.get(turn.itemId);
+  const key = `${t ?? ""}|${latency ?? ""}|${heard ?? ""}|${turn.status}|${turn.kind}`;
+  const nodes: Node[] = [];
+  if (t !== undefined) {
+    const time = h("time", "rtw-time", formatClock(t));
+    time.dateTime = new Date(t).toISOString();
+    nodes.push(time);
+  }
+  if (latency !== null) {
+    const badge = h("span", "rtw-latency", `${Math.round(latency)} ms`);
+    badge.title = "Latency: from the end of your speech (or your message) to the first reply text, as in w.latency (to_first_delta_ms)";
+    nodes.push(badge);
+  }
+  if (turn.status === "interrupted") {
+    const text = heard !== undefined ? `interrupted · heard ${(heard / 1000).toFixed(1)} s` : "interrupted";
+    const mark = h("span", "rtw-interrupt", text);
+    mark.title =
+      heard !== undefined
+        ? "You spoke over this reply; the server kept only the first " + `${(heard / 1000).toFixed(1)} s of its audio (conversation.item.truncated).`
+        : "This reply was cut off before it finished.";
+    nodes.push(mark);
+  }
+  const label = `Show the events of the ${whoOf(turn)} turn${t !== undefined ? ` at ${formatClock(t)}` : ""}`;
+  nodes.push(button("rtw-turn-events", "events", label));
+  return { key, nodes };
+}
+
+/** "[14:03:07] You: Hello" lines, in conversation order. */
+export function transcriptAsText(turns: Turn[], log: SessionLog): string {
+  return turns
+    .map((turn) => {
+      const t = log.itemFirstT.get(turn.itemId);
+      const stamp = t !== undefined ? `[${formatClock(t)}] ` : "";
+      const text = turn.kind === "function_call" ? `${turn.name ?? "function"}(${turn.text})` : turn.text || (turn.kind === "audio" ? "(speech)" : "");
+      const mark = turn.status === "interrupted" ? " [interrupted]" : turn.status === "failed" ? " [transcription failed]" : "";
+      return `${stamp}${whoOf(turn)}: ${text}${mark}`;
+    })
+    .join("\n");
+}
