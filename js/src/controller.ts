@@ -214,7 +214,11 @@ export class WidgetController {
       const error = isJsonObject(record.event["error"]) ? record.event["error"] : {};
       const message = typeof error["message"] === "string" ? error["message"] : "unknown error";
       const code = typeof error["code"] === "string" ? ` (${error["code"]})` : "";
-      this.#report({ error: `The server reported an error: ${message}${code}` });
+      // Name the client event that caused it (the API echoes its event_id).
+      const cause = typeof error["event_id"] === "string" ? error["event_id"] : "";
+      const causeType = cause ? this.transport.clientEventType(cause) : null;
+      const about = cause ? ` (caused by the client event ${causeType ?? "with event_id"} ${cause})` : "";
+      this.#report({ error: `The server reported an error: ${message}${code}${about}` });
     }
     reduceDisplay(this.display, "event" in record ? record.event : { raw: record.raw });
     this.#notify();

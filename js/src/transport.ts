@@ -47,6 +47,8 @@ export interface TransportCallbacks {
 export type SendResult = "sent" | "queued" | "dropped";
 
 const MAX_QUEUED = 100;
+/** Client events remembered (event_id → type) so a server `error` can name what caused it. */
+const MAX_REMEMBERED = 500;
 
 interface Attempt {
   id: number;
@@ -76,6 +78,7 @@ export class Transport {
   #attempt: Attempt | null = null;
   #attemptSeq = 0;
   #muted = false;
+  readonly #sentTypes = new Map<string, string>();
   readonly #deps: TransportDeps;
   readonly #cb: TransportCallbacks;
 
@@ -127,6 +130,11 @@ export class Transport {
     this.#setState({ kind: "closing" });
     this.#release(attempt);
     this.#setState({ kind: "idle" });
+  }
+
+  /** The type of the client event sent with this event_id (recent ones only), or null. */
+  clientEventType(eventId: string): string | null {
+    return this.#sentTypes.get(eventId) ?? null;
   }
 
   /** Mute is track.enabled = false: no renegotiation, no reconnect. */
@@ -341,6 +349,14 @@ export class Transport {
       if (typeof event["event_id"] === "string") attempt.pendingUpdateIds.add(event["event_id"]);
     }
     channel.send(JSON.stringify(event));
+    const eventId = event["event_id"];
+    if (typeof eventId === "string") {
+      this.#sentTypes.set(eventId, typeof event["type"] === "string" ? event["type"] : "(no type)");
+      if (this.#sentTypes.size > MAX_REMEMBERED) {
+        const oldest = this.#sentTypes.keys().next().value;
+        if (oldest !== undefined) this.#sentTypes.delete(oldest);
+      }
+    }
     this.#cb.onRecord({ t: this.#now(), dir: "client", event });
   }
 
@@ -518,7 +534,14 @@ export function callIdFromLocation(location: string | null): string | null {
   return last ?? null;
 }
 
-/** Masks anything that looks like an API key or a client secret. */
+/**
+ * Masks anything that looks like an API key or a client secret, also when a server quotes
+ * it partly starred out ("ek_*****339d", "sk-proj-****wxyz"), and bearer headers.
+ */
 export function redact(text: string): string {
-  return text.replace(/\b(sk-[A-Za-z0-9_-]{3})[A-Za-z0-9_-]*/g, "$1…").replace(/\bek_[A-Za-z0-9_-]+/g, "ek_…");
+  return text
+    .replace(/\b(sk-[A-Za-z0-9_-]{3})[A-Za-z0-9_\-*]*/g, "$1…")
+    .replace(/\bek_[A-Za-z0-9_\-*]*/g, "ek_…")
+    .replace(/[A-Za-z0-9_-]{0,16}\*{3,}[A-Za-z0-9_-]{0,16}/g, "***")
+    .replace(/\b(bearer)\s+\S+/gi, "$1 …");
 }

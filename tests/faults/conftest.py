@@ -30,7 +30,12 @@ def pages() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(api_keys=[FAKE_KEY], ms_per_char=5.0) as emu:
+    with EmulatorThread(
+        # A peer whose browser gave up (slow answer) is reaped in seconds, not 30.
+        api_keys=[FAKE_KEY],
+        ms_per_char=5.0,
+        connect_timeout_s=4.0,
+    ) as emu:
         yield emu
 
 
