@@ -1,0 +1,73 @@
+// Connect-time instrumentation, injected before any page script (Playwright add_init_script).
+// It wraps the browser APIs every WebRTC client uses (fetch, getUserMedia, RTCPeerConnection,
+// the data channel) so the widget and the plain page are timed by the same code, without
+// touching either. Marks are epoch milliseconds (performance.timeOrigin + performance.now()),
+// the first occurrence of each name since the last reset().
+(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const bench = {
+    marks: {},
+    reset() { this.marks = {}; },
+    mark(name) { if (!(name in this.marks)) this.marks[name] = now(); },
+  };
+  window.__rtBench = bench;
+
+  const origFetch = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    const url = typeof input === "string" ? input : input.url;
+    const kind = url.includes("/v1/realtime/calls") ? "post" : url.includes("/secret") ? "secret" : null;
+    if (kind) bench.mark(kind + "_start");
+    const response = await origFetch(input, init);
+    if (kind) bench.mark(kind + "_end");
+    return response;
+  };
+
+  const media = navigator.mediaDevices;
+  if (media && media.getUserMedia) {
+    const origGum = media.getUserMedia.bind(media);
+    media.getUserMedia = async (constraints) => {
+      bench.mark("gum_start");
+      const stream = await origGum(constraints);
+      bench.mark("gum_end");
+      return stream;
+    };
+  }
+
+  const Orig = window.RTCPeerConnection;
+  if (!Orig) return;
+  class Instrumented extends Orig {
+    constructor(config) {
+      super(config);
+      bench.mark("pc_created");
+      this.addEventListener("iceconnectionstatechange", () => {
+        if (this.iceConnectionState === "connected" || this.iceConnectionState === "completed") bench.mark("ice_connected");
+      });
+      this.addEventListener("connectionstatechange", () => {
+        if (this.connectionState === "connected") bench.mark("dtls_connected");
+      });
+    }
+    async createOffer(options) {
+      bench.mark("offer_start");
+      return super.createOffer(options);
+    }
+    async setLocalDescription(desc) {
+      const result = await super.setLocalDescription(desc);
+      bench.mark("offer_end");
+      return result;
+    }
+    async setRemoteDescription(desc) {
+      const result = await super.setRemoteDescription(desc);
+      bench.mark("answer_applied");
+      return result;
+    }
+    createDataChannel(label, init) {
+      const channel = super.createDataChannel(label, init);
+      channel.addEventListener("open", () => bench.mark("channel_open"));
+      channel.addEventListener("message", (ev) => {
+        if (typeof ev.data === "string" && ev.data.includes('"session.created"')) bench.mark("session_created_page");
+      });
+      return channel;
+    }
+  }
+  window.RTCPeerConnection = Instrumented;
+})();
