@@ -6,6 +6,7 @@ import { Batcher } from "./batcher";
 import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type RpcReply } from "./protocol";
 import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
+import { PrototypingState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./prototyping";
 import { Transport, type ClientSecret, type ConnectionState, type TransportDeps } from "./transport";
 import { SessionLog } from "./view/session_log";
 
@@ -44,6 +45,9 @@ export type ControllerDeps = Partial<Omit<TransportDeps, "getClientSecret" | "ba
 export class WidgetController {
   readonly transport: Transport;
   readonly display: DisplayState = createDisplayState();
+  /** Interrupt, push-to-talk and tool outcomes (js/src/prototyping.ts). */
+  readonly prototyping = new PrototypingState();
+  readonly #now: () => number;
   /** Records, timings and usage for the view (inspector, clock, cost, JSONL). */
   readonly session = new SessionLog();
   /** The tracks the level meters analyse: our microphone and the model's voice. */
@@ -59,6 +63,7 @@ export class WidgetController {
 
   constructor(model: ModelLike, deps: ControllerDeps = {}) {
     this.#model = model;
+    this.#now = deps.now ?? defaultNow;
     const send = (msg: BrowserMessage): void => model.send(msg);
     this.#rpc = new Rpc(send, deps.rpcTimeoutMs ?? 30_000);
     this.#batcher = new Batcher(send, this.#batchOptions());
@@ -100,6 +105,28 @@ export class WidgetController {
   /** The Message box: the kernel builds, validates and logs the client events. */
   sendText(text: string): void {
     this.#model.send({ type: "ui", action: "send_text", text } satisfies BrowserMessage);
+  }
+
+  /**
+   * Stops the model's answer: response.cancel, output_audio_buffer.clear, and
+   * conversation.item.truncate at the time played (see prototyping.ts). Built
+   * here, not in the kernel, because only the browser knows the playback time.
+   */
+  interrupt(): boolean {
+    const events = this.prototyping.interruptEvents(this.#now(), browserEventId);
+    for (const event of events) this.transport.send(event);
+    return events.length > 0;
+  }
+
+  /** Push-to-talk (turn detection off): press clears the input buffer, release commits and asks for a response. */
+  pushToTalk(pressed: boolean): void {
+    const events = pressed ? pushToTalkPress(browserEventId) : pushToTalkRelease(browserEventId);
+    for (const event of events) this.transport.send(event);
+  }
+
+  /** A new call that continues this conversation (the kernel re-inserts the turns). */
+  reconnectWithContext(): void {
+    this.#model.send({ type: "ui", action: "reconnect" } satisfies BrowserMessage);
   }
 
   setMuted(muted: boolean): void {
@@ -160,8 +187,18 @@ export class WidgetController {
         this.#rpc.handleReply(msg as unknown as RpcReply);
         break;
       case "command":
-        if (msg["name"] === "connect") void this.connect();
+        if (msg["name"] === "interrupt") this.interrupt();
+        else if (msg["name"] === "connect") void this.connect();
         else if (msg["name"] === "disconnect") this.disconnect();
+        break;
+      case "tool-result": {
+        const outcome = this.prototyping.toolResult(msg);
+        if (outcome && !outcome.ok) this.#report({ error: `Tool ${outcome.name} failed: ${outcome.error ?? "error"}` });
+        this.#notify();
+        break;
+      }
+      case "notice":
+        if (typeof msg["text"] === "string") this.#report({ error: msg["text"] });
         break;
       case "client-event": {
         const event = msg["event"];
@@ -220,6 +257,7 @@ export class WidgetController {
       const about = cause ? ` (caused by the client event ${causeType ?? "with event_id"} ${cause})` : "";
       this.#report({ error: `The server reported an error: ${message}${code}${about}` });
     }
+    if ("event" in record) this.prototyping.observe(record.event, record.t);
     reduceDisplay(this.display, "event" in record ? record.event : { raw: record.raw });
     this.#notify();
   }
@@ -274,6 +312,10 @@ export class WidgetController {
       maxEvents: Number(this.#model.get("batch_max_events") ?? 200),
     };
   }
+}
+
+function defaultNow(): number {
+  return typeof performance !== "undefined" && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
 }
 
 function defaultAudio(): HTMLAudioElement | null {

@@ -28,7 +28,8 @@ export type BrowserMessage =
   | { type: "rpc"; id: number; method: string; params: JsonObject }
   | { type: "events"; seq: number; events: EventRecord[] }
   | { type: "log"; level: "info" | "warning" | "error"; message: string }
-  | { type: "ui"; action: "send_text"; text: string };
+  | { type: "ui"; action: "send_text"; text: string }
+  | { type: "ui"; action: "reconnect" };
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -7,6 +7,7 @@ import { SessionClock } from "./view/clock";
 import { button, copyText, download, h as el_ } from "./view/dom";
 import { Inspector } from "./view/inspector";
 import { LevelMeters } from "./view/meters";
+import { PrototypingControls } from "./view/prototyping_controls";
 import { SettingsPanel } from "./view/settings";
 import { transcriptAsText, turnExtras } from "./view/transcript";
 import { UsagePanel } from "./view/usage_panel";
@@ -105,7 +106,9 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const error = h("div", "rtw-error");
   error.setAttribute("role", "alert");
 
-  root.append(bar, meters.el, badge, transcript, form, tools, panels, error, announcer);
+  const proto = new PrototypingControls(root, model, controller);
+  bar.insertBefore(proto.el, status);
+  root.append(bar, meters.el, badge, transcript, form, tools, panels, error, proto.endedEl, announcer);
   el.append(root);
 
   // ---------------------------------------------------------------- input
@@ -178,6 +181,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     badge.hidden = model.get("backend") !== "emulator";
     meters.update();
     clock.update();
+    proto.draw();
     settings.draw({ voiceLocked: s === "connected" && controller.session.modelSpoke });
     usage.draw(controller.session, model.get("price_table"), String(model.get("model") ?? ""));
   }
@@ -289,6 +293,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     transcript.removeEventListener("click", onTranscriptClick);
     meters.dispose();
     clock.dispose();
+    proto.dispose();
     settings.dispose();
     connectBtn.removeEventListener("click", onConnectClick);
     muteBtn.removeEventListener("click", onMuteClick);
