@@ -201,6 +201,7 @@ def page(
             print(f"\n[e2e] failure screenshot: {shot}")
             print(f"[e2e] console errors: {page_problems.console_errors}")
             print(f"[e2e] page errors: {page_problems.page_errors}")
+            print(f"[e2e] failed requests: {page_problems.failed_requests}")
     finally:
         context.close()
 

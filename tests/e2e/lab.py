@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import httpx
 from jupyter_client.blocking.client import BlockingKernelClient
-from playwright.sync_api import ConsoleMessage, Error, Locator, Page
+from playwright.sync_api import ConsoleMessage, Error, Locator, Page, Response
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -103,7 +103,10 @@ class LabServer:
         return response.json() if response.content else None
 
     def page_url(self, notebook: str) -> str:
-        return f"{self.url}/lab/tree/{notebook}?token={self.token}"
+        # A workspace of its own per page: the default one would reopen the notebooks of
+        # earlier tests (already deleted: 404s in the console) next to this one.
+        workspace = "e2e-" + secrets.token_hex(4)
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
 
     def kernel_id_for(self, notebook: str) -> str | None:
         for session in self.api("GET", "/api/sessions"):
@@ -318,10 +321,17 @@ class PageProblems:
 
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)  # "404 GET http://…" (no query)
 
     def watch(self, page: Page) -> None:
         page.on("console", self._on_console)
         page.on("pageerror", self._on_page_error)
+        page.on("response", self._on_response)
+
+    def _on_response(self, response: Response) -> None:
+        if response.status >= 400:
+            url = response.url.split("?", 1)[0]  # the query may hold the server token
+            self.failed_requests.append(f"{response.status} {response.request.method} {url}")
 
     def _on_console(self, message: ConsoleMessage) -> None:
         if message.type == "error":

@@ -55,7 +55,8 @@ def test_runs_cells_and_attaches_to_the_same_kernel(
     print(
         f"\n[e2e] harness: page+kernel ready {notebook.timings.page_load_s:.2f} s, "
         f"run all {notebook.timings.run_all_s:.2f} s, "
-        f"console errors: {page_problems.console_errors}"
+        f"console errors: {page_problems.console_errors}, "
+        f"failed requests: {page_problems.failed_requests}"
     )
 
 

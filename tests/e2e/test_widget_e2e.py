@@ -154,6 +154,8 @@ def test_talk_type_and_every_event_reaches_the_kernel(
     save_readme_screenshot(notebook, view)
     notebook.screenshot("widget-connected-conversation")
     assert page_problems.page_errors == []
+    assert page_problems.console_errors == []
+    assert page_problems.failed_requests == []
     print(
         f"\n[e2e] page+kernel ready {notebook.timings.page_load_s:.2f} s, "
         f"run all {notebook.timings.run_all_s:.2f} s, "
