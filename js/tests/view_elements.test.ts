@@ -119,6 +119,7 @@ describe("level meters", () => {
     Object.assign(src, { active: true, mic, remote });
     m.update();
     expect(m.running).toBe(true);
+    expect(m.el.dataset["running"]).toBe("true");
     const ctx = contexts[0]!;
     expect(ctx.sources.map((s) => s.stream)).toEqual([mic, remote]);
     ctx.analysers[0]!.amplitude = 0.5;
@@ -133,6 +134,7 @@ describe("level meters", () => {
     src.active = false;
     m.update();
     expect(m.running).toBe(false);
+    expect(m.el.dataset["running"]).toBe("false");
     expect(ctx.state).toBe("closed");
     expect(ctx.sources.every((s) => s.disconnected)).toBe(true);
     expect(micEl.dataset["level"]).toBe("0.00");

@@ -42,9 +42,9 @@ export class Inspector {
     this.#filter.autocomplete = "off";
     const filterField = field("Filter event types", this.#filter, "rtw-field rtw-filter-field");
     const table = h("table", "rtw-counts-table");
-    const caption = h("caption", "rtw-visually-hidden", "Events by type; choose a type to see its events");
+    table.createCaption().textContent = "Events by type; choose a type to see its events";
+    table.caption!.className = "rtw-visually-hidden";
     this.#types = table.createTBody();
-    table.append(caption);
     this.#panel = h("div", "rtw-events");
     this.#panel.hidden = true;
     const head = h("div", "rtw-events-head");

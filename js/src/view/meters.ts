@@ -70,6 +70,7 @@ export class LevelMeters {
     this.el = h("div", "rtw-meters");
     this.el.setAttribute("role", "group");
     this.el.setAttribute("aria-label", "Audio levels");
+    this.el.dataset["running"] = "false";
     this.#channels = [this.#channel("mic", "Mic"), this.#channel("model", "Model")];
     const IO = this.#deps.IntersectionObserver;
     if (IO) {
@@ -111,6 +112,7 @@ export class LevelMeters {
     this.#attach(mic, src.mic);
     this.#attach(model, src.remote);
     if (this.#frame === null) this.#frame = this.#deps.requestAnimationFrame(this.#tick);
+    this.el.dataset["running"] = "true";
   }
 
   /** From a user gesture: browsers start an AudioContext suspended without one. */
@@ -190,6 +192,7 @@ export class LevelMeters {
   #stopLoop(): void {
     if (this.#frame !== null) this.#deps.cancelAnimationFrame(this.#frame);
     this.#frame = null;
+    this.el.dataset["running"] = "false";
   }
 
   #teardown(): void {

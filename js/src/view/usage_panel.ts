@@ -61,17 +61,19 @@ export class UsagePanel {
     this.summaryText = h("span", "rtw-usage-summary", "Usage and cost");
     summary.append(this.summaryText);
     this.#table = h("table", "rtw-usage-table");
-    const caption = h("caption", "rtw-visually-hidden", "Tokens and estimated cost");
+    this.#table.createCaption().textContent = "Tokens and estimated cost";
+    this.#table.caption!.className = "rtw-visually-hidden";
     const head = this.#table.createTHead().insertRow();
     for (const text of ["", ...COLUMNS.map(([name]) => name), "Est. USD"]) {
       const th = h("th", undefined, text);
       th.scope = "col";
       head.append(th);
     }
-    this.#table.append(caption);
     this.#table.createTBody();
     this.#note = h("p", "rtw-usage-note");
-    this.el.append(summary, this.#table, this.#note);
+    const scroll = h("div", "rtw-usage-scroll"); // the table scrolls sideways in a narrow cell
+    scroll.append(this.#table);
+    this.el.append(summary, scroll, this.#note);
   }
 
   draw(log: SessionLog, priceTrait: unknown, widgetModel: string): void {
