@@ -86,6 +86,12 @@ export class WidgetController {
       },
     );
     this.transport.setMuted(Boolean(model.get("muted")));
+    // A new front end (page reload, notebook reopened) has no call, whatever the kernel
+    // last heard; say so, or the view and w.status would show a call that is gone.
+    const last = String(model.get("status") ?? "idle");
+    if (last === "connecting" || last === "connected" || last === "closing") {
+      this.#report({ status: "idle", call_id: "" });
+    }
 
     this.#listen("msg:custom", (msg: unknown) => this.#onCustom(msg));
     this.#listen("change:muted", () => this.transport.setMuted(Boolean(model.get("muted"))));

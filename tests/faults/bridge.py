@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
 
@@ -151,9 +150,8 @@ class Bridge:
         page.on("console", bridge._on_console)
         await page.expose_binding("__toKernel", bridge._from_browser)
         await page.expose_binding("__stateToKernel", bridge._state_from_browser)
-        state = {k: v for k, v in widget.get_state().items() if k in _PAGE_TRAITS}
-        bridge.state_to_browser.append(widget.get_state())
-        await page.goto(f"{pages}/bridge.html?{urlencode({'state': json.dumps(state)})}")
+        await page.expose_binding("__initialState", bridge._initial_state)
+        await page.goto(f"{pages}/bridge.html")
         await page.wait_for_selector("body[data-ready='1']")
         return bridge
 
@@ -192,6 +190,11 @@ class Bridge:
         patch = {change["name"]: json.loads(json.dumps(change["new"]))}
         self.state_to_browser.append(patch)
         self._to_page("p => harness.stateFromKernel(p)", patch)
+
+    def _initial_state(self, _source: Any) -> dict[str, Any]:
+        full = self.widget.get_state()
+        self.state_to_browser.append(full)
+        return {k: json.loads(json.dumps(v)) for k, v in full.items() if k in _PAGE_TRAITS}
 
     def _from_browser(self, _source: Any, msg: Any) -> None:
         self.widget._handle_msg(

@@ -6,8 +6,8 @@
 // and peer connection it ever hands out, so tests can prove they were released.
 import createWidget from "/static/widget.js";
 
-const params = new URLSearchParams(location.search);
-const initial = JSON.parse(params.get("state") ?? "{}");
+// The kernel's current state, as a real front end gets it when it (re)opens the notebook.
+const initial = await window.__initialState();
 
 // --- instrumentation (before the widget can touch the APIs) ------------------
 const micTracks = [];

@@ -1,0 +1,121 @@
+"""Lifecycle faults: rapid Connect/Disconnect, page reload, microphone denied or absent."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, async_playwright, expect
+
+from realtime_widget.emulator import EmulatorThread
+
+from .bridge import CHROMIUM_ARGS, Bridge
+from .checks import (
+    assert_clean,
+    assert_events_kept,
+    assert_fault_reported,
+    assert_reconnects,
+    assert_released,
+)
+from .conftest import OpenBridge
+
+pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def test_rapid_connect_disconnect_50_times(open_bridge: OpenBridge) -> None:
+    b = await open_bridge(muted=True)
+    toggle = b.page.locator(".rtw-connect")
+    for _ in range(50):
+        await expect(toggle).to_have_text("Connect")
+        await toggle.click()
+        await expect(toggle).to_have_text("Disconnect")
+        await toggle.click()
+    await expect(b.page.get_by_role("status")).to_have_text("idle")
+    # Calls the emulator created for abandoned attempts are reaped; none stays live.
+    await b.until(lambda: b.active_calls() == 0, "no live call after the last Disconnect")
+    assert await b.live_mic_tracks() == 0
+    assert await b.open_peers() == 0
+    # The same storm ending on Connect leaves exactly one call and one live microphone.
+    for _ in range(10):
+        await toggle.click()
+        await toggle.click()
+    await b.connect()
+    await b.until(lambda: b.active_calls() == 1, "exactly one live call", timeout=20)
+    assert await b.live_mic_tracks() == 1
+    assert await b.open_peers() == 1
+    await b.disconnect()
+    await assert_released(b)
+    assert_clean(b)
+
+
+async def test_page_reload_releases_the_call(open_bridge: OpenBridge) -> None:
+    b = await open_bridge(muted=True)
+    await b.connect()
+    await b.type_message("before the reload")
+    await b.until(lambda: b.logged_counts()["response.done"] == 1, "the reply in Python")
+    call_id = b.widget.call_id
+    await b.page.reload()
+    await b.page.wait_for_selector("body[data-ready='1']")
+    await b.until(lambda: b.active_calls() == 0, "the emulator to see the call end")
+    # The new page has no call, and says so on both sides (not a stale "connected").
+    await expect(b.page.get_by_role("status")).to_have_text("idle")
+    await b.until(lambda: b.widget.status == "idle", "Python status idle after the reload")
+    assert b.widget.call_id == ""
+    assert await b.live_mic_tracks() == 0
+    assert_events_kept(b, call_id)
+    await assert_reconnects(b)
+    assert_clean(b)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def launch() -> AsyncIterator[Callable[[list[str]], Any]]:
+    browsers: list[Browser] = []
+    async with async_playwright() as pw:
+
+        async def launch_(args: list[str]) -> Browser:
+            b = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+            browsers.append(b)
+            return b
+
+        yield launch_
+        for b in browsers:
+            await b.close()
+
+
+async def test_microphone_permission_denied(
+    launch: Callable[[list[str]], Any], pages: str, emulator: EmulatorThread
+) -> None:
+    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
+    browser = await launch(args)
+    b = await Bridge.open(browser, pages, emulator, muted=True, context_options={"permissions": []})
+    try:
+        await b.click_connect()
+        await assert_fault_reported(b, "Microphone permission was denied", "press Connect again")
+        await assert_released(b)
+        assert await b.open_peers() == 0
+        # Allowing the microphone is all it takes.
+        await b.page.context.grant_permissions(["microphone"])
+        await assert_reconnects(b)
+        assert_clean(b)
+    finally:
+        await b.close()
+
+
+async def test_microphone_absent(
+    launch: Callable[[list[str]], Any], pages: str, emulator: EmulatorThread
+) -> None:
+    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-device-for-media-stream"]
+    browser = await launch(args)
+    b = await Bridge.open(browser, pages, emulator, muted=True)
+    try:
+        for _ in range(2):  # not stuck: a second Connect gives the same clear answer
+            await b.click_connect()
+            await assert_fault_reported(b, "No microphone was found", "press Connect again")
+            await expect(b.button("Connect")).to_be_enabled()
+        assert await b.open_peers() == 0
+        assert b.active_calls() == 0
+        assert_clean(b)
+    finally:
+        await b.close()
