@@ -420,6 +420,32 @@ class NotebookPage:
         self.timings.run_all_s = time.monotonic() - started
         self.assert_no_cell_errors()
 
+    def run_cell(self, index: int, *, timeout: float = 30.0) -> Locator:
+        """Run one existing cell again (JupyterLab's run command); wait for its new output."""
+        before = self.page.evaluate(
+            """(index) => {
+              const nb = window.jupyterapp.shell.currentWidget.content;
+              nb.activeCellIndex = index;
+              nb.mode = 'command';
+              return nb.widgets[index].model.executionCount;
+            }""",
+            index,
+        )
+        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-cell')")
+        self.page.wait_for_function(
+            """([index, before]) => {
+              const nb = window.jupyterapp.shell.currentWidget;
+              const count = nb.content.widgets[index].model.executionCount;
+              return count !== null && count !== before
+                && nb.sessionContext.session.kernel.status === 'idle';
+            }""",
+            arg=[index, before],
+            timeout=timeout * 1000,
+            polling=100,
+        )
+        self.assert_no_cell_errors()
+        return self.cell(index)
+
     def cell_count(self) -> int:
         count: int = self.page.evaluate(f"() => ({_JS_NOTEBOOK})().content.widgets.length")
         return count

@@ -10,6 +10,7 @@ screenshot the README shows.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import time
@@ -34,6 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
 QUICKSTART = "quickstart.ipynb"
 WIDGET_CELL = 1  # the quickstart's `w = RealtimeWidget(); w` cell
+TRANSCRIPT_CELL = 3  # its `w.transcript` cell
 SCREENSHOT = REPO / "docs" / "screenshot.png"
 
 CONNECTED = re.compile(r"\bconnected\b", re.IGNORECASE)
@@ -151,6 +153,12 @@ def test_talk_type_and_every_event_reaches_the_kernel(
     # Every event the emulator sent on this call reached the kernel, in the same order.
     compare_with_emulator(kernel, call_id)
 
+    # The quickstart's next cell shows the conversation as a table.
+    transcript_cell = notebook.run_cell(TRANSCRIPT_CELL)
+    table = transcript_cell.locator(".jp-OutputArea-output")
+    expect(table).to_contain_text(typed)
+    expect(table).to_contain_text(reply)
+
     save_readme_screenshot(notebook, view)
     notebook.screenshot("widget-connected-conversation")
     assert page_problems.page_errors == []
@@ -236,12 +244,24 @@ def test_reconnect_and_a_second_view_share_one_call(open_notebook: OpenNotebook)
         expect(each).to_contain_text("typed in the second view")
         expect(each).to_contain_text(reply, timeout=15_000)
     assert kernel.eval("e2e_active_calls()") == 1
-    # Both views draw the same state: once the page settles, they read the same.
-    wait_until(
-        lambda: view.inner_text() == second_view.inner_text(),
-        timeout=15,
-        what="both views of the widget to show the same text",
-    )
+    # Both views draw the same conversation: once the page settles, the transcripts match.
+    # (Whole views may differ for a moment: each ticks its own session clock.)
+    transcripts = [each.get_by_role("list", name="Transcript") for each in (view, second_view)]
+    texts: list[str] = ["", ""]
+
+    def same_text() -> bool:
+        texts[:] = [each.inner_text() for each in transcripts]
+        return texts[0] == texts[1]
+
+    try:
+        wait_until(same_text, timeout=15, what="both views to show the same transcript")
+    except TimeoutError as exc:
+        diff = "\n".join(
+            difflib.unified_diff(
+                texts[0].splitlines(), texts[1].splitlines(), "first view", "second view"
+            )
+        )
+        raise AssertionError(f"{exc}:\n{diff}") from None
     notebook.screenshot("widget-two-views")
 
 
