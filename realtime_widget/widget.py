@@ -288,6 +288,12 @@ class RealtimeWidget(anywidget.AnyWidget):
         if isinstance(type(self)._esm, str):
             raise FileNotFoundError(_BUILD_HINT.format(missing=_STATIC / "widget.js"))
         # Validate everything before anything starts (no emulator, no connection).
+        unknown = sorted(k for k in kwargs if not type(self).class_traits().get(k))
+        if unknown:
+            raise TypeError(
+                f"RealtimeWidget() got unknown argument(s) {', '.join(map(repr, unknown))}; "
+                "see help(RealtimeWidget) for the options"
+            )
         inputs: dict[str, Any] = {
             "model": config.normalize_model(model),
             "voice": config.normalize_voice(voice),
