@@ -86,7 +86,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 def serve_pages() -> Iterator[str]:
     """A static server for the harness (a generator for a fixture)."""
     if not (STATIC / "widget.js").exists():
-        raise RuntimeError("realtime_widget/static/widget.js is missing: run `npm run build` in js/")
+        raise RuntimeError("realtime_widget/static/widget.js is missing: `npm run build` in js/")
     handler = functools.partial(_Handler, directory=str(HARNESS))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -144,7 +144,7 @@ class Bridge:
         logging.getLogger("realtime_widget").addHandler(bridge.logs)
         logging.getLogger("realtime_widget").setLevel(logging.DEBUG)
         asyncio.get_running_loop().set_exception_handler(bridge._on_loop_exception)
-        widget.send = bridge._kernel_send  # type: ignore[method-assign]
+        widget.send = bridge._kernel_send
         widget.observe(bridge._kernel_state, names=list(_PAGE_TRAITS))
         page.on("pageerror", lambda err: bridge.page_problems.append(f"pageerror: {err}"))
         page.on("console", bridge._on_console)

@@ -86,7 +86,9 @@ async def test_call_answer_too_slow(open_bridge: OpenBridge) -> None:
     b = await open_bridge(muted=True, call_timeout_ms=700)
     b.emulator.set_faults(calls_delay_s=3.0)
     await b.click_connect()
-    await assert_fault_reported(b, "did not answer the call request within 0.7 s", "/v1/realtime/calls")
+    await assert_fault_reported(
+        b, "did not answer the call request within 0.7 s", "/v1/realtime/calls"
+    )
     b.emulator.set_faults(calls_delay_s=0.0)
     # The emulator still answers the abandoned request later; that peer must not live on.
     await asyncio.sleep(2.5)
@@ -113,7 +115,7 @@ async def test_ice_never_connects(open_bridge: OpenBridge) -> None:
 
 async def _mid_response(b: Bridge) -> str:
     await b.connect()
-    call_id = b.widget.call_id
+    call_id = str(b.widget.call_id)
     assert call_id.startswith("rtc_")
     await b.type_message("Please tell me a rather long story about the sea.")
     return call_id

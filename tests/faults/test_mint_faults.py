@@ -56,7 +56,7 @@ async def _fails_then_recovers(b: Bridge, *parts: str, status: int | None) -> No
         ),
         (
             429,
-            {"error": {"message": "You exceeded your current quota.", "code": "insufficient_quota"}},
+            {"error": {"message": "You exceeded your current quota.", "code": "quota"}},
             ("rate limit or quota exceeded (429)", "You exceeded your current quota."),
         ),
         (

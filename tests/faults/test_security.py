@@ -86,8 +86,11 @@ async def test_api_key_and_client_secret_stay_where_they_belong(
                 assert secret not in text, f"the client secret leaked into {where}"
     assert secrets[0] not in places["DOM"]
     # The failed mint told the user what happened, without the key.
-    assert any("rejected the API key (401)" in m.get("error", {}).get("message", "")
-               for m in b.to_browser if m.get("type") == "rpc-reply")
+    assert any(
+        "rejected the API key (401)" in m.get("error", {}).get("message", "")
+        for m in b.to_browser
+        if m.get("type") == "rpc-reply"
+    )
     assert_clean(b)
 
 
@@ -103,9 +106,10 @@ async def test_client_secret_is_short_lived(open_bridge: OpenBridge) -> None:
     b2 = await open_bridge(muted=True, secret_ttl_s=30)
     await b2.connect()
     await b2.disconnect()
-    left = b2.emulator.call(
-        lambda emu: emu.secrets._secrets[_secrets_sent(b2)[-1]].expires_at
-    ) - time.time()
+    left = (
+        b2.emulator.call(lambda emu: emu.secrets._secrets[_secrets_sent(b2)[-1]].expires_at)
+        - time.time()
+    )
     assert 0 < left <= 30
 
 
@@ -123,8 +127,16 @@ async def test_model_and_user_text_is_never_html(open_bridge: OpenBridge) -> Non
     # A server error message is text too.
     b.emulator.call(
         lambda emu: emu.last_call.engine.inject(
-            {"type": "error", "error": {"type": "x", "code": "x", "message": XSS, "param": None,
-                                        "event_id": None}}
+            {
+                "type": "error",
+                "error": {
+                    "type": "x",
+                    "code": "x",
+                    "message": XSS,
+                    "param": None,
+                    "event_id": None,
+                },
+            }
         )
     )
     await expect(b.page.get_by_role("alert")).to_contain_text(XSS)
@@ -155,7 +167,7 @@ async def test_bad_python_input_is_refused_before_anything_is_sent(
         assert words in str(info.value), (words, str(info.value))
     assert len(b.to_browser) == sent_before, "a refused event reached the browser"
 
-    for kwargs, exc_type, words in [
+    bad_args: list[tuple[dict[str, Any], type[Exception], str]] = [
         ({"voice": "nope"}, ValueError, "voice"),
         ({"model": 3}, TypeError, "model"),
         ({"batch_interval_ms": 0}, ValueError, "batch_interval_ms"),
@@ -163,7 +175,8 @@ async def test_bad_python_input_is_refused_before_anything_is_sent(
         ({"call_timeout_ms": -1}, ValueError, "call_timeout_ms"),
         ({"turn_detection": {"type": "server_vad", "threshold": 2}}, ValueError, "threshold"),
         ({"no_such_option": 1}, TypeError, "no_such_option"),
-    ]:
+    ]
+    for kwargs, exc_type, words in bad_args:
         with pytest.raises(exc_type) as info:
             RealtimeWidget(api_key=FAKE_KEY, base_url=b.emulator.base_url, **kwargs)
         assert words in str(info.value), (kwargs, str(info.value))
@@ -173,5 +186,5 @@ async def test_bad_python_input_is_refused_before_anything_is_sent(
         w.voice = "nope"
     assert w.voice == facts.DEFAULT_VOICE
     with pytest.raises(AttributeError, match="read-only"):
-        w.status = "connected"  # type: ignore[misc]
+        w.status = "connected"
     assert_clean(b)
