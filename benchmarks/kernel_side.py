@@ -27,8 +27,12 @@ BENCH_PREFIX = "event_b"
 
 
 class Arrivals:
+    """Arrival stamps per flood tag. Comm messages may be handled while a probe runs (ipykernel
+    7 runs them concurrently with an execution), so readers never iterate a dict that the
+    handler is filling: they read one tag's length or swap it out."""
+
     def __init__(self) -> None:
-        self.times: dict[str, float] = {}
+        self.times: dict[str, dict[str, float]] = {}
         self.session_created: list[float] = []
 
     def stamp(self, event: Any, t: float) -> None:
@@ -36,20 +40,21 @@ class Arrivals:
             return
         event_id = event.get("event_id")
         if isinstance(event_id, str) and event_id.startswith(BENCH_PREFIX):
-            self.times[event_id] = t
+            tag = event_id[len(BENCH_PREFIX) :].rpartition("_")[0]
+            bucket = self.times.get(tag)
+            if bucket is None:
+                bucket = self.times[tag] = {}
+            bucket[event_id] = t
         elif event.get("type") == "session.created":
             self.session_created.append(t)
 
     def count(self, tag: str) -> int:
-        prefix = f"{BENCH_PREFIX}{tag}_"
-        return sum(1 for k in self.times if k.startswith(prefix))
+        return len(self.times.get(tag, ()))
 
     def dump(self, tag: str, path: str) -> int:
-        prefix = f"{BENCH_PREFIX}{tag}_"
-        chosen = {k: v for k, v in self.times.items() if k.startswith(prefix)}
+        """Write one tag's stamps as JSON and forget them (keeps the kernel's memory flat)."""
+        chosen = self.times.pop(tag, {})
         Path(path).write_text(json.dumps(chosen), encoding="utf-8")
-        for key in chosen:  # keep the kernel's memory flat across runs
-            del self.times[key]
         return len(chosen)
 
 

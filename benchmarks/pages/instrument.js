@@ -6,6 +6,8 @@
 (() => {
   const now = () => performance.timeOrigin + performance.now();
   const bench = {
+    channels: [],
+    sent: {},
     marks: {},
     reset() { this.marks = {}; },
     mark(name) { if (!(name in this.marks)) this.marks[name] = now(); },
@@ -62,6 +64,7 @@
     }
     createDataChannel(label, init) {
       const channel = super.createDataChannel(label, init);
+      bench.channels.push(channel);
       channel.addEventListener("open", () => bench.mark("channel_open"));
       channel.addEventListener("message", (ev) => {
         if (typeof ev.data === "string" && ev.data.includes('"session.created"')) bench.mark("session_created_page");
@@ -70,4 +73,49 @@
     }
   }
   window.RTCPeerConnection = Instrumented;
+
+  // In-page event source for the delivery benchmark: the same SDK-shaped server events the
+  // emulator floods (benchmarks/bench_emulator.py), dispatched as "message" events on the
+  // newest open data channel, so the receiver's own onmessage handling runs unchanged and
+  // only the network (aiortc's SCTP in the emulator) is left out. Send times are kept here
+  // by event_id. Yields to the event loop between chunks through a MessageChannel (no
+  // setTimeout clamping) so timers, rAF and the kernel websocket keep running.
+  const delta = (tag, i) => ({
+    type: "response.output_audio_transcript.delta",
+    event_id: `event_b${tag}_${i}`,
+    response_id: `resp_bench${tag}`,
+    item_id: `item_bench${tag}`,
+    output_index: 0,
+    content_index: 0,
+    delta: i % 8 ? "w" : " w",
+  });
+  const yieldNow = () => new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => resolve();
+    ch.port2.postMessage(null);
+  });
+  bench.inject = async (tag, n, preamble, chunk) => {
+    const channel = [...bench.channels].reverse().find((c) => c.readyState === "open");
+    if (!channel) throw new Error("no open data channel to inject into");
+    const fire = (event) => channel.dispatchEvent(new MessageEvent("message", { data: JSON.stringify(event) }));
+    for (const event of preamble) fire(event);
+    const sent = {};
+    bench.sent[tag] = sent;
+    const started = now();
+    for (let i = 0; i < n; ) {
+      const until = Math.min(n, i + chunk);
+      for (; i < until; i++) {
+        const event = delta(tag, i);
+        sent[event.event_id] = now();
+        fire(event);
+      }
+      await yieldNow();
+    }
+    return { send_ms: now() - started };
+  };
+  bench.takeSent = (tag) => {
+    const sent = bench.sent[tag];
+    delete bench.sent[tag];
+    return sent;
+  };
 })();
