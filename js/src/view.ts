@@ -326,8 +326,8 @@ function turnText(turn: Turn): string {
   if (turn.kind === "function_call") return `${turn.name ?? "function"}(${turn.text})`;
   if (turn.status === "failed") return turn.text || `(speech; transcription failed${turn.error ? `: ${turn.error}` : ""})`;
   if (!turn.text && turn.role === "user" && turn.kind === "audio") return turn.status === "partial" ? "(speech…)" : "(speech)";
-  const suffix = turn.status === "interrupted" ? " — interrupted" : "";
-  return turn.text + suffix;
+  // "interrupted" (and how much was heard) is a badge beside the text: view/transcript.ts.
+  return turn.text;
 }
 
 function h<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string): HTMLElementTagNameMap[K] {
