@@ -192,23 +192,32 @@ def page(
     page_problems.watch(page)
     try:
         yield page
-        if _failed(request):
-            # Evidence for whoever reads the failure: what the page showed and said.
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot = ARTIFACTS / f"FAILED-{request.node.name}.png"
-            with suppress(Exception):
-                page.screenshot(path=str(shot), full_page=True)
-            print(f"\n[e2e] failure screenshot: {shot}")
-            print(f"[e2e] console errors: {page_problems.console_errors}")
-            print(f"[e2e] page errors: {page_problems.page_errors}")
-            print(f"[e2e] failed requests: {page_problems.failed_requests}")
+        _record_failure(page, page_problems, request)
     finally:
         context.close()
 
 
+def _record_failure(page: Page, problems: PageProblems, request: pytest.FixtureRequest) -> None:
+    """After a failed test: what the page showed and said, once, before anything is torn down."""
+    if not _failed(request) or getattr(request.node, "e2e_recorded", False):
+        return
+    request.node.e2e_recorded = True
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / f"FAILED-{request.node.name}.png"
+    with suppress(Exception):
+        page.screenshot(path=str(shot), full_page=True)
+    print(f"\n[e2e] failure screenshot: {shot}")
+    print(f"[e2e] console errors: {problems.console_errors}")
+    print(f"[e2e] page errors: {problems.page_errors}")
+    print(f"[e2e] failed requests: {problems.failed_requests}")
+
+
 @pytest.fixture
 def open_notebook(
-    page: Page, jupyter_server: LabServer, request: pytest.FixtureRequest
+    page: Page,
+    jupyter_server: LabServer,
+    page_problems: PageProblems,
+    request: pytest.FixtureRequest,
 ) -> Iterator[OpenNotebook]:
     """Open a private copy of a notebook from notebooks/ (or the server root) in this page."""
     opened: list[tuple[NotebookPage, Path]] = []
@@ -224,6 +233,9 @@ def open_notebook(
         return notebook
 
     yield factory
+    # Shutting the kernel down ends the call too (the built-in emulator lives in the kernel),
+    # so a failure is recorded first, as it was.
+    _record_failure(page, page_problems, request)
     for notebook, target in opened:
         notebook.close()
         target.unlink(missing_ok=True)
