@@ -1,0 +1,230 @@
+"""Run every benchmark in one JupyterLab + Chromium session and write benchmarks/RESULTS.md.
+
+    .venv/bin/python benchmarks/run_all.py            # full (~10 min on 2 cores)
+    .venv/bin/python benchmarks/run_all.py --smoke    # small runs (~90 s), for CI
+    .venv/bin/python benchmarks/run_all.py --smoke --out /tmp/results.md
+
+Full mode writes benchmarks/RESULTS.md unless --out is given; smoke mode writes only to --out
+(so a CI smoke run never replaces the real figures). Absolute times on a shared machine are
+noisy: the load average is recorded, and comparisons are ratios measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.metadata as md
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import connect
+import delivery
+import frontend
+from _session import REPO, session
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_OUT = HERE / "RESULTS.md"
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return md.version(package)
+    except md.PackageNotFoundError:
+        return "-"
+
+
+def _git_commit() -> str:
+    out = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    )
+    return out.stdout.strip() or "-"
+
+
+def _script(name: str, smoke: bool) -> tuple[int, str]:
+    """Run another benchmark script (its own process); (exit code, its output)."""
+    path = HERE / name
+    args = [sys.executable, str(path)] + (["--smoke"] if smoke else [])
+    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def _fmt(value: Any, spec: str, suffix: str = "") -> str:
+    return "n/a" if value is None else f"{value:{spec}}{suffix}"
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+def markdown(ctx: dict[str, Any]) -> str:
+    d, c, f = ctx["delivery"], ctx["connect"], ctx["frontend"]
+    sustained, p95, vs_list = d["sustained_events_per_s"], d["paced_p95_ms"], d["vs_list_ratio"]
+    gz_kb = f["total_gzip"] / 1024
+    rows = [
+        (
+            f"delivery, sustained (in-page source, {_fmt(d['sustained_n'], ',')} events)",
+            f"{_fmt(sustained, ',.0f')} events/s",
+            ">= 25,000 events/s",
+            _fmt(None if sustained is None else sustained / 25_000, ".2f", "x"),
+            _verdict(None if sustained is None else sustained >= 25_000),
+        ),
+        (
+            f"delivery p95 at {d['paced_rate']} (network source)",
+            f"{_fmt(p95, '.0f')} ms",
+            "< 100 ms",
+            _fmt(None if p95 is None else p95 / 100, ".2f", "x"),
+            _verdict(None if p95 is None else p95 < 100),
+        ),
+        (
+            f"widget vs naive List trait at {_fmt(d['vs_list_n'], ',')} events",
+            f"{_fmt(vs_list, '.1f', 'x')}",
+            ">= 50x",
+            _fmt(None if vs_list is None else vs_list / 50, ".2f", "x"),
+            _verdict(None if vs_list is None else vs_list >= 50),
+        ),
+        (
+            "connect, widget / plain page (median)",
+            f"{_fmt(c['ratio'], '.2f', 'x')}",
+            "<= 1.2x",
+            _fmt(None if c["ratio"] is None else c["ratio"] / 1.2, ".2f", "x"),
+            _verdict(None if c["ratio"] is None else c["ratio"] <= 1.2),
+        ),
+        (
+            "front end, gzip total",
+            f"{gz_kb:.1f} KB",
+            "< 40 KB",
+            f"{gz_kb / 40:.2f}x",
+            _verdict(gz_kb < 40),
+        ),
+    ]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `benchmarks/run_all.py{' --smoke' if ctx['smoke'] else ''}` "
+        f"on {ctx['date']} (commit {ctx['commit']}), in {ctx['seconds']:.0f} s.",
+        "",
+        "## Machine",
+        "",
+        f"- {ctx['cpu']}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+        f"- load average at start {ctx['load_start']}, at end {ctx['load_end']} "
+        "(a shared machine: absolute times are noisy, ratios are taken in the same run)",
+        f"- Python {platform.python_version()}, Chromium {ctx['chromium']}, "
+        + ", ".join(f"{p} {_version(p)}" for p in ctx["packages"]),
+        "",
+        "## Targets",
+        "",
+        "| what | measured | target | measured / target | |",
+        "|---|---|---|---|---|",
+        *[f"| {a} | {b} | {t} | {r} | {v} |" for a, b, t, r, v in rows],
+        "",
+        "## 1. Event delivery, emulator/page → Chromium → kernel (real JupyterLab)",
+        "",
+        "Delay: emulator (network) or page (in-page) send time → kernel's stamp after the "
+        "batch is in `w.conversation`; both `time.time()`/`Date.now()` on this machine. "
+        "events/s = events / (first send → last kernel arrival). source/s = how fast the "
+        "sender managed to send (the emulator's aiortc data channel is the ceiling for "
+        "network runs).",
+        "",
+        "```",
+        delivery.HEADER,
+        *[delivery.format_row(delivery.Run(**r)) for r in d["runs"]],
+        "```",
+        "",
+        "## 2. Connect → session.created (widget: in the kernel; plain page: in the page)",
+        "",
+        f"Median of {c['repeats']} alternating connects after one warm-up pair.",
+        "",
+        "```",
+        connect.table(c),
+        "```",
+        "",
+        "## 3. Kernel-side cost (benchmarks/ingest.py)",
+        "",
+        "```",
+        ctx["ingest"],
+        "```",
+        "",
+        "## 4. Front-end weight and first render",
+        "",
+        "```",
+        frontend.table(f),
+        "```",
+        "",
+    ]
+    if ctx.get("load") is not None:
+        lines += [
+            "## 5. Load and fault suite (benchmarks/load.py)",
+            "",
+            "```",
+            ctx["load"],
+            "```",
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="small, fast runs (CI)")
+    parser.add_argument("--out", type=Path, help="where to write the Markdown summary")
+    args = parser.parse_args()
+    out: Path | None = args.out or (None if args.smoke else DEFAULT_OUT)
+    started = time.monotonic()
+    ctx: dict[str, Any] = {
+        "smoke": args.smoke,
+        "date": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "commit": _git_commit(),
+        "cpu": _cpu(),
+        "load_start": ", ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "packages": ["anywidget", "ipykernel", "ipywidgets", "jupyterlab", "aiortc", "pandas"],
+    }
+    print("== frontend weight", flush=True)
+    ctx["frontend"] = frontend.sizes()  # builds first if stale, before the page loads it
+    with session() as s:
+        ctx["chromium"] = s.browser.version
+        print("== event delivery", flush=True)
+        print(delivery.HEADER, flush=True)
+        ctx["delivery"] = delivery.summary(delivery.run(s, args.smoke))
+        print("== connect time", flush=True)
+        ctx["connect"] = connect.run(s, args.smoke)
+        print(connect.table(ctx["connect"]), flush=True)
+        print("== first render", flush=True)
+        ctx["frontend"]["first_render_ms"] = frontend.first_render_ms(s, 1 if args.smoke else 5)
+    print(frontend.table(ctx["frontend"]), flush=True)
+    print("== ingest", flush=True)
+    code, text = _script("ingest.py", args.smoke)
+    ctx["ingest"] = text if code == 0 else f"ingest.py failed (exit {code}):\n{text}"
+    print(ctx["ingest"], flush=True)
+    if (HERE / "load.py").exists():
+        print("== load", flush=True)
+        code, text = _script("load.py", args.smoke)
+        ctx["load"] = text if code == 0 else f"load.py failed (exit {code}):\n{text}"
+        print(ctx["load"], flush=True)
+    ctx["load_end"] = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    ctx["seconds"] = time.monotonic() - started
+    text = markdown(ctx)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        print(f"wrote {out}", flush=True)
+    else:
+        print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
