@@ -1,0 +1,63 @@
+"""Every benchmark runs in its --smoke mode so that none of them rots.
+
+Asserts that each ran to the end and printed a sane table (all events delivered, positive
+figures, every connect step present); never a timing threshold (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
+
+REPO = Path(__file__).resolve().parents[2]
+RUN_ALL = REPO / "benchmarks" / "run_all.py"
+
+ROW = re.compile(
+    r"^(widget|per-message|list-trait)\s+(network|in-page)\s+(max|\d+/s)\s+([\d,]+)\s+([\d,]+)\s+"
+    r"([\d,]+)\s+([\d,]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$",
+    re.MULTILINE,
+)
+
+
+@pytest.mark.timeout(420)
+def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
+    out = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, str(RUN_ALL), "--smoke", "--out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-4000:]
+    text = out.read_text(encoding="utf-8")
+
+    # Delivery: all three receivers ran, and every event reached the kernel.
+    rows = ROW.findall(text)
+    assert {r[0] for r in rows} == {"widget", "per-message", "list-trait"}, text
+    assert {r[1] for r in rows} == {"network", "in-page"}
+    for receiver, source, pacing, sent, arrived, per_s, _src, p50, p95, worst in rows:
+        assert sent == arrived, f"{receiver}/{source}/{pacing}: {arrived} of {sent} arrived"
+        assert int(per_s.replace(",", "")) > 0
+        assert 0 < float(p50) <= float(p95) <= float(worst)
+
+    # Connect: both columns have every step and a total, and the ratio was computed.
+    for step in ("secret", "getUserMedia", "offer", "POST SDP", "ICE", "channel open", "total"):
+        line = next((ln for ln in text.splitlines() if ln.startswith(step)), None)
+        assert line is not None and len(line.split()) >= 3, f"connect step {step!r} missing"
+    assert re.search(r"to kernel\s+[\d.]+", text), "the widget's kernel hand-off is not timed"
+    assert re.search(r"ratio widget/plain: [\d.]+x", text)
+
+    # Weight and render, ingest, and the summary table.
+    assert re.search(r"widget\.js\s+[\d.]+\s+[\d.]+", text)
+    assert re.search(r"first render in JupyterLab .*: \d+ ms", text)
+    assert "Conversation.ingest" in text and "ingest.py failed" not in text
+    assert "load.py failed" not in text
+    assert text.count("| ") >= 5 * 5, "the targets table is incomplete"
