@@ -19,7 +19,14 @@ _NEEDS_CHROMIUM = ("browser", "jupyter")
 
 
 def chromium_path() -> Path | None:
-    """Where the system Chromium is, or None. Debian installs it as /usr/bin/chromium."""
+    """Where the system Chromium is, or None.
+
+    REALTIME_WIDGET_CHROMIUM names it explicitly (and only it is tried); otherwise Debian's
+    /usr/bin/chromium, then `chromium` on PATH.
+    """
+    explicit = os.environ.get("REALTIME_WIDGET_CHROMIUM")
+    if explicit:
+        return Path(explicit) if Path(explicit).exists() else None
     if CHROMIUM.exists():
         return CHROMIUM
     found = shutil.which("chromium")
@@ -31,8 +38,8 @@ def in_ci() -> bool:
 
 
 _MISSING = (
-    "Chromium not found at /usr/bin/chromium; install it with "
-    "`apt-get install chromium` to run browser and JupyterLab tests"
+    "Chromium not found (REALTIME_WIDGET_CHROMIUM, /usr/bin/chromium or `chromium` on PATH); "
+    "install it with `apt-get install chromium` to run browser and JupyterLab tests"
 )
 
 

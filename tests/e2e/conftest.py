@@ -41,6 +41,9 @@ OpenNotebook = Callable[[str], NotebookPage]
 
 def chromium_path() -> Path | None:
     # Same lookup as tests/conftest.py, which decides skip (local) versus fail (CI).
+    explicit = os.environ.get("REALTIME_WIDGET_CHROMIUM")
+    if explicit:
+        return Path(explicit) if Path(explicit).exists() else None
     default = Path("/usr/bin/chromium")
     found = default if default.exists() else shutil.which("chromium")
     return Path(found) if found else None
