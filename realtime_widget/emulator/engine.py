@@ -120,6 +120,7 @@ class _Response:
     created_sent: bool = False
     events_after_created: int = 0
     done: bool = False
+    idle: bool = False  # started by server_vad's idle timeout
     # Streaming state of the output item being produced.
     current: dict[str, Any] | None = None
     full_text: str = ""
@@ -138,7 +139,11 @@ class SessionEngine:
         options: EngineOptions,
     ) -> None:
         self.call_id = call_id
-        self.session_id = new_id("sess_")
+        # The client-secret answer already named the session; session.created must agree.
+        given = session.get("id") if session else None
+        self.session_id = (
+            given if isinstance(given, str) and given.startswith("sess_") else new_id("sess_")
+        )
         self._session = (
             sc.merge_session(sc.default_session(), session) if session else sc.default_session()
         )
@@ -170,6 +175,9 @@ class SessionEngine:
         self._pending_outputs: list[dict[str, Any]] = []
         self._created_at = time.time()
         self._tokens_used = 0
+        # Input audio position (ms) when the last response's audio finished playing;
+        # server_vad's idle_timeout_ms counts from here. None: no idle timer running.
+        self._idle_since_ms: int | None = None
 
     # ------------------------------------------------------------------ public API
 
@@ -684,8 +692,49 @@ class SessionEngine:
                 self._on_speech_started(td, ev.audio_ms)
             else:
                 self._on_speech_stopped(td, ev.audio_ms)
+        self._check_idle_timeout(td)
+
+    # ------------------------------------------------------------------ idle timeout
+
+    def _arm_idle_timer(self) -> None:
+        """The last response's audio has finished playing: the user's silence counts from now."""
+        if self._active is None and not self._vad.speaking and not self.audio_out.busy:
+            self._idle_since_ms = self._vad.position_ms
+
+    def _check_idle_timeout(self, td: dict[str, Any]) -> None:
+        # Measured on the input audio clock, as the real event's offsets are: over
+        # WebRTC the mic track delivers frames (silence included) in real time.
+        since = self._idle_since_ms
+        limit = td.get("idle_timeout_ms")
+        if (
+            since is None
+            or td.get("type") != "server_vad"
+            or not isinstance(limit, int)
+            or self._vad.speaking
+            or self._active is not None
+        ):
+            return
+        now = self._vad.position_ms
+        if now - since < limit:
+            return
+        self._idle_since_ms = None
+        item_id = new_id("item_")
+        self._send(
+            {
+                "type": "input_audio_buffer.timeout_triggered",
+                "audio_start_ms": since,
+                "audio_end_ms": now,
+                "item_id": item_id,
+            }
+        )
+        # The real server commits the (silent) audio as a user item and responds,
+        # prompting the user to go on; silence transcribes to an empty string.
+        self._speech_item = None
+        self._commit_audio(item_id, float(now - since), transcript="")
+        self._start_response({}, None, idle=True)
 
     def _on_speech_started(self, td: dict[str, Any], start_ms: int) -> None:
+        self._idle_since_ms = None
         self._speech_item = new_id("item_")
         self._speech_start_ms = start_ms
         self._send(
@@ -741,7 +790,10 @@ class SessionEngine:
         if td.get("create_response", True) and self._active is None:
             self._start_response({}, None)
 
-    def _commit_audio(self, item_id: str, audio_ms: float) -> None:
+    def _commit_audio(
+        self, item_id: str, audio_ms: float, *, transcript: str | None = None
+    ) -> None:
+        """Commit the input buffer as a user item; `transcript` overrides the voice-turn script."""
         self._buffer_ms = 0.0
         previous = self.items[-1]["id"] if self.items else None
         item = {
@@ -754,11 +806,14 @@ class SessionEngine:
         }
         self.items.append(item)
         self._item_audio_ms[item_id] = audio_ms
-        turn = self._voice_turns
-        self._voice_turns += 1
-        transcript = transcript_for(self.options.transcripts, turn, audio_ms)
-        heard = transcript if self.options.transcripts is not None else None
-        self._last_user = (heard, audio_ms)
+        if transcript is None:
+            turn = self._voice_turns
+            self._voice_turns += 1
+            transcript = transcript_for(self.options.transcripts, turn, audio_ms)
+            heard = transcript if self.options.transcripts is not None else None
+            self._last_user = (heard, audio_ms)
+        else:
+            self._last_user = (transcript or None, None)
         self._send(
             {
                 "type": "input_audio_buffer.committed",
@@ -840,6 +895,7 @@ class SessionEngine:
 
     def _on_audio_stopped(self, response_id: str) -> None:
         self._send({"type": "output_audio_buffer.stopped", "response_id": response_id})
+        self._arm_idle_timer()
 
     def _on_output_clear(self, evt: dict[str, Any], event_id: str | None) -> None:
         playing = self.audio_out.clear()
@@ -896,7 +952,9 @@ class SessionEngine:
             segs.append(item_segment(item, self._item_audio_ms.get(str(item.get("id")), 0.0)))
         return segs
 
-    def _start_response(self, params: dict[str, Any], event_id: str | None) -> None:
+    def _start_response(
+        self, params: dict[str, Any], event_id: str | None, *, idle: bool = False
+    ) -> None:
         s = self._session
         audio_params = (params.get("audio") or {}).get("output") or {}
         out_cfg = (s.get("audio") or {}).get("output") or {}
@@ -915,11 +973,13 @@ class SessionEngine:
             ),
             max_output_tokens=params.get("max_output_tokens", s.get("max_output_tokens", "inf")),
             metadata=params.get("metadata"),
+            idle=idle,
         )
         self._responses[resp.id] = resp
         self._last_response_id = resp.id
         if resp.in_conversation:
             self._active = resp
+            self._idle_since_ms = None  # re-armed once this response has been heard
         self.stats.responses += 1
         resp.task = self._spawn(self._run_response(resp))
 
@@ -964,6 +1024,7 @@ class SessionEngine:
             function_outputs=outputs,
             instructions=instructions,
             response_index=self.stats.responses - 1,
+            idle_timeout=resp.idle,
         )
         try:
             reply = self._planner.next(ctx)
@@ -1185,6 +1246,9 @@ class SessionEngine:
         )
         # Only now may playback report "stopped": the real server sends it after response.done.
         self.audio_out.close_response(resp.id)
+        if resp.in_conversation and resp.audio_ms == 0:
+            # Nothing to play: the idle timeout counts from response.done.
+            self._arm_idle_timer()
 
 
 __all__ = [

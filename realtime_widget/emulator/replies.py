@@ -8,7 +8,8 @@ Default rules, in order:
 1. a function output was just provided → a text that contains it;
 2. `tool_choice` forces a tool, or a declared tool's name appears in the
    user's text → call it with minimal arguments that satisfy its JSON schema;
-3. otherwise reflect the user's text ("You said: …") or, for a voice turn
+3. after an idle timeout (server_vad `idle_timeout_ms`), prompt the user to go on;
+4. otherwise reflect the user's text ("You said: …") or, for a voice turn
    without a transcript, how long the user spoke.
 """
 
@@ -46,7 +47,10 @@ class ReplyContext:
     function_outputs: Sequence[dict[str, Any]]  # function_call_output items since the last reply
     instructions: str
     response_index: int  # 0 for the first response of the session
+    idle_timeout: bool = False  # server_vad's idle_timeout_ms fired: the user went quiet
 
+
+IDLE_PROMPT = "Are you still there? Take your time, I'm listening."
 
 ReplyScript: TypeAlias = Sequence[Reply | str] | Callable[[ReplyContext], Reply | str]
 
@@ -110,6 +114,8 @@ def default_reply(ctx: ReplyContext) -> Reply:
     if tool is not None:
         args = minimal_instance(tool.get("parameters") or {"type": "object"})
         return Reply(tool_call=ToolCall(tool["name"], args if isinstance(args, dict) else {}))
+    if ctx.idle_timeout:
+        return Reply(text=IDLE_PROMPT)
     if ctx.user_text:
         return Reply(text=f"You said: {ctx.user_text}")
     if ctx.user_audio_ms is not None:
