@@ -20,14 +20,15 @@ import uuid
 import warnings
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, TypeVar, cast, overload
 
 import anywidget
 import traitlets
 
 from . import api_facts as facts
 from . import config, reconnect
-from .conversation import Conversation, pricing
+from .conversation import Conversation, Summary, pricing
+from .conversation.callbacks import Callback
 from .minting import ClientSecret, RealtimeAPIError, amint_client_secret, mint_client_secret, redact
 from .session_control import Rejected, SessionControl, changed_fields
 from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
@@ -90,6 +91,49 @@ class _Input(traitlets.TraitType[Any, Any]):
         if check is not None:
             check(self.name, value)
         return value
+
+
+_LIVE_HINT: Final = (
+    "it summarizes w.conversation and is updated after each batch of events; "
+    "observe it with w.observe(fn, names=[...])"
+)
+
+
+class _LiveInt(traitlets.Int):  # type: ignore[type-arg]
+    """A live summary figure: observable, Python-only (never synced), read-only for users."""
+
+    def __set__(self, obj: traitlets.HasTraits, value: Any) -> None:
+        raise ReadOnlyTraitError(f"{self.name} is read-only: {_LIVE_HINT}")
+
+
+class _LiveFloat(traitlets.Float):  # type: ignore[type-arg]
+    """Like `_LiveInt`, for a float figure (NaN when a price is unknown)."""
+
+    def __set__(self, obj: traitlets.HasTraits, value: Any) -> None:
+        raise ReadOnlyTraitError(f"{self.name} is read-only: {_LIVE_HINT}")
+
+
+def _live_values(summary: Summary) -> dict[str, int | float]:
+    """The live traits' values from a conversation summary."""
+    return {
+        "turns": summary.turns,
+        "total_tokens": summary.total_tokens,
+        "cost_usd": summary.cost_usd,
+        "event_count": summary.events,
+    }
+
+
+def _same(a: object, b: object) -> bool:
+    # NaN != NaN would notify observers on every batch while a price is unknown.
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+#: A callback error shown under the widget is cut here (a huge repr must not flood the view).
+_MAX_NOTICE_CHARS: Final = 600
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _emulator_base_url() -> str:
@@ -266,6 +310,17 @@ class RealtimeWidget(anywidget.AnyWidget):
     error = _Report("", "the browser reports the last error; see also w.mint_error").tag(sync=True)
     call_id = _Report("", "the browser reports the id of the current call").tag(sync=True)
 
+    # Live summary of the conversation (Python-only, not synced: the view keeps its own
+    # figures). Updated once per batch of events, so `observe` fires at most once per batch.
+    #: Completed responses (model turns) so far.
+    turns = _LiveInt(0)
+    #: Tokens of every response so far (input + output).
+    total_tokens = _LiveInt(0)
+    #: Estimated USD so far (`w.cost()`); NaN when the model has no price.
+    cost_usd = _LiveFloat(0.0)
+    #: Events in the log so far (server and client).
+    event_count = _LiveInt(0)
+
     def __init__(
         self,
         model: str = facts.DEFAULT_MODEL,
@@ -350,6 +405,10 @@ class RealtimeWidget(anywidget.AnyWidget):
         self._seen_session = False
         #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
         self.conversation = Conversation(model=inputs["model"], log_path=log_path)
+        # Callback failures are shown under the widget (the conversation logs them too);
+        # during a batch they are collected and shown as one notice.
+        self.conversation.on_callback_error = self._on_callback_error
+        self._batch_errors: list[str] | None = None
         #: Python functions the model may call (see `tool`); they run in this kernel.
         self.tools = ToolRegistry()
         self._tool_runner = ToolCallRunner(
@@ -528,18 +587,26 @@ class RealtimeWidget(anywidget.AnyWidget):
 
     # -- Python API: tools --------------------------------------------------------------
 
+    @overload
+    def tool(self, fn: _F, *, name: str | None = None, description: str | None = None) -> _F: ...
+    @overload
+    def tool(
+        self, fn: None = None, *, name: str | None = None, description: str | None = None
+    ) -> Callable[[_F], _F]: ...
+
     def tool(
         self,
-        fn: Callable[..., Any] | None = None,
+        fn: _F | None = None,
         *,
         name: str | None = None,
         description: str | None = None,
-    ) -> Any:
+    ) -> _F | Callable[[_F], _F]:
         """Decorator: let the model call `fn` (it runs in this kernel, with the notebook's
         variables). The schema comes from the signature and docstring; a running session
-        gets it at once (session.update). Use as `@w.tool` or `@w.tool(name=...)`."""
+        gets it at once (session.update). Use as `@w.tool` or `@w.tool(name=...)`; the
+        function is returned unchanged, with its type."""
 
-        def register(f: Callable[..., Any]) -> Callable[..., Any]:
+        def register(f: _F) -> _F:
             self.tools.add(f, name=name, description=description)
             self.tool_specs = self.tools.specs()
             return f
@@ -587,8 +654,25 @@ class RealtimeWidget(anywidget.AnyWidget):
     def cost(self, *args: Any, **kwargs: Any) -> Any:
         return self.conversation.cost(*args, **kwargs)
 
-    def on(self, *args: Any, **kwargs: Any) -> Any:
-        return self.conversation.on(*args, **kwargs)
+    @overload
+    def on(self, event_type: str) -> Callable[[Callback], Callback]: ...
+    @overload
+    def on(self, event_type: str, fn: Callback) -> Callback: ...
+
+    def on(
+        self, event_type: str, fn: Callback | None = None
+    ) -> Callback | Callable[[Callback], Callback]:
+        """Call `fn(event)` for each event of `event_type` ("*" for all); also a decorator.
+
+        An exception in `fn` is logged and shown under the widget; ingest goes on.
+        """
+        if fn is None:
+            return self.conversation.on(event_type)
+        return self.conversation.on(event_type, fn)
+
+    def off(self, event_type: str | None = None, fn: Callback | None = None) -> None:
+        """Remove a callback (`off(type, fn)`), all of a type (`off(type)`), or `fn` everywhere."""
+        self.conversation.off(event_type, fn)
 
     def wait_for(self, *args: Any, **kwargs: Any) -> Any:
         return self.conversation.wait_for(*args, **kwargs)
@@ -786,6 +870,30 @@ class RealtimeWidget(anywidget.AnyWidget):
                 records.append(parsed)
         if skipped:
             log.warning("skipped %d malformed record(s) in events batch %r", skipped, seq)
+        self._batch_errors = []
+        try:
+            self._ingest(records)
+        finally:
+            errors, self._batch_errors = self._batch_errors, None
+            self._refresh_live()
+            if errors:
+                more = len(errors) - 1
+                self._notice(
+                    errors[0]
+                    + (f" (and {more} more callback error(s) in this batch)" if more else "")
+                )
+        if len(self.tools):
+            self._run_tools(records)
+        if self._expired:
+            self._expired = False
+            if self.auto_reconnect:
+                # After the ingest above, so that the new session gets every turn.
+                log.info("the session expired; continuing in a new session (auto_reconnect)")
+                self.reconnect()
+
+    def _ingest(
+        self, records: Sequence[tuple[float, Literal["server", "client"], dict[str, Any] | str]]
+    ) -> None:
         start = 0
         for i, (_, direction, payload) in enumerate(records):
             # A second call in this conversation: the boundary goes right before its
@@ -799,14 +907,32 @@ class RealtimeWidget(anywidget.AnyWidget):
                 self.conversation.mark_session_boundary("new call")
                 start = i
         self.conversation.ingest(records[start:])
-        if len(self.tools):
-            self._run_tools(records)
-        if self._expired:
-            self._expired = False
-            if self.auto_reconnect:
-                # After the ingest above, so that the new session gets every turn.
-                log.info("the session expired; continuing in a new session (auto_reconnect)")
-                self.reconnect()
+
+    def _refresh_live(self) -> None:
+        """Bring the live summary traits up to date (each notifies only if it changed)."""
+        for name, value in _live_values(self.conversation.summary()).items():
+            if not _same(getattr(self, name), value):
+                self.set_trait(name, value)
+
+    def _on_callback_error(self, event_type: str, exc: BaseException) -> None:
+        last = self.conversation.last_callback_error
+        name = last.callback if last is not None and last.error is exc else "a callback"
+        detail = f"{type(exc).__name__}: {exc}"
+        if len(detail) > _MAX_NOTICE_CHARS:
+            detail = detail[:_MAX_NOTICE_CHARS] + "…"
+        text = redact(
+            f"Callback {name} for {event_type!r} raised {detail}. Events keep arriving; "
+            "see w.conversation.callback_errors for the traceback.",
+            self._api_key,
+        )
+        if self._batch_errors is not None:
+            self._batch_errors.append(text)
+        else:
+            self._notice(text)
+
+    def _notice(self, text: str, level: Literal["info", "warning", "error"] = "error") -> None:
+        """Show `text` under the widget (every view); it must hold no secret."""
+        self.send({"type": "notice", "level": level, "text": text})
 
     def _send_tool_event(self, event: dict[str, Any]) -> None:
         self.send_event(event)

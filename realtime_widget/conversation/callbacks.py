@@ -51,6 +51,9 @@ class CallbackRegistry:
         self._callbacks: dict[str, list[Callback]] = {}
         self._waiters: dict[str, list[tuple[asyncio.Future[Event], Predicate | None]]] = {}
         self.errors: list[CallbackError] = []
+        #: The newest failure, kept even when `errors` is full (the error hook reads it to
+        #: name the callback).
+        self.last_error: CallbackError | None = None
         self.on_error: ErrorHook | None = None
 
     @property
@@ -90,8 +93,10 @@ class CallbackRegistry:
             exc,
             exc_info=exc,
         )
+        error = CallbackError(event_type, _name(fn), exc)
+        self.last_error = error
         if len(self.errors) < MAX_KEPT_ERRORS:
-            self.errors.append(CallbackError(event_type, _name(fn), exc))
+            self.errors.append(error)
         hook = self.on_error
         if hook is not None:
             try:

@@ -254,6 +254,14 @@ class Conversation:
     def callback_errors(self) -> list[CallbackError]:
         return list(self._callbacks.errors)
 
+    @property
+    def last_callback_error(self) -> CallbackError | None:
+        """The newest callback failure (which callback, for which event type, what it raised).
+
+        Inside `on_callback_error` it is the failure being reported.
+        """
+        return self._callbacks.last_error
+
     async def wait_for(
         self, event_type: str, timeout: float = 30.0, predicate: Predicate | None = None
     ) -> Event:
