@@ -264,6 +264,17 @@ def test_reconnect_and_a_second_view_share_one_call(open_notebook: OpenNotebook)
         raise AssertionError(f"{exc}:\n{diff}") from None
     notebook.screenshot("widget-two-views")
 
+    # A cell that awaits an event: widget messages keep flowing while it runs (ipykernel 7.4+).
+    cell = notebook.add_cell_and_run(
+        'w.send_text("sent from a cell")\n'
+        'done = await w.wait_for("response.done", timeout=20)\n'
+        'print("status:", done["response"]["status"])',
+        timeout=40,
+    )
+    expect(cell.locator(".jp-OutputArea-output")).to_contain_text("status: completed")
+    for each in (view, second_view):
+        expect(each).to_contain_text("sent from a cell")
+
 
 # --------------------------------------------------------------------------- keys
 
