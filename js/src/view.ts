@@ -320,6 +320,9 @@ function fillRow(row: Row, turn: Turn): void {
   const who = li.firstChild as HTMLElement;
   who.textContent = turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
   text.textContent = turnText(turn);
+  // Tool rows are one compact line (styles.css); the whole call or result is in the tooltip.
+  if (turn.kind === "function_call" || turn.kind === "function_output") text.title = text.textContent;
+  else text.removeAttribute("title");
 }
 
 function turnText(turn: Turn): string {

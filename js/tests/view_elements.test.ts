@@ -426,7 +426,7 @@ describe("the view with the session", () => {
     pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a1", response_id: "r1", delta: "Once upon" });
     pc.channel.receive({ type: "conversation.item.truncated", item_id: "a1", content_index: 0, audio_end_ms: 1500 });
     flushFrames();
-    expect(el.querySelector('.rtw-turn[data-item-id="a1"] .rtw-interrupt')!.textContent).toBe("interrupted · heard 1.5 s");
+    expect(el.querySelector('.rtw-turn[data-item-id="a1"] .rtw-interrupted-mark')!.textContent).toBe("interrupted · heard 1.5 s");
 
     const writes: string[] = [];
     Object.defineProperty(navigator, "clipboard", { value: { writeText: async (t: string) => void writes.push(t) }, configurable: true });

@@ -4,7 +4,8 @@ Real JupyterLab, Chromium with a fake microphone playing speech-like audio, WebR
 emulator. Checks that the level meters follow the actual tracks and stop on disconnect,
 that the view's cost equals `w.cost()` in the kernel, that the settings panel edits the
 Python traits, and writes the light and dark screenshots `docs/view-light.png` and
-`docs/view-dark.png` (made by `test_meters_cost_settings_and_themes`).
+`docs/view-dark.png`, and the narrow `docs/view-400px.png` (all made by
+`test_meters_cost_settings_and_themes`).
 """
 
 from __future__ import annotations
@@ -131,6 +132,21 @@ def test_meters_cost_settings_and_themes(
     set_theme(page, "JupyterLab Dark")
     widget.screenshot(path=str(DOCS / "view-dark.png"))
     set_theme(page, "JupyterLab Light")
+
+    # Usable at 400 px: nothing sticks out sideways (the usage table scrolls inside its box).
+    widget.evaluate("el => { el.style.width = '400px'; }")
+    overflow = widget.evaluate("el => el.scrollWidth - el.clientWidth")
+    wide = widget.evaluate(
+        """el => { const right = el.getBoundingClientRect().right;
+          return [...el.querySelectorAll('*')]
+            .filter(n => n.getBoundingClientRect().right > right + 0.5 && n.getClientRects().length
+              && !n.parentElement.closest('.rtw-usage-scroll'))
+            .slice(0, 5).map(n => n.tagName + '.' + n.className + ' ' + Math.round(n.getBoundingClientRect().width)); }"""
+    )
+    assert overflow <= 0, f"the widget at 400 px is {overflow} px too wide: {wide}"
+    expect(view.get_by_role("button", name="Disconnect", exact=True)).to_be_visible()
+    widget.screenshot(path=str(DOCS / "view-400px.png"))
+    widget.evaluate("el => { el.style.width = ''; }")
 
     # Disconnect: the meters stop and fall to zero while the fake mic keeps playing.
     view.get_by_role("button", name="Disconnect", exact=True).click()

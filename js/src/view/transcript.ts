@@ -35,7 +35,7 @@ export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
   }
   if (turn.status === "interrupted") {
     const text = heard !== undefined ? `interrupted · heard ${(heard / 1000).toFixed(1)} s` : "interrupted";
-    const mark = h("span", "rtw-interrupt", text);
+    const mark = h("span", "rtw-interrupted-mark", text);
     mark.title =
       heard !== undefined
         ? "You spoke over this reply; the server kept only the first " + `${(heard / 1000).toFixed(1)} s of its audio (conversation.item.truncated).`

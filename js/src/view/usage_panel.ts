@@ -89,7 +89,7 @@ export class UsagePanel {
         ? `${f.session.input_tokens} in · ${f.session.output_tokens} out tokens · ${formatUsd(f.sessionUsd)} est.`
         : "Usage and cost";
     const body = this.#table.tBodies[0]!;
-    body.replaceChildren(row("Last turn", f.last, f.lastUsd), row(`Session (${responses} responses)`, f.session, f.sessionUsd));
+    body.replaceChildren(row("Last turn", f.last, f.lastUsd), row(`Session (${responses} response${responses === 1 ? "" : "s"})`, f.session, f.sessionUsd));
     const source = table.source || "no price table from Python";
     this.#note.textContent = Object.keys(table.prices).length
       ? `Estimated at ${f.pricedAs} prices, including input transcription. ${source}`
