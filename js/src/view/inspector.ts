@@ -28,6 +28,7 @@ export class Inspector {
   #shown = 0;
   #drawnRev = -1;
   #drawnFilter = "";
+  #drawnList = "";
 
   constructor(log: SessionLog, announce: (text: string) => void, pageSize = PAGE_SIZE) {
     this.#log = log;
@@ -78,6 +79,7 @@ export class Inspector {
     this.#selection = selection;
     this.#shown = this.#pageSize;
     this.#list.replaceChildren();
+    this.#drawnList = "";
     if (selection) this.el.open = true;
     this.#drawnRev = -1;
     this.draw();
@@ -132,12 +134,24 @@ export class Inspector {
     if (!sel) return;
     const all = this.#seqs();
     const filter = this.#filter.value.trim().toLowerCase();
-    // Newest first; a turn's events read better oldest first.
-    const ordered = sel.kind === "type" ? [...all].reverse() : all;
-    const matching = sel.kind === "item" && filter ? ordered.filter((s) => typeOf(this.#log.record(s)).toLowerCase().includes(filter)) : ordered;
-    const page = matching.slice(0, this.#shown);
+    // Nothing new for this list: skip (the inspector redraws on every frame while events flow).
+    const stamp = `${all.length}|${this.#shown}|${filter}|${all[all.length - 1] ?? ""}`;
+    if (stamp === this.#drawnList) return;
+    this.#drawnList = stamp;
+    let page: number[];
+    let total: number;
+    if (sel.kind === "type") {
+      // Newest first, touching only the page (a type may have tens of thousands of events).
+      total = all.length;
+      page = all.slice(Math.max(0, all.length - this.#shown)).reverse();
+    } else {
+      // A turn's events read better oldest first; the filter narrows them by type.
+      const matching = filter ? all.filter((s) => typeOf(this.#log.record(s)).toLowerCase().includes(filter)) : all;
+      total = matching.length;
+      page = matching.slice(0, this.#shown);
+    }
     const title = sel.kind === "type" ? sel.type : `Turn: ${sel.label}`;
-    this.#heading.textContent = `${title} — ${matching.length} event${matching.length === 1 ? "" : "s"}`;
+    this.#heading.textContent = `${title} — ${total} event${total === 1 ? "" : "s"}`;
     this.#heading.tabIndex = -1;
     // Keep rows already drawn (their open/closed state) when only new events arrived.
     const existing = new Map<number, HTMLLIElement>();
@@ -153,7 +167,7 @@ export class Inspector {
       cursor.remove();
       cursor = next;
     }
-    const rest = matching.length - page.length;
+    const rest = total - page.length;
     this.#more.hidden = rest <= 0;
     this.#more.textContent = `Show ${Math.min(rest, this.#pageSize)} more (${rest} not shown)`;
   }

@@ -168,9 +168,10 @@ export class SessionLog {
       const line: JsonObject = { time: isoTime(r.t), direction: r.dir };
       if ("event" in r) line["event"] = r.event;
       else line["raw"] = r.raw;
-      out += `${redact(JSON.stringify(line))}\n`;
+      out += `${JSON.stringify(line)}\n`;
     }
-    return out;
+    // One pass over the whole text (JSON escapes keep secrets on one line each).
+    return redact(out);
   }
 
   // ---------------------------------------------------------------- internals
