@@ -9,6 +9,16 @@ transcription, expiry) as tasks.
 
 Event names and shapes are the GA ones (`openai.types.realtime`), in the
 order the real server sends them (see docs: realtime-api.md §4).
+
+server_vad `idle_timeout_ms` follows the SDK's description of
+`input_audio_buffer.timeout_triggered`: the wait starts when the last response's
+audio has finished playing (`output_audio_buffer.stopped`, or `.cleared` by the
+client; `response.done` for a response without audio), and is counted on the input
+audio clock (a WebRTC mic track delivers frames, silence included, in real time).
+Not before the first response, and user speech or a new response stops it. When it
+fires: `timeout_triggered` (`audio_start_ms` = where playback ended, `audio_end_ms`
+= now), the silent audio is committed as a user `input_audio` item (transcribed to
+""), and a response prompts the user to go on (replies.IDLE_PROMPT by default).
 """
 
 from __future__ import annotations
@@ -901,6 +911,7 @@ class SessionEngine:
         playing = self.audio_out.clear()
         response_id = playing or self._last_response_id or ""
         self._send({"type": "output_audio_buffer.cleared", "response_id": response_id})
+        self._arm_idle_timer()  # playback ended here, cut short by the client
 
     # ------------------------------------------------------------------ responses
 

@@ -171,3 +171,20 @@ async def test_text_only_response_starts_the_wait_at_response_done(
     assert timeout["audio_start_ms"] == 500
     done = await h.link.wait_for("response.done", 2)
     assert done["response"]["output"][0]["content"][0]["text"] == IDLE_PROMPT
+
+
+async def test_client_interrupt_starts_the_wait_where_playback_was_cleared(
+    make_engine: MakeEngine,
+) -> None:
+    h = make_engine(idle_session(), audio_clock_speed=1.0)  # real-time playback: time to cut
+    text_turn(h, "tell me something long")
+    await h.link.wait_for("output_audio_buffer.started")
+    h.send({"type": "response.cancel"})
+    h.send({"type": "output_audio_buffer.clear"})
+    await h.link.wait_for("output_audio_buffer.cleared")
+    assert h.link.of("output_audio_buffer.stopped") == []
+    h.feed(silence(300))
+    h.feed(silence(IDLE_MS - 300))
+    (timeout,) = h.link.of("input_audio_buffer.timeout_triggered")
+    assert timeout["audio_start_ms"] == 0
+    assert timeout["audio_end_ms"] == IDLE_MS
