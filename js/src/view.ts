@@ -127,6 +127,14 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     input.value = "";
   };
   // Any click in the widget is a user gesture that may unblock the model's audio.
+  // Inside a JupyterLab output area the browser's implicit submit on Enter never fires
+  // (the notebook's own key handling sees the event first), so submit explicitly.
+  const onMessageKeydown = (ev: KeyboardEvent): void => {
+    if (ev.key !== "Enter" || ev.isComposing) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    form.requestSubmit();
+  };
   const onRootClick = (): void => {
     controller.resumeAudio();
     meters.resume();
@@ -156,6 +164,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   connectBtn.addEventListener("click", onConnectClick);
   muteBtn.addEventListener("click", onMuteClick);
   form.addEventListener("submit", onSubmit);
+  input.addEventListener("keydown", onMessageKeydown);
 
   // ---------------------------------------------------------------- drawing
 
@@ -298,6 +307,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     connectBtn.removeEventListener("click", onConnectClick);
     muteBtn.removeEventListener("click", onMuteClick);
     form.removeEventListener("submit", onSubmit);
+    input.removeEventListener("keydown", onMessageKeydown);
     root.remove();
   };
 }

@@ -261,6 +261,27 @@ describe("view", () => {
     expect(model.sentOfType("ui")).toHaveLength(1);
   });
 
+  it("Enter keydown submits by itself and does not reach the notebook's key handling", () => {
+    // In a JupyterLab output area the implicit form submit never happens; the view must not rely on it.
+    const { el, model } = mount();
+    const outside: string[] = [];
+    const onOutside = (e: Event): void => {
+      outside.push((e as KeyboardEvent).key);
+    };
+    document.body.addEventListener("keydown", onOutside);
+    const input = el.querySelector<HTMLInputElement>(".rtw-message")!;
+    input.value = "Typed in JupyterLab";
+    const enter = new KeyboardEvent("keydown", { key: "Enter", bubbles: true, cancelable: true });
+    input.dispatchEvent(enter);
+    expect(enter.defaultPrevented).toBe(true);
+    expect(outside).toEqual([]);
+    expect(model.sentOfType("ui")).toEqual([{ type: "ui", action: "send_text", text: "Typed in JupyterLab" }]);
+    input.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
+    expect(outside).toEqual(["a"]);
+    expect(model.sentOfType("ui")).toHaveLength(1);
+    document.body.removeEventListener("keydown", onOutside);
+  });
+
   it("shows the error trait under the widget and hides the area when empty", () => {
     const { el, model } = mount();
     const area = el.querySelector<HTMLElement>(".rtw-error")!;
