@@ -15,11 +15,11 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, expect
+from playwright.sync_api import expect
 
 from .conftest import OpenNotebook
 from .lab import AttachedKernel, LabServer, PageProblems, write_notebook
-from .test_widget_e2e import KERNEL_PROBE, connect, widget_view
+from .test_widget_e2e import KERNEL_PROBE, connect, type_message, widget_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
@@ -76,19 +76,6 @@ def tool_notebook(lab: LabServer) -> str:
     return name
 
 
-def send_message(view: Locator, text: str) -> None:
-    """Type into the Message box and press the Send button.
-
-    The button rather than Enter: in this notebook (widget in the first cell) Enter in the box
-    does not submit, because something in the page cancels the key's `beforeinput`; reported
-    to the view's owner, and covered by the quickstart test's own Enter.
-    """
-    box = view.get_by_role("textbox", name="Message")
-    box.fill(text)
-    view.get_by_role("button", name="Send", exact=True).click()
-    expect(box, "the Send button did not send the message").to_have_value("")
-
-
 def wait_round_trips(kernel: AttachedKernel, count: int) -> list[dict[str, Any]]:
     trips: list[dict[str, Any]] = kernel.wait_for(
         f"len(e2e_tool_round_trips()) >= {count} and e2e_tool_round_trips()",
@@ -115,7 +102,7 @@ def test_a_tool_reading_a_notebook_dataframe_answers_the_model(
     assert specs[0]["type"] == "function" and specs[0]["name"] == "stock"
     assert specs[0]["parameters"]["properties"]["item"]["enum"] == ["plums", "pears"]
 
-    send_message(view, "How many plums can I buy? Check the stock tool.")
+    type_message(view, "How many plums can I buy? Check the stock tool.")
     [trip] = wait_round_trips(kernel, 1)
     assert trip["name"] == "stock" and trip["arguments"] == {"item": "plums"}
     # 4200 in stock minus 13 reserved: computed in the kernel from the notebook's DataFrame.
@@ -150,7 +137,7 @@ def test_a_tool_reading_a_notebook_dataframe_answers_the_model(
 
     # The tool reads the notebook's live variable: change the data, ask again.
     kernel.run("inventory.loc[inventory['item'] == 'plums', 'reserved'] = 200")
-    send_message(view, "And now? Ask the stock tool again.")
+    type_message(view, "And now? Ask the stock tool again.")
     trips = wait_round_trips(kernel, 2)
     assert json.loads(trips[1]["output"]) == {"item": "plums", "available": 4000}
     expect(view).to_contain_text(re.compile(r"\"available\": 4000"), timeout=15_000)
