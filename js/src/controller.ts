@@ -60,13 +60,19 @@ export class WidgetController {
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
   #disposed = false;
+  readonly #views = new Set<{ el: HTMLElement; anchor: Element | null }>();
+  #viewTimer: ReturnType<typeof setInterval> | null = null;
+  #noViewSince: number | null = null;
 
   constructor(model: ModelLike, deps: ControllerDeps = {}) {
     this.#model = model;
     this.#now = deps.now ?? defaultNow;
     const send = (msg: BrowserMessage): void => model.send(msg);
+    // The rpc needs send errors (it fails the request at once); batches and logs do not:
+    // once the comm is gone (notebook closed, kernel stopped) nothing can receive them,
+    // and an exception there would escape into the page.
     this.#rpc = new Rpc(send, deps.rpcTimeoutMs ?? 30_000);
-    this.#batcher = new Batcher(send, this.#batchOptions());
+    this.#batcher = new Batcher((msg) => this.#sendQuietly(msg), this.#batchOptions());
     this.#audio = (deps.createAudio ?? defaultAudio)();
     this.transport = new Transport(
       {
@@ -94,6 +100,9 @@ export class WidgetController {
     }
 
     this.#listen("msg:custom", (msg: unknown) => this.#onCustom(msg));
+    // ipywidgets marks a model's comm dead (and fires this) when the kernel restarts or
+    // goes away; the model never comes back, so the call would talk to nobody.
+    this.#listen("comm_live_update", () => this.#kernelGone());
     this.#listen("change:muted", () => this.transport.setMuted(Boolean(model.get("muted"))));
     const onBatch = (): void => this.#batcher.setOptions(this.#batchOptions());
     this.#listen("change:batch_interval_ms", onBatch);
@@ -149,7 +158,15 @@ export class WidgetController {
   }
 
   log(level: "info" | "warning" | "error", message: string): void {
-    this.#model.send({ type: "log", level, message } satisfies BrowserMessage);
+    this.#sendQuietly({ type: "log", level, message });
+  }
+
+  #sendQuietly(msg: BrowserMessage): void {
+    try {
+      this.#model.send(msg);
+    } catch {
+      /* the comm is closed: nobody is listening any more */
+    }
   }
 
   /** Called (synchronously) after every change views may want to draw. */
@@ -158,9 +175,71 @@ export class WidgetController {
     return () => this.#listeners.delete(listener);
   }
 
+  /**
+   * Registers a view's element (index.ts). While a call is live, the controller checks that
+   * some view is still on the page; with none (the notebook was closed: JupyterLab keeps the
+   * model alive but drops its views; the output was cleared) nobody can see or stop the call,
+   * so it ends after a grace period that lets a re-run cell draw its new view first. A view
+   * counts while its element, or the notebook panel it was last seen in, is in the document
+   * (notebook windowing may detach off-screen cells).
+   */
+  trackView(el: HTMLElement): () => void {
+    const view = { el, anchor: null as Element | null };
+    this.#views.add(view);
+    this.#noViewSince = null;
+    if (this.#viewTimer === null && typeof setInterval === "function") {
+      this.#viewTimer = setInterval(() => this.#checkViews(), VIEW_CHECK_MS);
+    }
+    return () => {
+      this.#views.delete(view);
+      this.#checkViews();
+    };
+  }
+
+  #checkViews(): void {
+    const kind = this.transport.state.kind;
+    if (this.#disposed || (kind !== "connecting" && kind !== "connected")) {
+      this.#noViewSince = null;
+      return;
+    }
+    let seen = false;
+    for (const view of this.#views) {
+      if (view.el.isConnected) {
+        view.anchor = view.el.closest(".jp-NotebookPanel") ?? view.anchor;
+        seen = true;
+      } else if (view.anchor?.isConnected) {
+        seen = true;
+      }
+    }
+    const now = Date.now();
+    if (seen) {
+      this.#noViewSince = null;
+    } else if (this.#noViewSince === null) {
+      this.#noViewSince = now;
+    } else if (now - this.#noViewSince >= NO_VIEW_GRACE_MS) {
+      this.#noViewSince = null;
+      this.transport.disconnect();
+      this.log("info", "No view of the widget is left (notebook closed or output cleared): the call was ended and the microphone released.");
+    }
+  }
+
+  /** The kernel restarted or stopped: end the call and say so (the widget must be re-created). */
+  #kernelGone(): void {
+    if (this.#disposed) return;
+    const message =
+      "The Python kernel restarted or stopped, so the call was closed (nothing would receive its events). " +
+      "Re-run the cell that creates the widget to talk again.";
+    this.transport.disconnect();
+    this.#rpc.dispose(message);
+    this.#report({ status: "error", error: message });
+    this.#notify();
+  }
+
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    if (this.#viewTimer !== null) clearInterval(this.#viewTimer);
+    this.#viewTimer = null;
     this.transport.disconnect();
     this.#batcher.dispose();
     this.#rpc.dispose();
@@ -323,6 +402,9 @@ export class WidgetController {
 function defaultNow(): number {
   return typeof performance !== "undefined" && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
 }
+
+const VIEW_CHECK_MS = 500;
+const NO_VIEW_GRACE_MS = 1_500;
 
 function defaultAudio(): HTMLAudioElement | null {
   if (typeof document === "undefined") return null;

@@ -19,7 +19,12 @@ export default function createWidget(): { initialize: Initialize<WidgetTraits>; 
       const m = asModel(model);
       // initialize always runs first; this only guards against a host that skips it.
       controller ??= new WidgetController(m);
-      return renderView(el, m, controller);
+      const untrack = controller.trackView(el);
+      const cleanup = renderView(el, m, controller);
+      return () => {
+        cleanup?.();
+        untrack();
+      };
     },
   };
 }
