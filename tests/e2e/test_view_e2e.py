@@ -141,7 +141,9 @@ def test_meters_cost_settings_and_themes(
           return [...el.querySelectorAll('*')]
             .filter(n => n.getBoundingClientRect().right > right + 0.5 && n.getClientRects().length
               && !n.parentElement.closest('.rtw-usage-scroll'))
-            .slice(0, 5).map(n => n.tagName + '.' + n.className + ' ' + Math.round(n.getBoundingClientRect().width)); }"""
+            .slice(0, 5)
+            .map(n => `${n.tagName}.${n.className} ${Math.round(n.getBoundingClientRect().width)}`);
+        }"""
     )
     assert overflow <= 0, f"the widget at 400 px is {overflow} px too wide: {wide}"
     expect(view.get_by_role("button", name="Disconnect", exact=True)).to_be_visible()
