@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import itertools
 import json
 import sys
 import time
@@ -51,23 +52,40 @@ def _rss_mb() -> float:
     return float("nan")
 
 
+def _delta(i: int) -> dict[str, Any]:
+    return {
+        "type": "response.output_text.delta",
+        "event_id": f"{FLOOD_PREFIX}{i:07d}",
+        "response_id": "resp_flood",
+        "item_id": "item_flood",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": f"w{i} ",
+    }
+
+
 async def _flood(emu: Any, call_id: str, n: int) -> float:
     """On the emulator's loop: a response whose text arrives as n deltas; returns seconds."""
     call = emu.calls[call_id]
     engine, channel = call.engine, call.peer._channel
     rid, iid = "resp_flood", "item_flood"
-    item = {"id": iid, "object": "realtime.item", "type": "message", "role": "assistant",
-            "status": "in_progress", "content": []}  # fmt: skip
-    engine.inject({"type": "response.created", "response": {
-        "id": rid, "object": "realtime.response", "status": "in_progress", "output": []}})  # fmt: skip
-    engine.inject({"type": "response.output_item.added", "response_id": rid, "output_index": 0,
-                   "item": item})  # fmt: skip
+    item = {
+        "id": iid,
+        "object": "realtime.item",
+        "type": "message",
+        "role": "assistant",
+        "status": "in_progress",
+        "content": [],
+    }
+    response = {"id": rid, "object": "realtime.response", "status": "in_progress", "output": []}
+    engine.inject({"type": "response.created", "response": response})
+    engine.inject(
+        {"type": "response.output_item.added", "response_id": rid, "output_index": 0, "item": item}
+    )
     engine.inject({"type": "conversation.item.added", "previous_item_id": None, "item": item})
     start = time.perf_counter()
     for i in range(n):
-        engine.inject({"type": "response.output_text.delta", "event_id": f"{FLOOD_PREFIX}{i:07d}",
-                       "response_id": rid, "item_id": iid, "output_index": 0,
-                       "content_index": 0, "delta": f"w{i} "})  # fmt: skip
+        engine.inject(_delta(i))
         if i % 200 == 199:
             # As fast as the channel takes them, without queueing the whole flood in memory.
             while channel is not None and channel.bufferedAmount > 2_000_000:
@@ -119,7 +137,7 @@ async def flood(n: int) -> None:
                 and str(p.get("event_id", "")).startswith(FLOOD_PREFIX)
             ]  # fmt: skip
             violations = sum(
-                1 for a, c in zip(ids, ids[1:], strict=False) if int(c[12:]) != int(a[12:]) + 1
+                1 for a, c in itertools.pairwise(ids) if int(c[12:]) != int(a[12:]) + 1
             )
             shown = await b.page.locator(".rtw-turn.rtw-assistant .rtw-text").last.inner_text()
             await b.disconnect()
@@ -152,10 +170,8 @@ def _flood_batches(n: int) -> list[str]:
     """The flood as the browser sends it: JSON text of batches of 200 records."""
     out = []
     for seq, start in enumerate(range(0, n, 200)):
-        recs = [{"t": 1.8e12 + i, "dir": "server", "event": {
-            "type": "response.output_text.delta", "event_id": f"{FLOOD_PREFIX}{i:07d}",
-            "response_id": "resp_flood", "item_id": "item_flood", "output_index": 0,
-            "content_index": 0, "delta": f"w{i} "}} for i in range(start, min(n, start + 200))]  # fmt: skip
+        stop = min(n, start + 200)
+        recs = [{"t": 1.8e12 + i, "dir": "server", "event": _delta(i)} for i in range(start, stop)]
         out.append(json.dumps({"type": "events", "seq": seq, "events": recs}))
     return out
 
