@@ -103,6 +103,16 @@ export class WidgetController {
     // ipywidgets marks a model's comm dead (and fires this) when the kernel restarts or
     // goes away; the model never comes back, so the call would talk to nobody.
     this.#listen("comm_live_update", () => this.#kernelGone());
+    // The page is going away (reload, tab closed): hand the kernel what was received and
+    // hang up now, rather than leave the server to notice a peer that vanished.
+    if (typeof window !== "undefined" && typeof window.addEventListener === "function") {
+      const onPageHide = (): void => {
+        this.#batcher.flush();
+        this.transport.disconnect();
+      };
+      window.addEventListener("pagehide", onPageHide);
+      this.#unsubscribe.push(() => window.removeEventListener("pagehide", onPageHide));
+    }
     this.#listen("change:muted", () => this.transport.setMuted(Boolean(model.get("muted"))));
     const onBatch = (): void => this.#batcher.setOptions(this.#batchOptions());
     this.#listen("change:batch_interval_ms", onBatch);

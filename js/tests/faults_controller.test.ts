@@ -70,3 +70,17 @@ describe("fault handling in the controller", () => {
     );
   });
 });
+
+describe("page going away", () => {
+  it("flushes received events to the kernel and hangs up on pagehide", async () => {
+    const { model, world, pc } = await connected();
+    pc.channel.receive({ type: "response.created", response: { id: "r1" } });
+    const before = model.sentOfType("events").length;
+    window.dispatchEvent(new Event("pagehide"));
+    const batches = model.sentOfType("events").slice(before);
+    const types = batches.flatMap((m) => (m["events"] as Array<{ event?: { type?: string } }>).map((r) => r.event?.type));
+    expect(types).toContain("response.created");
+    expect(world.liveStreams()).toHaveLength(0);
+    expect(model.get("status")).toBe("idle");
+  });
+});
