@@ -26,7 +26,10 @@ async def test_malformed_json_and_unknown_events_are_kept_as_raw(open_bridge: Op
     await b.type_message("still there?")
     reply = b.page.locator(".rtw-turn.rtw-assistant.rtw-complete .rtw-text")
     await expect(reply).to_have_text("You said: still there?", timeout=15_000)
-    await b.until(lambda: b.logged_counts()["response.done"] == 1, "response.done in Python")
+    # The turn ends when its audio has played (output_audio_buffer.stopped, after response.done).
+    await b.until(
+        lambda: b.logged_counts()["output_audio_buffer.stopped"] == 1, "the whole turn in Python"
+    )
     logged = b.logged_counts()
     assert logged["<raw>"] == 3
     assert logged["emulator.unknown_event"] == 2
