@@ -6,4 +6,5 @@ __version__ = "0.1.0"
 
 from realtime_widget.conversation import PRICES as PRICES
 from realtime_widget.conversation import Conversation as Conversation
+from realtime_widget.widget import ReadOnlyTraitError as ReadOnlyTraitError
 from realtime_widget.widget import RealtimeWidget as RealtimeWidget

@@ -14,9 +14,7 @@ import json
 import logging
 import math
 import os
-import secrets
 import threading
-import uuid
 import warnings
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
@@ -26,8 +24,12 @@ import anywidget
 import traitlets
 
 from . import api_facts as facts
+from . import backend as backends
 from . import config, reconnect
-from .conversation import Conversation, Summary, pricing
+from ._traits import Input, LiveFloat, LiveInt, Report, live_values, same
+from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users catch it
+from .client_events import check_client_event
+from .conversation import Conversation, pricing
 from .conversation.callbacks import Callback
 from .minting import ClientSecret, RealtimeAPIError, amint_client_secret, mint_client_secret, redact
 from .session_control import Rejected, SessionControl, changed_fields
@@ -59,123 +61,11 @@ def _static(name: str) -> Path | str:
     return f"export default {{ render({{ el }}) {{ el.textContent = {hint}; }} }};"
 
 
-class ReadOnlyTraitError(traitlets.TraitError, AttributeError):
-    """Assigning a trait that Python may only read."""
-
-
-class _Report(traitlets.Unicode):  # type: ignore[type-arg]
-    """A report: written only by the browser (set_state), read-only from Python."""
-
-    def __init__(self, default: str, hint: str) -> None:
-        super().__init__(default)
-        self.hint = hint
-
-    def __set__(self, obj: traitlets.HasTraits, value: Any) -> None:
-        raise ReadOnlyTraitError(f"{self.name} is read-only in Python: {self.hint}")
-
-
-class _Input(traitlets.TraitType[Any, Any]):
-    """An input whose value goes through a `config.normalize_*` function.
-
-    Raises the normalizer's TypeError/ValueError unchanged (they name the argument and the
-    allowed values), for assignments from Python and changes from the browser alike.
-    """
-
-    def __init__(self, normalize: Callable[[Any], Any], default: Any, **kwargs: Any) -> None:
-        super().__init__(default_value=default, **kwargs)
-        self._normalize = normalize
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        value = self._normalize(value)
-        check = getattr(obj, "_check_input", None)
-        if check is not None:
-            check(self.name, value)
-        return value
-
-
-_LIVE_HINT: Final = (
-    "it summarizes w.conversation and is updated after each batch of events; "
-    "observe it with w.observe(fn, names=[...])"
-)
-
-
-class _LiveInt(traitlets.Int):  # type: ignore[type-arg]
-    """A live summary figure: observable, Python-only (never synced), read-only for users."""
-
-    def __set__(self, obj: traitlets.HasTraits, value: Any) -> None:
-        raise ReadOnlyTraitError(f"{self.name} is read-only: {_LIVE_HINT}")
-
-
-class _LiveFloat(traitlets.Float):  # type: ignore[type-arg]
-    """Like `_LiveInt`, for a float figure (NaN when a price is unknown)."""
-
-    def __set__(self, obj: traitlets.HasTraits, value: Any) -> None:
-        raise ReadOnlyTraitError(f"{self.name} is read-only: {_LIVE_HINT}")
-
-
-def _live_values(summary: Summary) -> dict[str, int | float]:
-    """The live traits' values from a conversation summary."""
-    return {
-        "turns": summary.turns,
-        "total_tokens": summary.total_tokens,
-        "cost_usd": summary.cost_usd,
-        "event_count": summary.events,
-    }
-
-
-def _same(a: object, b: object) -> bool:
-    # NaN != NaN would notify observers on every batch while a price is unknown.
-    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
-        return True
-    return a == b
-
-
 #: A callback error shown under the widget is cut here (a huge repr must not flood the view).
 _MAX_NOTICE_CHARS: Final = 600
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
-
-def _emulator_base_url() -> str:
-    """Start (or reuse) the built-in emulator and return its URL."""
-    try:
-        from .emulator.background import shared_emulator
-    except ImportError as exc:
-        if exc.name and exc.name.split(".")[0] in {"aiortc", "aiohttp", "aioice", "av", "numpy"}:
-            raise ImportError(
-                "No OpenAI API key was given (api_key= or OPENAI_API_KEY), so the widget "
-                "would use the built-in offline emulator, which needs extra packages: "
-                'pip install "realtime-widget[emulator]"'
-            ) from exc
-        raise
-    emulator = shared_emulator()
-    url = config.normalize_base_url(emulator.base_url)
-    assert url is not None
-    return url
-
-
-def resolve_backend(
-    api_key: str | None, base_url: str | None, environ: Mapping[str, str] | None = None
-) -> tuple[str, str | None, Literal["openai", "emulator"]]:
-    """(key, base_url, backend) from the arguments and the environment.
-
-    The key is the argument, else OPENAI_API_KEY; with neither, the backend is the
-    emulator and the key a random per-process one (base_url None means: start the
-    built-in emulator). The returned key is a secret: keep it out of every message.
-    """
-    env = os.environ if environ is None else environ
-    key = config.normalize_api_key(api_key)
-    if key is None:
-        env_key = env.get("OPENAI_API_KEY", "").strip()
-        key = config.normalize_api_key(env_key) if env_key else None
-    if key is not None:
-        return key, base_url or facts.DEFAULT_BASE_URL, "openai"
-    return _EMULATOR_KEY, base_url, "emulator"
-
-
-# Any non-empty key works with the emulator; one random key per process keeps logs of
-# several kernels apart and never resembles a real key.
-_EMULATOR_KEY: Final = "emulator-" + secrets.token_urlsafe(12)
 
 _STATUS_HINT = "the browser reports it; use w.connect() / w.disconnect() to change it"
 _FIXED_HINT = "it is chosen when the widget is created; create a new RealtimeWidget(...)"
@@ -192,56 +82,6 @@ def _normalize_timeout(value: object) -> float | None:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"tool_timeout_s must be > 0 seconds (or None for no limit), got {value}")
     return float(value)
-
-
-def _new_event_id() -> str:
-    return "evt_rw_" + uuid.uuid4().hex[:20]
-
-
-def _find_unserializable(value: Any, path: str = "event") -> str | None:
-    """The path of the first value that JSON cannot carry, with its type, or None."""
-    if value is None or isinstance(value, str | bool | int):
-        return None
-    if isinstance(value, float):
-        return None if math.isfinite(value) else f"{path} = {value!r} (not finite)"
-    if isinstance(value, dict):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                return f"{path} has a non-str key {k!r} ({type(k).__name__})"
-            found = _find_unserializable(v, f"{path}[{k!r}]")
-            if found:
-                return found
-        return None
-    if isinstance(value, list | tuple):
-        for i, v in enumerate(value):
-            found = _find_unserializable(v, f"{path}[{i}]")
-            if found:
-                return found
-        return None
-    return f"{path} is a {type(value).__name__}"
-
-
-def _check_client_event(event: object) -> dict[str, Any]:
-    """A JSON-ready copy of a client event, or TypeError/ValueError naming the problem."""
-    if not isinstance(event, Mapping):
-        raise TypeError(f"event must be a dict with a 'type' key, got {type(event).__name__}")
-    kind = event.get("type")
-    if not isinstance(kind, str) or not kind:
-        raise ValueError(
-            f"event must have a non-empty str 'type', such as 'response.create'; got {kind!r}"
-        )
-    bad = _find_unserializable(dict(event))
-    if bad:
-        raise TypeError(f"event cannot be sent as JSON: {bad}")
-    copy: dict[str, Any] = json.loads(json.dumps(event, allow_nan=False))
-    event_id = copy.get("event_id")
-    if event_id is None:
-        copy["event_id"] = _new_event_id()
-    elif not isinstance(event_id, str) or not 0 < len(event_id) <= facts.EVENT_ID_MAX_CHARS:
-        raise ValueError(
-            f"event['event_id'] must be a str of 1 to {facts.EVENT_ID_MAX_CHARS} characters"
-        )
-    return copy
 
 
 def _view_prices(table: pricing.PriceTable) -> dict[str, Any]:
@@ -269,57 +109,57 @@ class RealtimeWidget(anywidget.AnyWidget):
     _css = _static("widget.css")
 
     # Inputs (Python or a UI control writes, the browser reads).
-    model = _Input(config.normalize_model, facts.DEFAULT_MODEL).tag(sync=True)
-    voice = _Input(config.normalize_voice, facts.DEFAULT_VOICE).tag(sync=True)
-    instructions = _Input(config.normalize_instructions, facts.DEFAULT_INSTRUCTIONS).tag(sync=True)
-    turn_detection = _Input(
+    model = Input(config.normalize_model, facts.DEFAULT_MODEL).tag(sync=True)
+    voice = Input(config.normalize_voice, facts.DEFAULT_VOICE).tag(sync=True)
+    instructions = Input(config.normalize_instructions, facts.DEFAULT_INSTRUCTIONS).tag(sync=True)
+    turn_detection = Input(
         config.normalize_turn_detection, {"type": "server_vad"}, allow_none=True
     ).tag(sync=True)
-    transcription = _Input(
+    transcription = Input(
         config.normalize_transcription,
         {"model": facts.DEFAULT_TRANSCRIPTION_MODEL},
         allow_none=True,
     ).tag(sync=True)
-    noise_reduction = _Input(config.normalize_noise_reduction, None, allow_none=True).tag(sync=True)
-    output_modalities = _Input(config.normalize_output_modalities, ["audio"]).tag(sync=True)
-    tool_specs = _Input(config.normalize_tool_specs, []).tag(sync=True)
+    noise_reduction = Input(config.normalize_noise_reduction, None, allow_none=True).tag(sync=True)
+    output_modalities = Input(config.normalize_output_modalities, ["audio"]).tag(sync=True)
+    tool_specs = Input(config.normalize_tool_specs, []).tag(sync=True)
     muted = traitlets.Bool(False).tag(sync=True)
-    batch_interval_ms = _Input(
+    batch_interval_ms = Input(
         lambda v: config.normalize_int("batch_interval_ms", v, minimum=1, maximum=10_000),
         50,
     ).tag(sync=True)
-    batch_max_events = _Input(
+    batch_max_events = Input(
         lambda v: config.normalize_int("batch_max_events", v, minimum=1, maximum=100_000),
         200,
     ).tag(sync=True)
     #: How long (ms) the browser waits for the call request (SDP POST) and then for the
     #: connection to open (ICE, data channel, session.created) before it reports an error.
-    call_timeout_ms = _Input(
+    call_timeout_ms = Input(
         lambda v: config.normalize_int("call_timeout_ms", v, minimum=100, maximum=300_000),
         15_000,
     ).tag(sync=True)
     # Fixed at construction (Python sets them once; the browser reads them).
-    base_url = _Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
-    backend = _Report("openai", _FIXED_HINT).tag(sync=True)
+    base_url = Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
+    backend = Report("openai", _FIXED_HINT).tag(sync=True)
     #: The conversation's price table as the view prices usage with it (one source of truth;
     #: None is an unknown price). Assign `_view_prices(...)` again after editing the table.
     price_table = traitlets.Dict().tag(sync=True)
 
     # Reports (the browser writes; read-only in Python).
-    status = _Report("idle", _STATUS_HINT).tag(sync=True)
-    error = _Report("", "the browser reports the last error; see also w.mint_error").tag(sync=True)
-    call_id = _Report("", "the browser reports the id of the current call").tag(sync=True)
+    status = Report("idle", _STATUS_HINT).tag(sync=True)
+    error = Report("", "the browser reports the last error; see also w.mint_error").tag(sync=True)
+    call_id = Report("", "the browser reports the id of the current call").tag(sync=True)
 
     # Live summary of the conversation (Python-only, not synced: the view keeps its own
     # figures). Updated once per batch of events, so `observe` fires at most once per batch.
     #: Completed responses (model turns) so far.
-    turns = _LiveInt(0)
+    turns = LiveInt(0)
     #: Tokens of every response so far (input + output).
-    total_tokens = _LiveInt(0)
+    total_tokens = LiveInt(0)
     #: Estimated USD so far (`w.cost()`); NaN when the model has no price.
-    cost_usd = _LiveFloat(0.0)
+    cost_usd = LiveFloat(0.0)
     #: Events in the log so far (server and client).
-    event_count = _LiveInt(0)
+    event_count = LiveInt(0)
 
     def __init__(
         self,
@@ -371,9 +211,9 @@ class RealtimeWidget(anywidget.AnyWidget):
         url = config.normalize_base_url(base_url)
         if log_path is not None and not isinstance(log_path, str | os.PathLike):
             raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
-        key, url, backend = resolve_backend(api_key, url)
+        key, url, backend = backends.resolve_backend(api_key, url)
         if url is None:
-            url = _emulator_base_url()
+            url = backends.emulator_base_url()
 
         # Private, never synced: see the module docstring.
         self._api_key = key
@@ -476,7 +316,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         added when missing. It appears in `events` (direction "client") when the browser
         has sent it, so the log keeps the real order.
         """
-        checked = _check_client_event(event)
+        checked = check_client_event(event)
         self.send({"type": "client-event", "event": checked})
         event_id: str = checked["event_id"]
         return event_id
@@ -910,8 +750,8 @@ class RealtimeWidget(anywidget.AnyWidget):
 
     def _refresh_live(self) -> None:
         """Bring the live summary traits up to date (each notifies only if it changed)."""
-        for name, value in _live_values(self.conversation.summary()).items():
-            if not _same(getattr(self, name), value):
+        for name, value in live_values(self.conversation.summary()).items():
+            if not same(getattr(self, name), value):
                 self.set_trait(name, value)
 
     def _on_callback_error(self, event_type: str, exc: BaseException) -> None:

@@ -14,7 +14,7 @@ from openai.types.realtime import (
     SessionUpdateEvent,
 )
 
-import realtime_widget.widget as widget_module
+import realtime_widget.backend as backend_module
 from realtime_widget import RealtimeWidget
 from realtime_widget.widget import ReadOnlyTraitError
 
@@ -45,7 +45,7 @@ def test_bad_arguments_fail_before_anything_starts(
     def no_emulator() -> str:
         raise AssertionError("the emulator must not start for invalid arguments")
 
-    monkeypatch.setattr(widget_module, "_emulator_base_url", no_emulator)
+    monkeypatch.setattr(backend_module, "emulator_base_url", no_emulator)
     with pytest.raises(exc) as info:
         RealtimeWidget(**kwargs)
     for word in words:
@@ -92,7 +92,7 @@ def test_backend_from_argument_env_or_emulator(monkeypatch: pytest.MonkeyPatch) 
     w2 = RealtimeWidget(base_url="https://proxy.example/v1")
     assert (w2.backend, w2.base_url, w2._api_key) == ("openai", "https://proxy.example", KEY)
     monkeypatch.delenv("OPENAI_API_KEY")
-    monkeypatch.setattr(widget_module, "_emulator_base_url", lambda: "http://127.0.0.1:4321")
+    monkeypatch.setattr(backend_module, "emulator_base_url", lambda: "http://127.0.0.1:4321")
     w3 = RealtimeWidget()
     assert (w3.backend, w3.base_url) == ("emulator", "http://127.0.0.1:4321")
     assert w3._api_key.startswith("emulator-")
