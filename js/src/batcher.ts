@@ -1,6 +1,14 @@
-// Collects event records and sends them to the kernel in batches: every
-// `intervalMs` or `maxEvents`, whichever comes first (DESIGN §2: one message per
-// event is ~50x slower end to end).
+// Collects event records and sends them to the kernel in batches (DESIGN §2: one
+// message per event is ~50x slower end to end).
+//
+// - Leading edge: an event that arrives when nothing is pending and the last batch
+//   left at least `intervalMs` ago goes out at once (a quiet session pays no delay).
+// - Trailing edge: otherwise it waits for the timer, at most `intervalMs`.
+// - Size: a batch goes out as soon as it holds `maxEvents`. Under a flood (size
+//   flushes less than `intervalMs` apart) the size threshold doubles per batch up to
+//   `burstLimit(maxEvents)` (5x, capped at 1000 unless maxEvents is larger): fewer,
+//   larger messages are what lets the kernel keep up; it falls back to `maxEvents`
+//   as soon as the flow calms down (a timer or leading-edge flush).
 import type { BrowserMessage, EventRecord } from "./protocol";
 
 export interface BatcherOptions {
@@ -8,30 +16,49 @@ export interface BatcherOptions {
   maxEvents: number;
 }
 
+/** The largest batch sent under a flood for a given `maxEvents`. */
+export function burstLimit(maxEvents: number): number {
+  return Math.max(maxEvents, Math.min(5 * maxEvents, 1000));
+}
+
 export class Batcher {
   // The array is handed over whole on flush and replaced, so a push never copies.
   #buffer: EventRecord[] = [];
   #seq = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #lastFlush = Number.NEGATIVE_INFINITY;
+  #threshold: number;
   readonly #send: (msg: BrowserMessage) => void;
+  readonly #now: () => number;
   #options: BatcherOptions;
 
-  constructor(send: (msg: BrowserMessage) => void, options: BatcherOptions) {
+  constructor(send: (msg: BrowserMessage) => void, options: BatcherOptions, now: () => number = defaultNow) {
     this.#send = send;
+    this.#now = now;
     this.#options = sanitize(options);
+    this.#threshold = this.#options.maxEvents;
   }
 
   setOptions(options: BatcherOptions): void {
     this.#options = sanitize(options);
-    if (this.#buffer.length >= this.#options.maxEvents) this.flush();
+    this.#threshold = this.#options.maxEvents;
+    if (this.#buffer.length >= this.#threshold) this.flush();
   }
 
   push(record: EventRecord): void {
     this.#buffer.push(record);
-    if (this.#buffer.length >= this.#options.maxEvents) {
-      this.flush();
+    if (this.#buffer.length >= this.#threshold) {
+      this.#sizeFlush();
     } else if (this.#timer === null) {
-      this.#timer = setTimeout(() => this.flush(), this.#options.intervalMs);
+      if (this.#buffer.length === 1 && this.#now() - this.#lastFlush >= this.#options.intervalMs) {
+        this.#calm();
+        this.flush();
+      } else {
+        this.#timer = setTimeout(() => {
+          this.#calm();
+          this.flush();
+        }, this.#options.intervalMs);
+      }
     }
   }
 
@@ -44,6 +71,7 @@ export class Batcher {
     if (this.#buffer.length === 0) return;
     const events = this.#buffer;
     this.#buffer = [];
+    this.#lastFlush = this.#now();
     this.#send({ type: "events", seq: this.#seq++, events });
   }
 
@@ -58,6 +86,26 @@ export class Batcher {
   get nextSeq(): number {
     return this.#seq;
   }
+
+  /** How many events the next batch may hold before it is sent. */
+  get threshold(): number {
+    return this.#threshold;
+  }
+
+  #sizeFlush(): void {
+    const flooding = this.#now() - this.#lastFlush < this.#options.intervalMs;
+    this.flush();
+    const { maxEvents } = this.#options;
+    this.#threshold = flooding ? Math.min(this.#threshold * 2, burstLimit(maxEvents)) : maxEvents;
+  }
+
+  #calm(): void {
+    this.#threshold = this.#options.maxEvents;
+  }
+}
+
+function defaultNow(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
 }
 
 function sanitize(options: BatcherOptions): BatcherOptions {
