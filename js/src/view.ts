@@ -9,14 +9,17 @@ import { Inspector } from "./view/inspector";
 import { LevelMeters } from "./view/meters";
 import { PrototypingControls } from "./view/prototyping_controls";
 import { SettingsPanel } from "./view/settings";
-import { transcriptAsText, turnExtras } from "./view/transcript";
+import { textSlot, updateText, type TextSlot } from "./view/text_row";
+import { transcriptAsText, turnExtras, turnExtrasKey } from "./view/transcript";
 import { UsagePanel } from "./view/usage_panel";
 
 const WHO: Record<Turn["role"], string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 
 interface Row {
   li: HTMLLIElement;
+  who: HTMLSpanElement;
   text: HTMLSpanElement;
+  slot: TextSlot;
   rev: number;
   /** Time, latency badge, "heard" note and the events button (view/transcript.ts). */
   meta: HTMLSpanElement;
@@ -78,6 +81,14 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const empty = h("li", "rtw-empty");
   empty.textContent = "The conversation will appear here.";
   transcript.append(empty);
+  // Stuck to the bottom unless the reader scrolled up. Read only in scroll events: the view
+  // writes the DOM only in its animation frame, so layout is clean here and the read is free;
+  // reading scrollHeight inside the frame (after writes) forced a layout per frame.
+  let stick = true;
+  const onTranscriptScroll = (): void => {
+    stick = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 24;
+  };
+  transcript.addEventListener("scroll", onTranscriptScroll, { passive: true });
 
   const form = h("form", "rtw-compose");
   const label = h("label", "rtw-visually-hidden");
@@ -173,7 +184,27 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   let drawnRev = -1;
 
   let drawnStatus = "";
+  // Trait-driven parts redraw on a trait change or when one of the few controller facts they
+  // show changed, not on every frame of an event flood.
+  let traitsDirty = true;
+  let drawnTraitsKey = "";
+  function traitsKey(): string {
+    const log = controller.session;
+    return [
+      log.sessionStartT,
+      log.expiresT,
+      log.modelSpoke,
+      controller.prototyping.canInterrupt,
+      controller.display.order.length > 0,
+      controller.micStream?.id ?? "",
+      controller.remoteStream?.id ?? "",
+    ].join("|");
+  }
   function drawTraits(): void {
+    const key = traitsKey();
+    if (!traitsDirty && key === drawnTraitsKey) return;
+    traitsDirty = false;
+    drawnTraitsKey = key;
     const s = String(model.get("status") ?? "idle");
     if (drawnStatus && s !== drawnStatus && (s === "connected" || s === "idle")) announce(s === "connected" ? "Connected." : "Disconnected.");
     drawnStatus = s;
@@ -197,10 +228,15 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   function drawDisplay(): void {
     const state = controller.display;
-    if (state.rev === drawnRev) return;
+    if (state.rev === drawnRev) {
+      drawSession();
+      return;
+    }
     drawnRev = state.rev;
-    const stick = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 24;
+    let grew = false;
 
+    // O(turns) integer/key checks per frame; DOM work only for the turns that changed, and
+    // for a streaming turn only its new characters (view/text_row.ts).
     const turns = transcriptOf(state);
     for (const turn of turns) {
       let row = rows.get(turn.itemId);
@@ -208,14 +244,15 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
         row = newRow();
         rows.set(turn.itemId, row);
       }
-      if (row.rev !== turn.rev) fillRow(row, turn);
-      const extras = turnExtras(turn, controller.session);
-      if (extras.key !== row.metaKey) {
-        row.metaKey = extras.key;
-        row.meta.replaceChildren(...extras.nodes);
+      if (row.rev !== turn.rev) grew = fillRow(row, turn) || grew;
+      const key = turnExtrasKey(turn, controller.session);
+      if (key !== row.metaKey) {
+        row.metaKey = key;
+        row.meta.replaceChildren(...turnExtras(turn, controller.session).nodes);
       }
     }
     if (state.orderRev !== drawnOrderRev) {
+      grew = true;
       drawnOrderRev = state.orderRev;
       const live = new Set(state.order);
       for (const [id, row] of rows) {
@@ -234,7 +271,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
       }
       empty.hidden = turns.length > 0;
     }
-    if (stick) transcript.scrollTop = transcript.scrollHeight;
+    // Scrolled at the start of the next frame, when layout is clean (no forced layout here).
+    if (grew && stick) scrollPending = true;
 
     drawSession();
   }
@@ -245,22 +283,28 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     if (log.rev === drawnSessionRev) return;
     drawnSessionRev = log.rev;
     const phase = log.phase;
-    userInd.dataset["active"] = String(phase.userSpeaking);
-    thinkInd.dataset["active"] = String(phase.thinking);
-    modelInd.dataset["active"] = String(phase.modelSpeaking);
-    userInd.textContent = phase.userSpeaking ? "You: speaking" : "You";
-    thinkInd.textContent = "Thinking…";
-    thinkInd.hidden = !phase.thinking;
-    modelInd.textContent = phase.modelSpeaking ? "Model: speaking" : "Model";
+    const phaseKey = `${phase.userSpeaking}|${phase.thinking}|${phase.modelSpeaking}`;
+    if (phaseKey !== drawnPhase) {
+      drawnPhase = phaseKey;
+      userInd.dataset["active"] = String(phase.userSpeaking);
+      thinkInd.dataset["active"] = String(phase.thinking);
+      modelInd.dataset["active"] = String(phase.modelSpeaking);
+      userInd.textContent = phase.userSpeaking ? "You: speaking" : "You";
+      thinkInd.textContent = "Thinking…";
+      thinkInd.hidden = !phase.thinking;
+      modelInd.textContent = phase.modelSpeaking ? "Model: speaking" : "Model";
+    }
     usage.draw(log, model.get("price_table"), String(model.get("model") ?? ""));
-    tokens.textContent = log.responses.size > 0 ? usage.summaryText.textContent : "";
+    const tokenText = log.responses.size > 0 ? (usage.summaryText.textContent ?? "") : "";
+    if (tokens.textContent !== tokenText) tokens.textContent = tokenText;
     inspector.draw();
-    settings.draw({ voiceLocked: String(model.get("status")) === "connected" && log.modelSpoke });
   }
+  let drawnPhase = "";
 
   // ---------------------------------------------------------------- scheduling
 
   let frame: number | null = null;
+  let scrollPending = false;
   const raf: (cb: () => void) => number =
     typeof requestAnimationFrame === "function" ? (cb) => requestAnimationFrame(cb) : (cb) => Number(setTimeout(cb, 16));
   const caf: (id: number) => void =
@@ -269,9 +313,19 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     if (frame !== null) return;
     frame = raf(() => {
       frame = null;
+      if (scrollPending) {
+        scrollPending = false;
+        // Layout is clean at the start of a frame: these reads cost nothing.
+        if (stick) transcript.scrollTop = transcript.scrollHeight;
+      }
       drawTraits();
       drawDisplay();
+      if (scrollPending) schedule();
     });
+  };
+  const onTrait = (): void => {
+    traitsDirty = true;
+    schedule();
   };
 
   const traitEvents = [
@@ -286,14 +340,15 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     "change:price_table",
     "change:model",
   ];
-  for (const ev of traitEvents) model.on(ev, schedule);
+  for (const ev of traitEvents) model.on(ev, onTrait);
   const unsubscribe = controller.subscribe(schedule);
   drawTraits();
   drawDisplay();
 
   return () => {
     unsubscribe();
-    for (const ev of traitEvents) model.off(ev, schedule);
+    for (const ev of traitEvents) model.off(ev, onTrait);
+    transcript.removeEventListener("scroll", onTranscriptScroll);
     if (frame !== null) caf(frame);
     frame = null;
     root.removeEventListener("click", onRootClick);
@@ -318,21 +373,26 @@ function newRow(): Row {
   const text = h("span", "rtw-text");
   const meta = h("span", "rtw-meta");
   li.append(who, text, meta);
-  return { li, text, rev: -1, meta, metaKey: "" };
+  return { li, who, text, slot: textSlot(text), rev: -1, meta, metaKey: "" };
 }
 
-function fillRow(row: Row, turn: Turn): void {
+/** Brings a row up to date with its turn; true when its text changed. */
+function fillRow(row: Row, turn: Turn): boolean {
   row.rev = turn.rev;
   const { li, text } = row;
-  li.className = `rtw-turn rtw-${turn.role} rtw-${turn.status} rtw-kind-${turn.kind}`;
-  li.dataset["itemId"] = turn.itemId;
-  li.dataset["status"] = turn.status;
-  const who = li.firstChild as HTMLElement;
-  who.textContent = turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
-  text.textContent = turnText(turn);
+  const className = `rtw-turn rtw-${turn.role} rtw-${turn.status} rtw-kind-${turn.kind}`;
+  if (li.className !== className) li.className = className;
+  if (li.dataset["itemId"] !== turn.itemId) li.dataset["itemId"] = turn.itemId;
+  if (li.dataset["status"] !== turn.status) li.dataset["status"] = turn.status;
+  const who = turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
+  if (row.who.textContent !== who) row.who.textContent = who;
+  const target = turnText(turn);
+  const changed = updateText(row.slot, target) !== "same";
   // Tool rows are one compact line (styles.css); the whole call or result is in the tooltip.
-  if (turn.kind === "function_call" || turn.kind === "function_output") text.title = text.textContent;
-  else text.removeAttribute("title");
+  if (turn.kind === "function_call" || turn.kind === "function_output") {
+    if (changed || !text.hasAttribute("title")) text.title = target;
+  } else if (text.hasAttribute("title")) text.removeAttribute("title");
+  return changed;
 }
 
 function turnText(turn: Turn): string {

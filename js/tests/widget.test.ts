@@ -93,11 +93,15 @@ describe("WidgetController", () => {
   it("flushes pending events at once on disconnect and keeps the transcript", async () => {
     const { model, world, controller } = setup({ batch_interval_ms: 60_000 });
     const pc = await connectViaKernel(model, world);
+    // session.created left at once (leading edge); the next event waits for the 60 s interval.
+    const sentBefore = model.sentOfType("events").length;
     pc.channel.receive({ type: "conversation.item.added", previous_item_id: null, item: { id: "u1", type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] } });
-    expect(model.sentOfType("events")).toHaveLength(0);
+    expect(model.sentOfType("events")).toHaveLength(sentBefore);
     model.fromKernel({ type: "command", name: "disconnect" });
     expect(model.get("status")).toBe("idle");
-    expect(model.sentOfType("events")).toHaveLength(1);
+    const batches = model.sentOfType("events");
+    expect(batches).toHaveLength(sentBefore + 1);
+    expect(JSON.stringify(batches.at(-1))).toContain('"id":"u1"');
     expect(world.liveStreams()).toHaveLength(0);
     expect(controller.display.turns.get("u1")?.text).toBe("hi");
   });

@@ -90,7 +90,8 @@ export class Inspector {
   draw(): void {
     const log = this.#log;
     const typeCount = log.byType.size;
-    this.#summary.textContent = `${log.nextSeq} events · ${typeCount} types`;
+    const summary = `${log.nextSeq} events · ${typeCount} types`;
+    if (this.#summary.textContent !== summary) this.#summary.textContent = summary;
     const filter = this.#filter.value.trim().toLowerCase();
     if (!this.el.open || (log.rev === this.#drawnRev && filter === this.#drawnFilter)) return;
     this.#drawnRev = log.rev;
@@ -114,8 +115,11 @@ export class Inspector {
         b.setAttribute("aria-label", `Show the ${type} events`);
       }
       const sel = this.#selection;
-      b.setAttribute("aria-pressed", String(sel?.kind === "type" && sel.type === type));
-      tr.cells[1]!.textContent = String(n);
+      // Only what changed: the inspector redraws every frame while events flow.
+      const pressed = String(sel?.kind === "type" && sel.type === type);
+      if (b.getAttribute("aria-pressed") !== pressed) b.setAttribute("aria-pressed", pressed);
+      const count = String(n);
+      if (tr.cells[1]!.textContent !== count) tr.cells[1]!.textContent = count;
     });
     this.#drawEvents();
   }

@@ -57,6 +57,8 @@ export interface Phase {
 
 export class SessionLog {
   rev = 0;
+  /** Bumped only when what the usage panel shows may change (responses, tokens, models). */
+  usageRev = 0;
   readonly #records: EventRecord[] = [];
   /** Sequence number of #records[0] (records before it were dropped past MAX_RECORDS). */
   #base = 0;
@@ -221,11 +223,13 @@ export class SessionLog {
         this.#trigger(t);
         break;
       case "response.created":
+        this.usageRev++;
         this.phase.thinking = false;
         this.responses.set(responseId, { triggerT: this.#pendingTrigger, firstDeltaT: null, model: this.sessionModel, counts: null });
         this.#pendingTrigger = null;
         break;
       case "response.done": {
+        this.usageRev++;
         this.phase.thinking = false;
         const response = obj(event["response"]);
         const counts = tokenCounts(response["usage"]);
@@ -257,6 +261,7 @@ export class SessionLog {
       case "conversation.item.input_audio_transcription.completed": {
         const usage = event["usage"];
         if (isJsonObject(usage)) {
+          this.usageRev++;
           const key = this.transcriptionModel ?? "";
           this.transcriptionTokens.set(key, addCounts(this.transcriptionTokens.get(key) ?? ZERO_COUNTS, tokenCounts(usage)));
         }
@@ -276,6 +281,7 @@ export class SessionLog {
   }
 
   #session(session: JsonObject, t: number): void {
+    this.usageRev++;
     if (typeof session["model"] === "string") this.sessionModel = session["model"];
     this.sessionStartT ??= t;
     const expires = session["expires_at"];

@@ -17,11 +17,19 @@ export function whoOf(turn: Turn): string {
   return turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
 }
 
+/** Cheap (a few map reads): the view calls it per turn per frame and builds nodes only when it changes. */
+export function turnExtrasKey(turn: Turn, log: SessionLog): string {
+  const t = log.itemFirstT.get(turn.itemId);
+  const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
+  const heard = log.heardMs.get(turn.itemId);
+  return `${t ?? ""}|${latency ?? ""}|${heard ?? ""}|${turn.status}|${turn.kind}`;
+}
+
 export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
   const t = log.itemFirstT.get(turn.itemId);
   const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
   const heard = log.heardMs.get(turn.itemId);
-  const key = `${t ?? ""}|${latency ?? ""}|${heard ?? ""}|${turn.status}|${turn.kind}`;
+  const key = turnExtrasKey(turn, log);
   const nodes: Node[] = [];
   if (t !== undefined) {
     const time = h("time", "rtw-time", formatClock(t));

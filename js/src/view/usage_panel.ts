@@ -77,7 +77,8 @@ export class UsagePanel {
   }
 
   draw(log: SessionLog, priceTrait: unknown, widgetModel: string): void {
-    const key = `${log.rev}|${widgetModel}`;
+    // usageRev, not rev: an event flood must not rebuild the table every frame.
+    const key = `${log.usageRev}|${widgetModel}`;
     if (key === this.#drawn && priceTrait === this.#lastTrait) return;
     this.#drawn = key;
     this.#lastTrait = priceTrait;

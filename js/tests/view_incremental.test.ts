@@ -1,0 +1,175 @@
+// The transcript renders incrementally: a streaming turn's new characters are
+// appended to its one text node; anything else replaces the text. Also: per-frame
+// work stays off the parts that did not change.
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { WidgetController } from "../src/controller";
+import { renderView } from "../src/view";
+import { textSlot, updateText } from "../src/view/text_row";
+import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
+
+let frames: Array<() => void> = [];
+function flushFrames(): void {
+  const pending = frames;
+  frames = [];
+  for (const cb of pending) cb();
+}
+
+beforeEach(() => {
+  frames = [];
+  vi.stubGlobal("requestAnimationFrame", (cb: () => void) => frames.push(cb));
+  vi.stubGlobal("cancelAnimationFrame", () => undefined);
+  document.body.innerHTML = "";
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+async function mountConnected(): Promise<{ el: HTMLElement; pc: FakePeerConnection; cleanup: () => void }> {
+  const model = new FakeModel({});
+  const world = fakeWorld();
+  const controller = new WidgetController(model, { ...world.deps, createAudio: () => null, now: () => 5000 });
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = renderView(el, model, controller);
+  model.fromKernel({ type: "command", name: "connect" });
+  await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
+  const rpc = model.sentOfType("rpc")[0]!;
+  model.fromKernel({ type: "rpc-reply", id: rpc["id"], ok: true, result: { value: "ek_view_test", expires_at: 1 } });
+  await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
+  const pc = world.pcs[0]!;
+  pc.channel.open();
+  pc.channel.receive({ type: "session.created", session: { model: "gpt-realtime" } });
+  await vi.waitFor(() => expect(model.get("status")).toBe("connected"));
+  flushFrames();
+  return { el, pc, cleanup };
+}
+
+function textOf(el: HTMLElement, itemId: string): HTMLElement {
+  return el.querySelector<HTMLElement>(`.rtw-turn[data-item-id="${itemId}"] .rtw-text`)!;
+}
+
+describe("updateText", () => {
+  it("appends a grown tail, replaces anything else, and leaves equal text alone", () => {
+    const span = document.createElement("span");
+    const slot = textSlot(span);
+    const node = span.firstChild;
+    expect(updateText(slot, "Hel")).toBe("replace"); // first text: nothing to append to
+    expect(updateText(slot, "Hello")).toBe("append");
+    expect(updateText(slot, "Hello")).toBe("same");
+    expect(span.textContent).toBe("Hello");
+    expect(updateText(slot, "Help")).toBe("replace"); // not a continuation
+    expect(span.textContent).toBe("Help");
+    expect(updateText(slot, "He")).toBe("replace"); // shorter (truncated)
+    expect(span.textContent).toBe("He");
+    expect(updateText(slot, "")).toBe("replace");
+    expect(span.textContent).toBe("");
+    expect(span.firstChild).toBe(node);
+    expect(span.childNodes).toHaveLength(1);
+  });
+});
+
+describe("incremental transcript", () => {
+  it("appends only the new characters of a streaming turn, one frame at a time", async () => {
+    const { el, pc } = await mountConnected();
+    const append = vi.spyOn(Text.prototype, "appendData");
+    pc.channel.receive({ type: "response.output_text.delta", item_id: "a1", delta: "Hello" });
+    flushFrames();
+    const span = textOf(el, "a1");
+    const node = span.firstChild;
+    expect(span.textContent).toBe("Hello");
+    let expected = "Hello";
+    for (let frame = 0; frame < 20; frame++) {
+      for (let i = 0; i < 5; i++) {
+        const d = ` w${frame}.${i}`;
+        expected += d;
+        pc.channel.receive({ type: "response.output_text.delta", item_id: "a1", delta: d });
+      }
+      flushFrames();
+      expect(span.textContent).toBe(expected);
+    }
+    // The same text node all along, grown by one appendData per frame with that frame's deltas.
+    expect(span.firstChild).toBe(node);
+    expect(span.childNodes).toHaveLength(1);
+    const appended = append.mock.calls.map((c) => c[0]);
+    expect(appended).toHaveLength(20);
+    expect(appended[0]).toBe(" w0.0 w0.1 w0.2 w0.3 w0.4");
+    expect("Hello" + appended.join("")).toBe(expected);
+  });
+
+  it("replaces the text when the final text differs from what the deltas showed", async () => {
+    const { el, pc } = await mountConnected();
+    pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a2", delta: "Their going" });
+    flushFrames();
+    const span = textOf(el, "a2");
+    expect(span.textContent).toBe("Their going");
+    pc.channel.receive({ type: "response.output_audio_transcript.done", item_id: "a2", transcript: "They're going home." });
+    flushFrames();
+    expect(span.textContent).toBe("They're going home.");
+    expect(span.closest("li")!.dataset["status"]).toBe("complete");
+    // A user turn: placeholder while partial, then the transcript replaces it.
+    pc.channel.receive({
+      type: "conversation.item.added",
+      previous_item_id: "a2",
+      item: { id: "u1", type: "message", role: "user", content: [{ type: "input_audio", transcript: null }] },
+    });
+    flushFrames();
+    expect(textOf(el, "u1").textContent).toBe("(speech…)");
+    pc.channel.receive({ type: "conversation.item.input_audio_transcription.delta", item_id: "u1", content_index: 0, delta: "Hi" });
+    flushFrames();
+    expect(textOf(el, "u1").textContent).toBe("Hi");
+    pc.channel.receive({ type: "conversation.item.input_audio_transcription.completed", item_id: "u1", content_index: 0, transcript: "Hi there." });
+    flushFrames();
+    expect(textOf(el, "u1").textContent).toBe("Hi there.");
+  });
+
+  it("shows the shorter text of a truncated reply and marks it interrupted", async () => {
+    const { el, pc } = await mountConnected();
+    for (const d of ["Once upon", " a time", " there was", " a kernel"]) {
+      pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a3", delta: d });
+      flushFrames();
+    }
+    const span = textOf(el, "a3");
+    expect(span.textContent).toBe("Once upon a time there was a kernel");
+    pc.channel.receive({ type: "conversation.item.truncated", item_id: "a3", content_index: 0, audio_end_ms: 1500 });
+    pc.channel.receive({
+      type: "conversation.item.done",
+      previous_item_id: null,
+      item: { id: "a3", type: "message", role: "assistant", status: "incomplete", content: [{ type: "output_audio", transcript: "Once upon a time" }] },
+    });
+    flushFrames();
+    expect(span.textContent).toBe("Once upon a time");
+    expect(span.childNodes).toHaveLength(1);
+    const li = span.closest("li")!;
+    expect(li.dataset["status"]).toBe("interrupted");
+    expect(li.querySelector(".rtw-interrupted-mark")!.textContent).toBe("interrupted · heard 1.5 s");
+  });
+
+  it("an event flood into one turn leaves the other rows, the usage table and the extras untouched", async () => {
+    const { el, pc } = await mountConnected();
+    pc.channel.receive({ type: "conversation.item.added", previous_item_id: null, item: { id: "u0", type: "message", role: "user", content: [{ type: "input_text", text: "Go" }] } });
+    pc.channel.receive({ type: "response.created", response: { id: "r1", status: "in_progress", output: [] } });
+    pc.channel.receive({ type: "response.output_text.delta", response_id: "r1", item_id: "a4", delta: "x" });
+    flushFrames();
+    const userRow = el.querySelector<HTMLElement>('.rtw-turn[data-item-id="u0"]')!;
+    const replyMeta = el.querySelector<HTMLElement>('.rtw-turn[data-item-id="a4"] .rtw-meta')!;
+    const metaNodes = [...replyMeta.childNodes];
+    const usageRows = [...el.querySelectorAll(".rtw-usage-table tbody tr")];
+    const observer = new MutationObserver(() => undefined);
+    observer.observe(userRow, { subtree: true, childList: true, attributes: true, characterData: true });
+    for (let frame = 0; frame < 10; frame++) {
+      for (let i = 0; i < 50; i++) pc.channel.receive({ type: "response.output_text.delta", response_id: "r1", item_id: "a4", delta: "y" });
+      flushFrames();
+    }
+    expect(observer.takeRecords()).toEqual([]);
+    observer.disconnect();
+    expect([...replyMeta.childNodes]).toEqual(metaNodes);
+    expect([...el.querySelectorAll(".rtw-usage-table tbody tr")]).toEqual(usageRows);
+    expect(textOf(el, "a4").textContent).toBe("x" + "y".repeat(500));
+    // The usage table does change when a response's usage arrives.
+    pc.channel.receive({ type: "response.done", response: { id: "r1", status: "completed", output: [], usage: { input_tokens: 10, output_tokens: 20 } } });
+    flushFrames();
+    expect([...el.querySelectorAll(".rtw-usage-table tbody tr")]).not.toEqual(usageRows);
+    expect(el.querySelector(".rtw-usage-summary")!.textContent).toContain("10 in · 20 out");
+  });
+});
