@@ -169,11 +169,14 @@ export class Transport {
       if (this.#attempt !== attempt || attempt.released) throw STALE;
     };
 
-    const secret = await this.#deps.getClientSecret();
-    check();
-    if (!secret || typeof secret.value !== "string" || secret.value.length === 0) {
-      throw new Error("The kernel answered the client secret request without a secret value.");
-    }
+    // The secret is needed only for the SDP POST: ask the kernel for it while the mic,
+    // the peer and the offer are prepared (the mint's round trip was most of connect time).
+    // A failed request ends the attempt at once, even while getUserMedia still waits
+    // for a permission prompt; whatever arrives later is released as stale.
+    const secretPromise = this.#deps.getClientSecret();
+    secretPromise.catch((err: unknown) => {
+      if (this.#isLive(attempt)) this.#fail(attempt, describeError(err));
+    });
 
     const getUserMedia = this.#deps.getUserMedia ?? defaultGetUserMedia();
     if (!getUserMedia) {
@@ -239,6 +242,12 @@ export class Transport {
     check();
     await pc.setLocalDescription(offer);
     check();
+
+    const secret = await secretPromise;
+    check();
+    if (!secret || typeof secret.value !== "string" || secret.value.length === 0) {
+      throw new Error("The kernel answered the client secret request without a secret value.");
+    }
 
     const answer = await this.#postOffer(attempt, offer.sdp ?? "", secret.value, check);
     check();

@@ -294,7 +294,72 @@ describe("Transport failures", () => {
     });
     const state = await t.transport.connect();
     expect(state).toEqual({ kind: "error", message: "OpenAI rejected the API key (401). Check OPENAI_API_KEY." });
-    expect(t.world.streams).toHaveLength(0);
+    // The mic was asked for in parallel with the secret: it is released, no peer is left.
+    await vi.waitFor(() => expect(t.world.liveStreams()).toHaveLength(0));
+    expect(t.world.openPeers()).toHaveLength(0);
+    expect(t.world.fetches).toHaveLength(0);
+  });
+
+  it("asks for the secret while the mic, peer and offer are prepared; POSTs only once it arrives", async () => {
+    const secret = deferred<{ value: string; expires_at: number }>();
+    const t = setup({ getClientSecret: () => secret.promise });
+    const done = t.transport.connect();
+    // Mic, peer and local offer are ready before the kernel answered.
+    await vi.waitFor(() => expect(t.world.pcs[0]?.localDescription).toBeTruthy());
+    expect(t.world.streams).toHaveLength(1);
+    expect(t.world.fetches).toHaveLength(0);
+    secret.resolve({ value: SECRET, expires_at: 1_900_000_000 });
+    const pc = await answered(t.world, 0);
+    expect(t.world.fetches).toHaveLength(1);
+    expect(new Headers(t.world.fetches[0]!.init.headers).get("Authorization")).toBe(`Bearer ${SECRET}`);
+    pc.channel.open();
+    pc.channel.receive({ type: "session.created", session: {} });
+    expect((await done).kind).toBe("connected");
+  });
+
+  it("a secret failure while getUserMedia is pending ends the attempt at once and releases the mic when it arrives", async () => {
+    const secret = deferred<{ value: string; expires_at: number }>();
+    const t = setup({ getClientSecret: () => secret.promise });
+    const gate = t.world.pendingGetUserMedia();
+    const done = t.transport.connect();
+    secret.reject(new Error("Minting the client secret failed: OpenAI answered 500 (server error). Try again."));
+    const state = await done; // without waiting for the mic prompt
+    expect(state).toEqual({ kind: "error", message: "Minting the client secret failed: OpenAI answered 500 (server error). Try again." });
+    gate.resolve();
+    await vi.waitFor(() => expect(t.world.streams).toHaveLength(1));
+    await vi.waitFor(() => expect(t.world.liveStreams()).toHaveLength(0));
+    expect(t.world.pcs).toHaveLength(0);
+    expect(t.world.fetches).toHaveLength(0);
+    expect(t.transport.state).toEqual(state);
+  });
+
+  it("a getUserMedia failure while the secret is pending ends the attempt with the mic message; the late secret is unused", async () => {
+    const secret = deferred<{ value: string; expires_at: number }>();
+    const t = setup({ getClientSecret: () => secret.promise });
+    t.world.setGetUserMedia(async () => {
+      throw Object.assign(new Error("denied"), { name: "NotAllowedError" });
+    });
+    const state = await t.transport.connect();
+    expect(state.kind).toBe("error");
+    expect((state as { message: string }).message).toMatch(/microphone/i);
+    secret.resolve({ value: SECRET, expires_at: 1_900_000_000 });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.world.pcs).toHaveLength(0);
+    expect(t.world.fetches).toHaveLength(0);
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(t.transport.state).toEqual(state);
+    // And Connect works again.
+    t.world.setGetUserMedia(async () => {
+      const { FakeStream } = await import("./fakes");
+      const s = new FakeStream();
+      t.world.streams.push(s);
+      return s;
+    });
+    const again = t.transport.connect();
+    const pc = await answered(t.world, 0);
+    pc.channel.open();
+    pc.channel.receive({ type: "session.created", session: {} });
+    expect((await again).kind).toBe("connected");
   });
 
   it("the channel closing while connected → error, mic released, peer closed", async () => {

@@ -115,7 +115,7 @@ describe("WidgetController", () => {
     expect(model.get("error")).toContain("Press Connect");
   });
 
-  it("shows the kernel's minting error (e.g. a rejected API key) and releases nothing it did not open", async () => {
+  it("shows the kernel's minting error (e.g. a rejected API key) and releases the mic opened meanwhile", async () => {
     const { model, world } = setup();
     model.fromKernel({ type: "command", name: "connect" });
     await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
@@ -123,7 +123,10 @@ describe("WidgetController", () => {
     model.fromKernel({ type: "rpc-reply", id, ok: false, error: { message: "OpenAI rejected the API key (401).", code: "invalid_api_key" } });
     await vi.waitFor(() => expect(model.get("status")).toBe("error"));
     expect(model.get("error")).toBe("OpenAI rejected the API key (401).");
-    expect(world.streams).toHaveLength(0);
+    // The mic is requested while the secret is minted; it must not outlive the failure.
+    await vi.waitFor(() => expect(world.liveStreams()).toHaveLength(0));
+    expect(world.openPeers()).toHaveLength(0);
+    expect(world.fetches).toHaveLength(0);
     expect(model.sentOfType("log").at(-1)).toMatchObject({ level: "error", message: "OpenAI rejected the API key (401)." });
   });
 
