@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WidgetController } from "../src/controller";
 import { renderView } from "../src/view";
-import { textSlot, updateText } from "../src/view/text_row";
+import { CHUNK_CHARS, textSlot, updateText } from "../src/view/text_row";
 import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
 
 let frames: Array<() => void> = [];
@@ -66,6 +66,37 @@ describe("updateText", () => {
     expect(span.textContent).toBe("");
     expect(span.firstChild).toBe(node);
     expect(span.childNodes).toHaveLength(1);
+  });
+});
+
+describe("updateText on a long text", () => {
+  it("seals the front into blocks cut between words, showing exactly the text, tail live", () => {
+    const span = document.createElement("span");
+    const slot = textSlot(span);
+    let text = "";
+    for (let i = 0; i < 6000; i++) {
+      text += `word${i} `;
+      updateText(slot, text);
+    }
+    expect(text.length).toBeGreaterThan(5 * CHUNK_CHARS);
+    expect(span.textContent).toBe(text);
+    const chunks = [...span.querySelectorAll(".rtw-text-chunk")];
+    expect(chunks.length).toBeGreaterThanOrEqual(4);
+    for (const c of chunks) {
+      expect(c.textContent!.endsWith(" ")).toBe(true); // never inside a word
+      expect(c.textContent!.length).toBeLessThanOrEqual(CHUNK_CHARS * 1.5);
+    }
+    expect(span.lastChild).toBe(slot.node); // new text still goes to the one live node
+    expect(slot.node.length).toBeLessThanOrEqual(CHUNK_CHARS * 1.5);
+    // A different final text replaces everything, blocks included.
+    expect(updateText(slot, "short final")).toBe("replace");
+    expect(span.querySelectorAll(".rtw-text-chunk")).toHaveLength(0);
+    expect(span.textContent).toBe("short final");
+    // A long replacement is sealed at once; text without spaces is cut at CHUNK_CHARS.
+    const solid = "x".repeat(4 * CHUNK_CHARS);
+    expect(updateText(slot, solid)).toBe("replace");
+    expect(span.textContent).toBe(solid);
+    expect([...span.querySelectorAll(".rtw-text-chunk")].map((c) => c.textContent!.length)).toEqual([CHUNK_CHARS, CHUNK_CHARS, CHUNK_CHARS]);
   });
 });
 

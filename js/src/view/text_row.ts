@@ -3,12 +3,24 @@
 // textContent every frame re-creates (and re-shapes) the whole text, so the row
 // keeps what it shows and appends only the new tail. Anything else (partial →
 // final transcript that differs, a truncated or failed turn) replaces the text.
+//
+// Even appending costs layout in proportion to the paragraph (measured: 100+ ms
+// frames once a turn passes a few hundred thousand characters). So a long text is
+// kept as sealed blocks of about CHUNK_CHARS, cut after a space, each with
+// `content-visibility: auto` (styles.css: .rtw-text-chunk): the browser lays out
+// only the blocks on screen, and a frame's work stays bounded by the live tail.
+// Short turns (the usual case) stay one text node.
+
+export const CHUNK_CHARS = 8192;
 
 export interface TextSlot {
-  /** The one text node of the row's text span. */
+  readonly parent: HTMLElement;
+  /** The live tail: the last characters of the text, after the sealed blocks. */
   readonly node: Text;
-  /** What the node shows (kept here: reading node.data back would copy it). */
+  /** What the slot shows in all (kept here: reading the DOM back would copy it). */
   shown: string;
+  /** Sealed blocks, oldest first. */
+  readonly chunks: HTMLElement[];
 }
 
 export type TextUpdate = "same" | "append" | "replace";
@@ -16,7 +28,7 @@ export type TextUpdate = "same" | "append" | "replace";
 export function textSlot(parent: HTMLElement): TextSlot {
   const node = document.createTextNode("");
   parent.append(node);
-  return { node, shown: "" };
+  return { parent, node, shown: "", chunks: [] };
 }
 
 /** Makes the slot show `target`, touching only what changed. */
@@ -26,8 +38,29 @@ export function updateText(slot: TextSlot, target: string): TextUpdate {
   slot.shown = target;
   if (shown.length > 0 && target.length > shown.length && target.startsWith(shown)) {
     slot.node.appendData(target.slice(shown.length));
+    seal(slot);
     return "append";
   }
+  for (const chunk of slot.chunks) chunk.remove();
+  slot.chunks.length = 0;
   slot.node.data = target;
+  seal(slot);
   return "replace";
+}
+
+/** Moves full blocks from the front of the live tail into sealed chunks. */
+function seal(slot: TextSlot): void {
+  const node = slot.node;
+  while (node.length > CHUNK_CHARS * 1.5) {
+    const head = node.data.slice(0, CHUNK_CHARS * 1.5);
+    // Cut after whitespace (between words) when there is some in the second half.
+    const space = Math.max(head.lastIndexOf(" "), head.lastIndexOf("\n"));
+    const cut = space >= CHUNK_CHARS / 2 ? space + 1 : CHUNK_CHARS;
+    const chunk = document.createElement("span");
+    chunk.className = "rtw-text-chunk";
+    chunk.textContent = head.slice(0, cut);
+    node.deleteData(0, cut);
+    slot.parent.insertBefore(chunk, node);
+    slot.chunks.push(chunk);
+  }
 }
