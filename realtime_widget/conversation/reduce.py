@@ -114,16 +114,20 @@ def instructions_hash(instructions: str) -> str:
     return hashlib.sha256(instructions.encode("utf-8")).hexdigest()[:8]
 
 
-def _content_kind(item: Mapping[str, Any]) -> tuple[str, str]:
-    """(role, kind) of a GA conversation item."""
+def _content_kind(item: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(role, kind) of a GA conversation item; kind None while a message has no content
+    part yet (an assistant item at output_item.added: its first delta or part says)."""
     itype = item.get("type")
     if itype == "function_call":
         return "assistant", "function_call"
     if itype == "function_call_output":
         return "tool", "function_output"
     role = str(item.get("role") or "")
+    content = item.get("content") or ()
+    if not content:
+        return role, None
     kind = "text"
-    for part in item.get("content") or ():
+    for part in content:
         ptype = part.get("type") if isinstance(part, Mapping) else None
         if ptype in ("input_audio", "output_audio", "audio"):
             kind = "audio"
@@ -189,8 +193,8 @@ class Reducer:
             "response.done": self._response_done,
             "response.output_item.added": self._output_item,
             "response.output_item.done": self._output_item_done,
-            "response.output_text.delta": self._delta,
-            "response.output_audio_transcript.delta": self._delta,
+            "response.output_text.delta": self._text_delta,
+            "response.output_audio_transcript.delta": self._audio_transcript_delta,
             "response.function_call_arguments.delta": self._delta,
             "response.output_text.done": self._text_done,
             "response.output_audio_transcript.done": self._transcript_done,
@@ -247,7 +251,7 @@ class Reducer:
         role, kind = _content_kind(item)
         if role:
             it.role = role
-        if not it.kind or kind != "text":
+        if kind is not None and (not it.kind or kind != "text"):
             it.kind = kind
         if it.started_at is None:
             it.started_at = t
@@ -493,9 +497,23 @@ class Reducer:
         if r is not None and r.first_delta_at is None:
             r.first_delta_at = t
 
+    def _text_delta(self, event: Event, t: float) -> None:
+        self._delta(event, t)
+        it = self.items[event["item_id"]]
+        if not it.kind:
+            it.kind = "text"
+
+    def _audio_transcript_delta(self, event: Event, t: float) -> None:
+        self._delta(event, t)
+        it = self.items[event["item_id"]]
+        if it.kind in ("", "text"):
+            it.kind = "audio"
+
     def _text_done(self, event: Event, t: float) -> None:
         it = self._item(event["item_id"], t)
         it.final_text = str(event.get("text") or "")
+        if not it.kind:
+            it.kind = "text"
 
     def _transcript_done(self, event: Event, t: float) -> None:
         it = self._item(event["item_id"], t)

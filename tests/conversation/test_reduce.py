@@ -218,3 +218,102 @@ def test_session_boundary_restarts_order_and_is_persisted(tmp_path: Any) -> None
     path = tmp_path / "s.jsonl"
     conv.save(path)
     assert list(Conversation.load(path).transcript["session"]) == [0, 0, 1, 1]
+
+
+def _assistant_item(item_id: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "type": "message",
+        "role": "assistant",
+        "status": "in_progress",
+        "content": content,
+    }
+
+
+@pytest.mark.parametrize(
+    ("delta_type", "expected"),
+    [
+        ("response.output_audio_transcript.delta", "audio"),
+        ("response.output_text.delta", "text"),
+    ],
+)
+def test_assistant_kind_unknown_until_the_first_delta_says(delta_type: str, expected: str) -> None:
+    conv = Conversation()
+    item = _assistant_item("a1", [])
+    conv.ingest(
+        [
+            (1.0, "server", {"type": "response.created", "response": {"id": "r1"}}),
+            (
+                1.1,
+                "server",
+                {
+                    "type": "response.output_item.added",
+                    "response_id": "r1",
+                    "output_index": 0,
+                    "item": item,
+                },
+            ),
+            (
+                1.2,
+                "server",
+                {"type": "conversation.item.added", "previous_item_id": None, "item": item},
+            ),
+        ]
+    )
+    # No content part yet: the reply's kind is not known (it used to say "text").
+    assert pd.isna(conv.transcript.iloc[0]["kind"])
+    conv.ingest(
+        [
+            (
+                1.3,
+                "server",
+                {
+                    "type": delta_type,
+                    "response_id": "r1",
+                    "item_id": "a1",
+                    "output_index": 0,
+                    "content_index": 0,
+                    "delta": "Hi",
+                },
+            )
+        ]
+    )
+    row = conv.transcript.iloc[0]
+    assert row["kind"] == expected
+    assert row["text"] == "Hi"
+
+
+def test_content_part_sets_the_kind_and_a_later_empty_snapshot_keeps_it() -> None:
+    conv = Conversation()
+    conv.ingest(
+        [
+            (
+                1.0,
+                "server",
+                {
+                    "type": "conversation.item.added",
+                    "previous_item_id": None,
+                    "item": _assistant_item("a1", []),
+                },
+            ),
+            (
+                2.0,
+                "server",
+                {
+                    "type": "conversation.item.done",
+                    "previous_item_id": None,
+                    "item": _assistant_item(
+                        "a1", [{"type": "output_audio", "transcript": "Hello"}]
+                    ),
+                },
+            ),
+            (
+                3.0,
+                "server",
+                {"type": "conversation.item.retrieved", "item": _assistant_item("a1", [])},
+            ),
+        ]
+    )
+    row = conv.transcript.iloc[0]
+    assert row["kind"] == "audio"
+    assert row["text"] == "Hello"
