@@ -7,12 +7,13 @@ contains the API key or a client secret (OpenAI echoes part of a rejected key in
 text; `redact` removes it).
 
 Two entry points with the same behaviour: `amint_client_secret` (httpx.AsyncClient; the
-widget runs it on the kernel's event loop so the kernel stays responsive) and
-`mint_client_secret` (blocking).
+widget runs it on the kernel's event loop so the kernel stays responsive, through an
+`AsyncMinter` that reuses one client per widget) and `mint_client_secret` (blocking).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -293,16 +294,95 @@ async def amint_client_secret(
     *,
     timeout: float | httpx.Timeout | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    client: httpx.AsyncClient | None = None,
 ) -> ClientSecret:
-    """Mint a client secret without blocking the event loop. Raises `RealtimeAPIError`."""
+    """Mint a client secret without blocking the event loop. Raises `RealtimeAPIError`.
+
+    `client`: an open client to reuse (its connection pool and TLS context); the caller
+    keeps owning it. Without one, a client is made and closed for this request."""
     req = _prepare(api_key, base_url, session, ttl_s)
     to = _as_timeout(timeout)
+    body = json.dumps(req.body)
     try:
-        async with httpx.AsyncClient(timeout=to, transport=transport, trust_env=True) as client:
-            response = await client.post(req.url, headers=req.headers, content=json.dumps(req.body))
+        if client is not None:
+            response = await client.post(req.url, headers=req.headers, content=body, timeout=to)
+        else:
+            async with httpx.AsyncClient(timeout=to, transport=transport, trust_env=True) as own:
+                response = await own.post(req.url, headers=req.headers, content=body)
     except httpx.HTTPError as exc:
         raise _error_for_transport(exc, req, to) from None
     return _finish(response, req, api_key)
+
+
+class AsyncMinter:
+    """One `httpx.AsyncClient` reused for every mint of a widget.
+
+    Making a client per request builds a TLS context (loads the CA bundle) and opens a new
+    connection each time, which was most of the widget's connect-time overhead. An
+    AsyncClient belongs to the event loop it was used on, so a mint on another loop (the
+    thread fallback outside a kernel) gets a fresh client. `close()` releases it.
+    """
+
+    def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    @property
+    def client(self) -> httpx.AsyncClient | None:
+        """The client in use (None before the first mint and after close)."""
+        return self._client
+
+    async def mint(
+        self,
+        api_key: str,
+        base_url: str,
+        session: Mapping[str, Any],
+        ttl_s: int,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+    ) -> ClientSecret:
+        """As `amint_client_secret`, on the shared client. Raises `RealtimeAPIError`."""
+        if self._closed:
+            raise RealtimeAPIError(
+                "this widget was closed; create a new RealtimeWidget to connect again",
+                code="closed",
+            )
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop or self._client.is_closed:
+            # A client from another (finished) loop cannot be closed from here; drop it.
+            self._client = httpx.AsyncClient(
+                timeout=DEFAULT_TIMEOUT, transport=self._transport, trust_env=True
+            )
+            self._loop = loop
+        return await amint_client_secret(
+            api_key, base_url, session, ttl_s, timeout=timeout, client=self._client
+        )
+
+    def close(self) -> None:
+        """Closes the client (on its loop when that loop still runs). Idempotent."""
+        self._closed = True
+        client, loop = self._client, self._loop
+        self._client = self._loop = None
+        if client is None or client.is_closed or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            task = loop.create_task(client.aclose())
+            _CLOSING.add(task)
+            task.add_done_callback(_CLOSING.discard)
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+        else:
+            loop.run_until_complete(client.aclose())
+
+
+# Close tasks in flight: the loop keeps only weak references to tasks.
+_CLOSING: set[asyncio.Task[None]] = set()
 
 
 def mint_client_secret(

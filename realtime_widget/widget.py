@@ -31,7 +31,7 @@ from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users c
 from .client_events import check_client_event
 from .conversation import Conversation, pricing
 from .conversation.callbacks import Callback
-from .minting import ClientSecret, RealtimeAPIError, amint_client_secret, mint_client_secret, redact
+from .minting import AsyncMinter, ClientSecret, RealtimeAPIError, mint_client_secret, redact
 from .session_control import Rejected, SessionControl, changed_fields
 from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
 
@@ -240,6 +240,8 @@ class RealtimeWidget(anywidget.AnyWidget):
         self._audio_playing = False
         #: The last minting failure (None after a success); its text is also in `error`.
         self.mint_error: RealtimeAPIError | None = None
+        # One HTTP client for every mint of this widget (closed by close()).
+        self._minter = AsyncMinter()
         #: Batches the browser numbered but the kernel never received.
         self.lost_batches = 0
         self._seen_session = False
@@ -294,6 +296,9 @@ class RealtimeWidget(anywidget.AnyWidget):
             runner.cancel()
         for task in list(getattr(self, "_tasks", ())):
             task.cancel()
+        minter = getattr(self, "_minter", None)
+        if minter is not None:
+            minter.close()
         conversation = getattr(self, "conversation", None)
         if conversation is not None:
             conversation.close()
@@ -923,7 +928,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         self, rid: int, session: dict[str, Any], snapshot: dict[str, Any]
     ) -> None:
         try:
-            secret = await amint_client_secret(
+            secret = await self._minter.mint(
                 self._api_key, self.base_url, session, self.secret_ttl_s
             )
         except RealtimeAPIError as exc:

@@ -199,3 +199,38 @@ def test_redact_removes_keys_secrets_and_starred_fragments() -> None:
     for leaked in (KEY, "WXYZ", "ek_abc", "wxyz", "token123"):
         assert leaked not in out
     assert out.startswith("key ***")
+
+
+async def test_minter_reuses_one_client_and_close_releases_it(emu: Emulator) -> None:
+    from realtime_widget.minting import AsyncMinter
+
+    minter = AsyncMinter()
+    first = await minter.mint(KEY, emu.base_url, SESSION, 60)
+    client = minter.client
+    assert client is not None
+    second = await minter.mint(KEY, emu.base_url, SESSION, 60)
+    assert minter.client is client  # the same pool and TLS context, not a client per mint
+    assert first.value != second.value
+    assert emu.secrets.lookup(second.value) is not None
+    minter.close()
+    await asyncio.sleep(0)  # the close runs as a task on this loop
+    await asyncio.sleep(0.05)
+    assert client.is_closed
+    assert minter.client is None
+    with pytest.raises(RealtimeAPIError) as err:
+        await minter.mint(KEY, emu.base_url, SESSION, 60)
+    assert err.value.code == "closed"
+    assert_no_secret(str(err.value))
+
+
+async def test_minter_failures_keep_their_messages(emu: Emulator) -> None:
+    from realtime_widget.minting import AsyncMinter
+
+    minter = AsyncMinter()
+    with pytest.raises(RealtimeAPIError) as err:
+        await minter.mint("sk-wrong-SECRET-key-WXYZ", emu.base_url, SESSION, 60)
+    assert err.value.status == 401
+    assert_no_secret(str(err.value))
+    # The client survives a failed mint and serves the next one.
+    assert (await minter.mint(KEY, emu.base_url, SESSION, 60)).value.startswith("ek_")
+    minter.close()
