@@ -8,39 +8,16 @@ browser is a failure, so the end-to-end suite can never silently stop running th
 from __future__ import annotations
 
 import os
-import shutil
-from pathlib import Path
 
 import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
+from support.chromium import MISSING_CHROMIUM as _MISSING
+from support.chromium import chromium_path
 
 _NEEDS_CHROMIUM = ("browser", "jupyter")
 
 
-def chromium_path() -> Path | None:
-    """Where the system Chromium is, or None.
-
-    REALTIME_WIDGET_CHROMIUM names it explicitly (and only it is tried); otherwise Debian's
-    /usr/bin/chromium, then `chromium` on PATH.
-    """
-    explicit = os.environ.get("REALTIME_WIDGET_CHROMIUM")
-    if explicit:
-        return Path(explicit) if Path(explicit).exists() else None
-    if CHROMIUM.exists():
-        return CHROMIUM
-    found = shutil.which("chromium")
-    return Path(found) if found else None
-
-
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-_MISSING = (
-    "Chromium not found (REALTIME_WIDGET_CHROMIUM, /usr/bin/chromium or `chromium` on PATH); "
-    "install it with `apt-get install chromium` to run browser and JupyterLab tests"
-)
 
 
 def _needs_chromium(item: pytest.Item) -> bool:

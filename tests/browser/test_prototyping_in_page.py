@@ -15,11 +15,12 @@ from typing import Any
 import pandas as pd
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
+from support.chromium import async_chromium
 
 import tests.faults.bridge as bridge_module
 from realtime_widget.emulator import EmulatorThread
-from tests.faults.bridge import CHROMIUM_ARGS, FAKE_KEY, Bridge, reset_faults, serve_pages
+from tests.faults.bridge import FAKE_KEY, Bridge, OpenBridge, open_bridges, serve_pages
 from tests.support.openai_types import assert_client_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
@@ -52,33 +53,16 @@ def emulator() -> Iterator[EmulatorThread]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with async_chromium() as b:
+        yield b
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def open_bridge(browser: Browser, pages: str, emulator: EmulatorThread) -> AsyncIterator[Any]:
-    opened: list[Bridge] = []
-
-    async def open_(**kwargs: Any) -> Bridge:
-        b = await Bridge.open(browser, pages, emulator, **kwargs)
-        opened.append(b)
-        return b
-
-    try:
+async def open_bridge(
+    browser: Browser, pages: str, emulator: EmulatorThread
+) -> AsyncIterator[OpenBridge]:
+    async with open_bridges(browser, pages, emulator) as open_:
         yield open_
-    finally:
-        for b in opened:
-            await b.close()
-        reset_faults(emulator)
-        for _ in range(100):
-            if emulator.call(lambda emu: emu.active_call_count) == 0:
-                break
-            await asyncio.sleep(0.05)
 
 
 def _client_events(b: Bridge) -> list[dict[str, Any]]:

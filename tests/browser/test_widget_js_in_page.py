@@ -7,74 +7,27 @@ events, records every batch). No JupyterLab: about two seconds a test.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from support.chromium import serve_harness, sync_chromium
 
 from realtime_widget.emulator import Emulator, EmulatorThread
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[2]
-HARNESS = REPO / "js" / "tests" / "harness"
-STATIC = REPO / "realtime_widget" / "static"
-
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    # Without this the SDP exchange with a loopback peer succeeds but no packet ever flows.
-    "--allow-loopback-in-peer-connection",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 GOOD_KEY = "sk-harness-good"
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the harness page at / and the built widget at /static/."""
-
-    def translate_path(self, path: str) -> str:
-        path = path.split("?", 1)[0].split("#", 1)[0]
-        if path.startswith("/static/"):
-            return str(STATIC / Path(path).name)
-        name = Path(path).name or "index.html"
-        return str(HARNESS / name)
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def page_server() -> Iterator[str]:
-    if not (STATIC / "widget.js").exists():
-        pytest.fail("realtime_widget/static/widget.js is missing: run `npm run build` in js/ first")
-    handler = functools.partial(_Handler, directory=str(HARNESS))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_harness() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -85,12 +38,8 @@ def emulator() -> Iterator[EmulatorThread]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with sync_chromium() as b:
+        yield b
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import time
@@ -20,7 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
+
+# Through `tests.`: benchmarks/_session.py imports this module with only the repository on
+# sys.path.
+from tests.support.chromium import AUTOPLAY_WITHOUT_GESTURE, sync_chromium
+from tests.support.chromium import CHROMIUM_ARGS as BASE_ARGS
+from tests.support.chromium import chromium_path as chromium_path
 
 from .fake_mic import speech_like_pcm, write_wav
 from .lab import (
@@ -39,32 +44,9 @@ NOTEBOOKS = REPO / "notebooks"
 OpenNotebook = Callable[[str], NotebookPage]
 
 
-def chromium_path() -> Path | None:
-    # Same lookup as tests/conftest.py, which decides skip (local) versus fail (CI).
-    explicit = os.environ.get("REALTIME_WIDGET_CHROMIUM")
-    if explicit:
-        return Path(explicit) if Path(explicit).exists() else None
-    default = Path("/usr/bin/chromium")
-    found = default if default.exists() else shutil.which("chromium")
-    return Path(found) if found else None
-
-
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    # Without this the SDP exchange with a loopback peer succeeds but no packet ever flows.
-    "--allow-loopback-in-peer-connection",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-    # Outside hosts fail at once instead of timing out inside ICE or background lookups.
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+# JupyterLab plays the model's audio without a click first. (benchmarks/_session.py imports
+# these two names from here.)
+CHROMIUM_ARGS = [*BASE_ARGS, AUTOPLAY_WITHOUT_GESTURE]
 
 
 # --------------------------------------------------------------------------- emulator (CLI)
@@ -146,21 +128,12 @@ def fake_mic_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="package")
 def browser(fake_mic_wav: Path) -> Iterator[Browser]:
-    executable = chromium_path()
-    if executable is None:  # tests/conftest.py turns this into a skip or (in CI) a failure
-        pytest.fail("Chromium not found")
     started = time.monotonic()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(executable),
-            headless=True,
-            args=[*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={fake_mic_wav}"],
-        )
+    with sync_chromium(
+        [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={fake_mic_wav}"]
+    ) as browser:
         print(f"\n[e2e] Chromium up in {time.monotonic() - started:.2f} s")
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield browser
 
 
 @pytest.fixture

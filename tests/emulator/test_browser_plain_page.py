@@ -17,25 +17,17 @@ from typing import Any
 import pytest
 from aiohttp import web
 from conftest_server import emulator, start_emulator  # noqa: F401
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
+from support.chromium import AUTOPLAY_WITHOUT_GESTURE, async_chromium
+from support.chromium import CHROMIUM_ARGS as BASE_ARGS
 from support.openai_types import assert_server_event
 from support.rtc_client import mint_secret
 
 from realtime_widget.emulator import Emulator
 
 PAGES = Path(__file__).parent / "pages"
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--autoplay-policy=no-user-gesture-required",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
+# The page plays the reply's audio without a click first.
+CHROMIUM_ARGS = [*BASE_ARGS, AUTOPLAY_WITHOUT_GESTURE]
 
 pytestmark = pytest.mark.browser
 
@@ -56,14 +48,8 @@ async def page_server() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield await browser.new_page()
-        finally:
-            await browser.close()
+    async with async_chromium(CHROMIUM_ARGS) as browser:
+        yield await browser.new_page()
 
 
 async def wait_js(page: Page, expression: str, timeout_s: float = 15.0) -> Any:

@@ -10,15 +10,12 @@ recorded (`Bridge.to_browser`) for the secret-leak checks.
 from __future__ import annotations
 
 import asyncio
-import functools
-import http.server
+import contextlib
 import json
 import logging
-import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
@@ -27,27 +24,21 @@ from realtime_widget import RealtimeWidget
 from realtime_widget.emulator import EmulatorThread
 from realtime_widget.emulator.faults import Faults
 
-REPO = Path(__file__).resolve().parents[2]
-HARNESS = REPO / "js" / "tests" / "harness"
-STATIC = REPO / "realtime_widget" / "static"
+# Through `tests.`: benchmarks/load.py imports this module with only the repository on sys.path.
+from tests.support.chromium import CHROMIUM_ARGS, serve_harness
+
+__all__ = [
+    "CHROMIUM_ARGS",
+    "FAKE_KEY",
+    "Bridge",
+    "OpenBridge",
+    "open_bridges",
+    "reset_faults",
+    "serve_pages",
+]
 
 #: A recognisable fake standard key: it must never leave this process.
 FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"
-
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    # Without this the SDP exchange with a loopback peer succeeds but no packet ever flows.
-    "--allow-loopback-in-peer-connection",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-]
 
 # Traits the page's proxy model carries (the rest of get_state() is ipywidgets plumbing).
 _PAGE_TRAITS = (
@@ -66,36 +57,10 @@ _PAGE_TRAITS = (
 )
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the harness pages at / and the built widget at /static/."""
-
-    def translate_path(self, path: str) -> str:
-        path = path.split("?", 1)[0].split("#", 1)[0]
-        if path.startswith("/static/"):
-            return str(STATIC / Path(path).name)
-        return str(HARNESS / (Path(path).name or "bridge.html"))
-
-    def end_headers(self) -> None:
-        self.send_header("Cache-Control", "no-store")
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 def serve_pages() -> Iterator[str]:
-    """A static server for the harness (a generator for a fixture)."""
-    if not (STATIC / "widget.js").exists():
-        raise RuntimeError("realtime_widget/static/widget.js is missing: `npm run build` in js/")
-    handler = functools.partial(_Handler, directory=str(HARNESS))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A static server for the harness, bridge.html at / (a generator for a fixture)."""
+    with serve_harness("bridge.html") as url:
+        yield url
 
 
 class _Capture(logging.Handler):
@@ -209,7 +174,7 @@ class Bridge:
             await asyncio.wait(list(self._pending), timeout=5)
         self._closed = True
         logging.getLogger("realtime_widget").removeHandler(self.logs)
-        with contextlib_suppress():
+        with contextlib.suppress(Error):
             await self.page.context.close()
         self.widget.close()
 
@@ -289,12 +254,35 @@ class Bridge:
         return found + self.loop_problems
 
 
-def contextlib_suppress() -> Any:
-    import contextlib
-
-    return contextlib.suppress(Error)
-
-
 def reset_faults(emulator: EmulatorThread) -> None:
     defaults = Faults()
     emulator.set_faults(**{name: getattr(defaults, name) for name in vars(defaults)})
+
+
+#: `await open_(**kwargs)` opens a `Bridge` (kwargs as for `Bridge.open`).
+OpenBridge = Callable[..., Any]
+
+
+@contextlib.asynccontextmanager
+async def open_bridges(
+    browser: Browser, pages: str, emulator: EmulatorThread
+) -> AsyncIterator[OpenBridge]:
+    """Opens bridges on demand; on exit closes them, resets the emulator's faults and waits
+    (up to five seconds) for it to drop the calls, so the next test starts from no call."""
+    opened: list[Bridge] = []
+
+    async def open_(**kwargs: Any) -> Bridge:
+        b = await Bridge.open(browser, pages, emulator, **kwargs)
+        opened.append(b)
+        return b
+
+    try:
+        yield open_
+    finally:
+        for b in opened:
+            await b.close()
+        reset_faults(emulator)
+        for _ in range(100):
+            if emulator.call(lambda emu: emu.active_call_count) == 0:
+                break
+            await asyncio.sleep(0.05)

@@ -4,18 +4,18 @@ each test."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
+from support.chromium import async_chromium
 
 from realtime_widget.emulator import EmulatorThread
 
-from .bridge import CHROMIUM_ARGS, FAKE_KEY, Bridge, reset_faults, serve_pages
+from .bridge import FAKE_KEY, OpenBridge, open_bridges, serve_pages
 
-OpenBridge = Callable[..., Any]
+__all__ = ["OpenBridge"]
 
 
 @pytest.fixture(autouse=True)
@@ -41,38 +41,13 @@ def emulator() -> Iterator[EmulatorThread]:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as pw:
-        b = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            await b.close()
+    async with async_chromium() as b:
+        yield b
 
 
 @pytest_asyncio.fixture(loop_scope="module")
 async def open_bridge(
     browser: Browser, pages: str, emulator: EmulatorThread
 ) -> AsyncIterator[OpenBridge]:
-    opened: list[Bridge] = []
-
-    async def open_(**kwargs: Any) -> Bridge:
-        b = await Bridge.open(browser, pages, emulator, **kwargs)
-        opened.append(b)
-        return b
-
-    try:
+    async with open_bridges(browser, pages, emulator) as open_:
         yield open_
-    finally:
-        for b in opened:
-            await b.close()
-        reset_faults(emulator)
-        for _ in range(100):
-            if emulator.call(lambda emu: emu.active_call_count) == 0:
-                break
-            await _sleep(0.05)
-
-
-async def _sleep(s: float) -> None:
-    import asyncio
-
-    await asyncio.sleep(s)

@@ -19,7 +19,8 @@ from queue import Empty
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
+from support.chromium import sync_chromium
 
 from realtime_widget.emulator import EmulatorThread
 from tests.e2e.lab import (
@@ -32,7 +33,7 @@ from tests.e2e.lab import (
     write_notebook,
 )
 
-from .bridge import CHROMIUM_ARGS, FAKE_KEY
+from .bridge import FAKE_KEY
 
 pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.jupyter]
 
@@ -56,12 +57,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with sync_chromium() as b:
+        yield b
 
 
 @pytest.fixture
@@ -126,6 +123,19 @@ def _connect(view: Locator, kernel: AttachedKernel, emulator: EmulatorThread) ->
     assert _active_calls(emulator) == 1
 
 
+def _connected(
+    lab: LabServer, page: Page, emulator: EmulatorThread, name: str
+) -> tuple[NotebookPage, AttachedKernel, Locator]:
+    """A new notebook `name` showing the widget, connected. The kernel's iopub queue holds only
+    what came after the kernel was attached (rendering the view, connecting)."""
+    notebook = _notebook(lab, page, emulator, name)
+    kernel = notebook.kernel()
+    kernel.drain_iopub()
+    view = _view(notebook)
+    _connect(view, kernel, emulator)
+    return notebook, kernel, view
+
+
 def _active_calls(emulator: EmulatorThread) -> int:
     return emulator.call(lambda emu: emu.active_call_count)
 
@@ -159,10 +169,7 @@ def test_kernel_restart_while_connected(
 ) -> None:
     problems = PageProblems()
     problems.watch(page)
-    notebook = _notebook(lab, page, emulator, "restart.ipynb")
-    kernel = notebook.kernel()
-    view = _view(notebook)
-    _connect(view, kernel, emulator)
+    notebook, kernel, view = _connected(lab, page, emulator, "restart.ipynb")
     kernel.close()
     # What Kernel > Restart Kernel does once confirmed.
     page.evaluate(
@@ -185,10 +192,7 @@ def test_notebook_closed_while_connected(
 ) -> None:
     problems = PageProblems()
     problems.watch(page)
-    notebook = _notebook(lab, page, emulator, "closed.ipynb")
-    kernel = notebook.kernel()
-    view = _view(notebook)
-    _connect(view, kernel, emulator)
+    notebook, kernel, _ = _connected(lab, page, emulator, "closed.ipynb")
     # Close the notebook's tab only (saved first: no "unsaved changes" dialog); the kernel
     # keeps running.
     notebook.save()
@@ -214,11 +218,7 @@ def _iopub(kernel: AttachedKernel) -> list[dict[str, Any]]:
 def test_key_not_in_iopub_saved_notebook_or_html_export(
     lab: LabServer, page: Page, emulator: EmulatorThread, tmp_path: Path
 ) -> None:
-    notebook = _notebook(lab, page, emulator, "secret.ipynb")
-    kernel = notebook.kernel()
-    kernel.drain_iopub()
-    view = _view(notebook)
-    _connect(view, kernel, emulator)
+    notebook, kernel, view = _connected(lab, page, emulator, "secret.ipynb")
     box = view.get_by_role("textbox", name="Message")
     box.fill("hello")
     box.press("Enter")

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, expect
+from support.chromium import async_chromium, without
 
 from realtime_widget.emulator import EmulatorThread
 
-from .bridge import CHROMIUM_ARGS, Bridge
+from .bridge import Bridge
 from .checks import (
     assert_clean,
     assert_events_kept,
@@ -73,26 +74,24 @@ async def test_page_reload_releases_the_call(open_bridge: OpenBridge) -> None:
     assert_clean(b)
 
 
-@pytest_asyncio.fixture(loop_scope="module")
-async def launch() -> AsyncIterator[Callable[[list[str]], Any]]:
-    browsers: list[Browser] = []
-    async with async_playwright() as pw:
+Launch = Callable[[Sequence[str]], Awaitable[Browser]]
 
-        async def launch_(args: list[str]) -> Browser:
-            b = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-            browsers.append(b)
-            return b
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def launch() -> AsyncIterator[Launch]:
+    """Chromium with other flags than the module's browser; each closed after the test."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def launch_(args: Sequence[str]) -> Browser:
+            return await stack.enter_async_context(async_chromium(args))
 
         yield launch_
-        for b in browsers:
-            await b.close()
 
 
 async def test_microphone_permission_denied(
-    launch: Callable[[list[str]], Any], pages: str, emulator: EmulatorThread
+    launch: Launch, pages: str, emulator: EmulatorThread
 ) -> None:
-    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-ui-for-media-stream"]
-    browser = await launch(args)
+    browser = await launch(without("--use-fake-ui-for-media-stream"))
     b = await Bridge.open(browser, pages, emulator, muted=True, context_options={"permissions": []})
     try:
         await b.click_connect()
@@ -107,11 +106,8 @@ async def test_microphone_permission_denied(
         await b.close()
 
 
-async def test_microphone_absent(
-    launch: Callable[[list[str]], Any], pages: str, emulator: EmulatorThread
-) -> None:
-    args = [a for a in CHROMIUM_ARGS if a != "--use-fake-device-for-media-stream"]
-    browser = await launch(args)
+async def test_microphone_absent(launch: Launch, pages: str, emulator: EmulatorThread) -> None:
+    browser = await launch(without("--use-fake-device-for-media-stream"))
     b = await Bridge.open(browser, pages, emulator, muted=True)
     try:
         for _ in range(2):  # not stuck: a second Connect gives the same clear answer
