@@ -46,11 +46,11 @@ DEFAULT_INSTRUCTIONS: Final = "You are a helpful assistant."
 
 DEFAULT_TRANSCRIPTION_MODEL: Final = "gpt-4o-mini-transcribe"
 TRANSCRIPTION_MODELS: Final = (
+    "whisper-1",
     "gpt-4o-mini-transcribe",
     "gpt-4o-mini-transcribe-2025-12-15",
     "gpt-4o-transcribe",
     "gpt-4o-transcribe-diarize",
-    "whisper-1",
     "gpt-transcribe",
     "gpt-live-transcribe",
     "gpt-realtime-whisper",
@@ -76,7 +76,7 @@ NOISE_REDUCTION_TYPES: Final = ("near_field", "far_field")
 
 # The API accepts exactly one of these per session: ["audio"] (audio plus its transcript)
 # or ["text"].
-OUTPUT_MODALITIES: Final = ("audio", "text")
+OUTPUT_MODALITIES: Final = ("text", "audio")
 
 # expires_after.seconds of a client secret.
 SECRET_TTL_MIN_S: Final = 10

@@ -38,6 +38,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ..api_facts import DEFAULT_VOICE
 from . import session_config as sc
 from .audio_out import AudioOut
 from .faults import Faults
@@ -71,6 +72,11 @@ SESSION_EXPIRED_MESSAGE = "Your session hit the maximum duration of 60 minutes."
 MIN_COMMIT_MS = 100.0
 RATE_LIMIT_TOKENS = 40_000
 _ALPHABET = string.ascii_letters + string.digits
+# The string fields a client's function-call items must carry, by item type.
+_FUNCTION_ITEM_STRINGS: dict[str, tuple[str, ...]] = {
+    "function_call_output": ("call_id", "output"),
+    "function_call": ("name", "arguments"),
+}
 
 
 def new_id(prefix: str, length: int = 21) -> str:
@@ -515,17 +521,9 @@ class SessionEngine:
                         f"Missing required parameter: 'item.content[{i}].{key}'.",
                     )
             return None
-        if kind == "function_call_output":
-            for key in ("call_id", "output"):
-                if not isinstance(item.get(key), str):
-                    return (
-                        f"item.{key}",
-                        "missing_required_parameter",
-                        f"Missing required parameter: 'item.{key}'.",
-                    )
-            return None
-        if kind == "function_call":
-            for key in ("name", "arguments"):
+        required = _FUNCTION_ITEM_STRINGS.get(kind) if isinstance(kind, str) else None
+        if required is not None:
+            for key in required:
                 if not isinstance(item.get(key), str):
                     return (
                         f"item.{key}",
@@ -976,7 +974,7 @@ class SessionEngine:
             modalities=list(
                 params.get("output_modalities") or s.get("output_modalities") or ["audio"]
             ),
-            voice=audio_params.get("voice", out_cfg.get("voice", sc.DEFAULT_VOICE)),
+            voice=audio_params.get("voice", out_cfg.get("voice", DEFAULT_VOICE)),
             output_format=dict(
                 audio_params.get("format")
                 or out_cfg.get("format")

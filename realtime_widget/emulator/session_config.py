@@ -20,37 +20,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-VOICES: tuple[str, ...] = (
-    "alloy",
-    "ash",
-    "ballad",
-    "coral",
-    "echo",
-    "sage",
-    "shimmer",
-    "verse",
-    "marin",
-    "cedar",
+# The facts the widget validates with, so the emulator and the widget cannot disagree.
+from ..api_facts import (
+    DEFAULT_MODEL,
+    DEFAULT_VOICE,
+    NOISE_REDUCTION_TYPES,
+    TRANSCRIPTION_MODELS,
+    TURN_DETECTION_TYPES,
+    VOICES,
 )
-TURN_DETECTION_TYPES: tuple[str, ...] = ("server_vad", "semantic_vad")
-EAGERNESS: tuple[str, ...] = ("low", "medium", "high", "auto")
-TRANSCRIPTION_MODELS: tuple[str, ...] = (
-    "whisper-1",
-    "gpt-4o-mini-transcribe",
-    "gpt-4o-mini-transcribe-2025-12-15",
-    "gpt-4o-transcribe",
-    "gpt-4o-transcribe-diarize",
-    "gpt-transcribe",
-    "gpt-live-transcribe",
-    "gpt-realtime-whisper",
-)
-NOISE_REDUCTION_TYPES: tuple[str, ...] = ("near_field", "far_field")
+from ..api_facts import EAGERNESS_VALUES as EAGERNESS
+from ..api_facts import OUTPUT_MODALITIES as MODALITIES
+
 AUDIO_FORMATS: tuple[str, ...] = ("audio/pcm", "audio/pcmu", "audio/pcma")
-MODALITIES: tuple[str, ...] = ("text", "audio")
 TOOL_CHOICE_MODES: tuple[str, ...] = ("auto", "none", "required")
 INCLUDE_VALUES: tuple[str, ...] = ("item.input_audio_transcription.logprobs",)
-DEFAULT_MODEL = "gpt-realtime"
-DEFAULT_VOICE = "marin"
 MAX_OUTPUT_TOKENS = 4096
 
 SERVER_VAD_DEFAULTS: dict[str, Any] = {
@@ -408,6 +392,25 @@ def _check_modalities(c: _Checker, value: Any, param: str) -> None:
         )
 
 
+# Fields a session and a response's overrides share, each checked the same way in both.
+
+
+def _check_text_params(c: _Checker, obj: dict[str, Any], param: str) -> None:
+    if obj.get("instructions") is not None:
+        c.string(obj["instructions"], f"{param}.instructions")
+    if "output_modalities" in obj:
+        _check_modalities(c, obj["output_modalities"], f"{param}.output_modalities")
+
+
+def _check_tool_params(c: _Checker, obj: dict[str, Any], param: str) -> None:
+    if "tools" in obj:
+        _check_tools(c, obj["tools"], f"{param}.tools")
+    if "tool_choice" in obj:
+        _check_tool_choice(c, obj["tool_choice"], f"{param}.tool_choice")
+    if "max_output_tokens" in obj:
+        _check_max_output_tokens(c, obj["max_output_tokens"], f"{param}.max_output_tokens")
+
+
 def validate_session(
     obj: Any, *, param: str = "session", require_type: bool = True
 ) -> list[Problem]:
@@ -430,18 +433,10 @@ def validate_session(
         c.enum(obj["type"], f"{param}.type", ("realtime",))
     if "model" in obj:
         c.string(obj["model"], f"{param}.model")
-    if obj.get("instructions") is not None:
-        c.string(obj["instructions"], f"{param}.instructions")
-    if "output_modalities" in obj:
-        _check_modalities(c, obj["output_modalities"], f"{param}.output_modalities")
+    _check_text_params(c, obj, param)
     if "audio" in obj:
         _check_audio(c, obj["audio"], f"{param}.audio")
-    if "tools" in obj:
-        _check_tools(c, obj["tools"], f"{param}.tools")
-    if "tool_choice" in obj:
-        _check_tool_choice(c, obj["tool_choice"], f"{param}.tool_choice")
-    if "max_output_tokens" in obj:
-        _check_max_output_tokens(c, obj["max_output_tokens"], f"{param}.max_output_tokens")
+    _check_tool_params(c, obj, param)
     if obj.get("tracing") is not None and obj["tracing"] != "auto":
         c.obj(obj["tracing"], f"{param}.tracing", {"workflow_name", "group_id", "metadata"})
     trunc = obj.get("truncation")
@@ -481,16 +476,8 @@ def validate_response_params(obj: Any, *, param: str = "response") -> list[Probl
     }
     if not c.obj(obj, param, allowed):
         return c.problems
-    if obj.get("instructions") is not None:
-        c.string(obj["instructions"], f"{param}.instructions")
-    if "output_modalities" in obj:
-        _check_modalities(c, obj["output_modalities"], f"{param}.output_modalities")
-    if "tools" in obj:
-        _check_tools(c, obj["tools"], f"{param}.tools")
-    if "tool_choice" in obj:
-        _check_tool_choice(c, obj["tool_choice"], f"{param}.tool_choice")
-    if "max_output_tokens" in obj:
-        _check_max_output_tokens(c, obj["max_output_tokens"], f"{param}.max_output_tokens")
+    _check_text_params(c, obj, param)
+    _check_tool_params(c, obj, param)
     conv = obj.get("conversation")
     if conv is not None:
         c.enum(conv, f"{param}.conversation", ("auto", "none"))

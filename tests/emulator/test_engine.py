@@ -466,6 +466,29 @@ async def test_bad_client_messages_get_errors_not_crashes(make_engine: MakeEngin
     assert h.engine.stats.client_events["no.such.event"] == 1
 
 
+async def test_function_items_missing_a_string_field_name_it(make_engine: MakeEngine) -> None:
+    h = make_engine()
+    cases = [
+        ({"type": "function_call_output", "output": "{}"}, "item.call_id"),
+        ({"type": "function_call_output", "call_id": "c1", "output": 3}, "item.output"),
+        ({"type": "function_call", "arguments": "{}"}, "item.name"),
+        ({"type": "function_call", "name": "f"}, "item.arguments"),
+    ]
+    for n, (item, _param) in enumerate(cases):
+        h.send({"type": "conversation.item.create", "event_id": f"bad{n}", "item": item})
+    errors = [e["error"] for e in h.link.of("error")]
+    assert [(e["event_id"], e["code"], e["param"]) for e in errors] == [
+        (f"bad{n}", "missing_required_parameter", param) for n, (_i, param) in enumerate(cases)
+    ]
+    assert errors[0]["message"] == "Missing required parameter: 'item.call_id'."
+    assert h.engine.items == []
+    # Complete items of both kinds are accepted.
+    h.send({"type": "conversation.item.create", "item": cases[1][0] | {"output": "{}"}})
+    h.send({"type": "conversation.item.create", "item": cases[3][0] | {"arguments": "{}"}})
+    assert [i["type"] for i in h.engine.items] == ["function_call_output", "function_call"]
+    assert len(h.link.of("error")) == len(cases)
+
+
 async def test_fault_drop_channel_after_response_events(make_engine: MakeEngine) -> None:
     h = make_engine(faults=Faults(drop_channel_after_response_events=3))
     user_text(h, "hello")
