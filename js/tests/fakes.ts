@@ -1,6 +1,50 @@
 // Test doubles for the browser APIs the transport uses (RTCPeerConnection,
 // getUserMedia, fetch) and for anywidget's model.
+import { afterEach, beforeEach, vi } from "vitest";
 import type { ModelLike } from "../src/controller";
+
+/** requestAnimationFrame under the test's control: callbacks wait until `flush()`. */
+export class FakeFrames {
+  private nextId = 1;
+  private readonly queued = new Map<number, () => void>();
+
+  /** How many callbacks wait for the next frame. */
+  get pending(): number {
+    return this.queued.size;
+  }
+
+  install(): void {
+    this.queued.clear();
+    vi.stubGlobal("requestAnimationFrame", (cb: () => void) => {
+      const id = this.nextId++;
+      this.queued.set(id, cb);
+      return id;
+    });
+    vi.stubGlobal("cancelAnimationFrame", (id: number) => {
+      this.queued.delete(id);
+    });
+  }
+
+  /** Runs one frame: the callbacks queued so far (the ones they queue wait for the next). */
+  flush(): void {
+    const due = [...this.queued.values()];
+    this.queued.clear();
+    for (const cb of due) cb();
+  }
+}
+
+/** Per test: a fresh FakeFrames and an empty document; globals restored afterwards. */
+export function freshDomEachTest(): FakeFrames {
+  const frames = new FakeFrames();
+  beforeEach(() => {
+    frames.install();
+    document.body.innerHTML = "";
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+  return frames;
+}
 
 export class FakeTrack {
   kind = "audio";

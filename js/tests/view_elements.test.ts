@@ -9,7 +9,7 @@ import { Inspector } from "../src/view/inspector";
 import { LevelMeters, levelOf, type MeterSources } from "../src/view/meters";
 import { SessionLog } from "../src/view/session_log";
 import { SettingsPanel } from "../src/view/settings";
-import { FakeModel, FakeStream, fakeWorld } from "./fakes";
+import { FakeModel, FakeStream, fakeWorld, freshDomEachTest } from "./fakes";
 
 // ---------------------------------------------------------------- fakes for Web Audio
 
@@ -61,24 +61,13 @@ class FakeAudioContext {
   }
 }
 
-let frames: Array<() => void> = [];
-function flushFrames(): void {
-  const pending = frames;
-  frames = [];
-  for (const cb of pending) cb();
-}
+const frames = freshDomEachTest();
+const flushFrames = (): void => frames.flush();
 
 beforeEach(() => {
-  frames = [];
   contexts.length = 0;
-  vi.stubGlobal("requestAnimationFrame", (cb: () => void) => frames.push(cb));
-  vi.stubGlobal("cancelAnimationFrame", (id: number) => {
-    frames[id - 1] = () => undefined;
-  });
-  document.body.innerHTML = "";
 });
 afterEach(() => {
-  vi.unstubAllGlobals();
   vi.useRealTimers();
 });
 
@@ -129,7 +118,7 @@ describe("level meters", () => {
     expect(Number(micEl.dataset["level"])).toBeGreaterThan(0.8);
     expect(Number(modelEl.dataset["level"])).toBe(0);
     expect(m.frames).toBe(1);
-    expect(frames).toHaveLength(1); // the loop re-arms itself
+    expect(frames.pending).toBe(1); // the loop re-arms itself
 
     src.active = false;
     m.update();

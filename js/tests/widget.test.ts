@@ -1,27 +1,13 @@
 // The model-level controller, the view and the anywidget entry, in jsdom with
 // fake WebRTC and a fake anywidget model.
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { WidgetController } from "../src/controller";
 import createWidget from "../src/index";
 import { renderView } from "../src/view";
-import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
+import { FakeModel, fakeWorld, freshDomEachTest, type FakePeerConnection } from "./fakes";
 
-let frames: Array<() => void> = [];
-function flushFrames(): void {
-  const pending = frames;
-  frames = [];
-  for (const cb of pending) cb();
-}
-
-beforeEach(() => {
-  frames = [];
-  vi.stubGlobal("requestAnimationFrame", (cb: () => void) => frames.push(cb));
-  vi.stubGlobal("cancelAnimationFrame", () => undefined);
-  document.body.innerHTML = "";
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+const frames = freshDomEachTest();
+const flushFrames = (): void => frames.flush();
 
 function setup(attrs: Record<string, unknown> = {}) {
   const model = new FakeModel(attrs);
@@ -243,7 +229,7 @@ describe("view", () => {
     const pc = await connectViaKernel(model, world);
     flushFrames();
     for (let i = 0; i < 100; i++) pc.channel.receive({ type: "response.output_audio_transcript.delta", item_id: "a1", delta: "x" });
-    expect(frames).toHaveLength(1);
+    expect(frames.pending).toBe(1);
   });
 
   it("shows the offline emulator badge and hint only for the emulator backend", () => {

@@ -5,6 +5,7 @@
 // harness.stateFromKernel(patch). The page also keeps every microphone track
 // and peer connection it ever hands out, so tests can prove they were released.
 import createWidget from "/static/widget.js";
+import { HarnessModel } from "./model_base.js";
 
 // The kernel's current state, as a real front end gets it when it (re)opens the notebook.
 const initial = await window.__initialState();
@@ -36,21 +37,14 @@ try {
   /* no longtask support: the benchmark reports it */
 }
 
-class ProxyModel {
+class ProxyModel extends HarnessModel {
   constructor(attrs) {
-    this.attrs = { ...attrs };
+    super(attrs);
     this.dirty = new Set();
-    this.handlers = new Map();
     this.sent = 0;
   }
-  get(key) {
-    return this.attrs[key];
-  }
-  set(key, value) {
-    if (this.attrs[key] === value) return;
-    this.attrs[key] = value;
+  changed(key) {
     this.dirty.add(key);
-    this.emit(`change:${key}`);
   }
   save_changes() {
     if (this.dirty.size === 0) return;
@@ -58,18 +52,6 @@ class ProxyModel {
     for (const k of this.dirty) patch[k] = this.attrs[k];
     this.dirty.clear();
     void window.__stateToKernel(patch);
-  }
-  on(name, callback) {
-    if (!this.handlers.has(name)) this.handlers.set(name, new Set());
-    this.handlers.get(name).add(callback);
-  }
-  off(name, callback) {
-    if (!name) this.handlers.clear();
-    else if (!callback) this.handlers.delete(name);
-    else this.handlers.get(name)?.delete(callback);
-  }
-  emit(name, ...args) {
-    for (const cb of [...(this.handlers.get(name) ?? [])]) cb(...args);
   }
   send(msg) {
     this.sent++;

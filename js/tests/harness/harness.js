@@ -3,42 +3,22 @@
 // secret at the emulator, turns the Message box's "ui" message into client
 // events, and records every message the widget sends (window.harness.sent).
 import createWidget from "/static/widget.js";
+import { HarnessModel } from "./model_base.js";
 
 const params = new URLSearchParams(location.search);
 const base = params.get("base") ?? "";
 const apiKey = params.get("key") ?? "harness-key";
 const viewCount = Number(params.get("views") ?? "1");
 
-class StandInModel {
+class StandInModel extends HarnessModel {
   constructor(attrs) {
-    this.attrs = { ...attrs };
-    this.handlers = new Map();
+    super(attrs);
     this.sent = [];
     this.saves = 0;
     this.nextEventId = 1;
   }
-  get(key) {
-    return this.attrs[key];
-  }
-  set(key, value) {
-    if (this.attrs[key] === value) return;
-    this.attrs[key] = value;
-    this.emit(`change:${key}`);
-  }
   save_changes() {
     this.saves++;
-  }
-  on(name, callback) {
-    if (!this.handlers.has(name)) this.handlers.set(name, new Set());
-    this.handlers.get(name).add(callback);
-  }
-  off(name, callback) {
-    if (!name) this.handlers.clear();
-    else if (!callback) this.handlers.delete(name);
-    else this.handlers.get(name)?.delete(callback);
-  }
-  emit(name, ...args) {
-    for (const cb of [...(this.handlers.get(name) ?? [])]) cb(...args);
   }
   /** A message from the "kernel" to the widget. */
   kernel(msg) {
