@@ -139,7 +139,11 @@ async def flood(n: int) -> None:
             violations = sum(
                 1 for a, c in itertools.pairwise(ids) if int(c[12:]) != int(a[12:]) + 1
             )
-            shown = await b.page.locator(".rtw-turn.rtw-assistant .rtw-text").last.inner_text()
+            # textContent, not innerText: a long turn's off-screen blocks are skipped by
+            # rendering (content-visibility: auto) but are in the DOM.
+            shown = await b.page.locator(".rtw-turn.rtw-assistant .rtw-text").last.evaluate(
+                "n => n.textContent"
+            )
             await b.disconnect()
             lost = b.widget.lost_batches
             await b.close()
