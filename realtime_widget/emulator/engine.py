@@ -592,43 +592,42 @@ class SessionEngine:
         self._send({"type": "conversation.item.added", "previous_item_id": previous, "item": item})
         self._send({"type": "conversation.item.done", "previous_item_id": previous, "item": item})
 
-    def _on_item_retrieve(self, evt: dict[str, Any], event_id: str | None) -> None:
-        idx = self._index(str(evt.get("item_id")))
-        if idx is None:
-            self._error(
-                "item_retrieve_invalid_item_id",
-                f"Error retrieving item: the item with id '{evt.get('item_id')}' does not exist.",
-                param="item_id",
-                event_id=event_id,
-            )
-            return
-        self._send({"type": "conversation.item.retrieved", "item": self.items[idx]})
-
-    def _on_item_delete(self, evt: dict[str, Any], event_id: str | None) -> None:
+    def _named_item(
+        self, evt: dict[str, Any], event_id: str | None, action: str, doing: str
+    ) -> tuple[str, int] | None:
+        """(id, index) of the item a retrieve/delete/truncate names; None once the real API's
+        `item_<action>_invalid_item_id` error has been sent."""
         item_id = str(evt.get("item_id"))
         idx = self._index(item_id)
         if idx is None:
             self._error(
-                "item_delete_invalid_item_id",
-                f"Error deleting item: the item with id '{item_id}' does not exist.",
+                f"item_{action}_invalid_item_id",
+                f"Error {doing} item: the item with id '{item_id}' does not exist.",
                 param="item_id",
                 event_id=event_id,
             )
+            return None
+        return item_id, idx
+
+    def _on_item_retrieve(self, evt: dict[str, Any], event_id: str | None) -> None:
+        found = self._named_item(evt, event_id, "retrieve", "retrieving")
+        if found is None:
             return
+        self._send({"type": "conversation.item.retrieved", "item": self.items[found[1]]})
+
+    def _on_item_delete(self, evt: dict[str, Any], event_id: str | None) -> None:
+        found = self._named_item(evt, event_id, "delete", "deleting")
+        if found is None:
+            return
+        item_id, idx = found
         del self.items[idx]
         self._send({"type": "conversation.item.deleted", "item_id": item_id})
 
     def _on_item_truncate(self, evt: dict[str, Any], event_id: str | None) -> None:
-        item_id = str(evt.get("item_id"))
-        idx = self._index(item_id)
-        if idx is None:
-            self._error(
-                "item_truncate_invalid_item_id",
-                f"Error truncating item: the item with id '{item_id}' does not exist.",
-                param="item_id",
-                event_id=event_id,
-            )
+        found = self._named_item(evt, event_id, "truncate", "truncating")
+        if found is None:
             return
+        item_id, idx = found
         item = self.items[idx]
         ci = evt.get("content_index", 0)
         content = item.get("content") or []

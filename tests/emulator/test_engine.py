@@ -449,6 +449,30 @@ async def test_truncate_delete_retrieve(make_engine: MakeEngine) -> None:
     assert err["code"] == "item_delete_invalid_item_id" and err["event_id"] == "gone"
 
 
+async def test_unknown_item_ids_get_the_real_error_per_action(make_engine: MakeEngine) -> None:
+    h = make_engine()
+    for action in ("retrieve", "delete", "truncate"):
+        h.send(
+            {
+                "type": f"conversation.item.{action}",
+                "event_id": action,
+                "item_id": "item_nope",
+                "content_index": 0,
+                "audio_end_ms": 0,
+            }
+        )
+    errors = [e["error"] for e in h.link.of("error")]
+    assert [(e["code"], e["param"], e["event_id"]) for e in errors] == [
+        ("item_retrieve_invalid_item_id", "item_id", "retrieve"),
+        ("item_delete_invalid_item_id", "item_id", "delete"),
+        ("item_truncate_invalid_item_id", "item_id", "truncate"),
+    ]
+    assert [e["message"] for e in errors] == [
+        f"Error {doing} item: the item with id 'item_nope' does not exist."
+        for doing in ("retrieving", "deleting", "truncating")
+    ]
+
+
 async def test_bad_client_messages_get_errors_not_crashes(make_engine: MakeEngine) -> None:
     h = make_engine()
     h.engine.handle_message("{not json")
