@@ -9,11 +9,11 @@ Python computes from that same log with the price table Python ships.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
+from support.view_text import format_usd
 
 from realtime_widget.conversation import Conversation
 from realtime_widget.conversation.pricing import PRICES
@@ -30,19 +30,6 @@ browser = harness.browser
 open_page = harness.open_page
 _connect = harness._connect
 _wait_for_idle_calls = harness._wait_for_idle_calls
-
-
-def format_usd(usd: float) -> str:
-    """The view's formatUsd (js/src/view/dom.ts)."""
-    if not math.isfinite(usd):
-        return "unknown"
-    if usd == 0:
-        return "$0.00"
-    if usd < 0.01:
-        return f"${usd:.4f}"
-    if usd < 1:
-        return f"${usd:.3f}"
-    return f"${usd:.2f}"
 
 
 def _level_above(page: Page, meter: Locator, level: float, timeout_ms: int = 15_000) -> None:

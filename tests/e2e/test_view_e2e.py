@@ -10,12 +10,12 @@ Python traits, and writes the light and dark screenshots `docs/view-light.png` a
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from support.view_text import format_usd
 
 from .conftest import OpenNotebook
 from .lab import REPO, AttachedKernel, NotebookPage, PageProblems
@@ -26,19 +26,6 @@ QUICKSTART = "quickstart.ipynb"
 WIDGET_CELL = 1
 DOCS = REPO / "docs"
 KERNEL_PROBE = (Path(__file__).parent / "kernel_probe.py").read_text(encoding="utf-8")
-
-
-def format_usd(usd: float) -> str:
-    """The view's formatUsd (js/src/view/dom.ts), to compare the figures as shown."""
-    if not math.isfinite(usd):
-        return "unknown"
-    if usd == 0:
-        return "$0.00"
-    if usd < 0.01:
-        return f"${usd:.4f}"
-    if usd < 1:
-        return f"${usd:.3f}"
-    return f"${usd:.2f}"
 
 
 def meter_level(view: Locator, which: str) -> float:
