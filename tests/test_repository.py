@@ -1,0 +1,45 @@
+"""The repository keeps nothing built or executed: notebooks are committed without outputs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+def test_the_three_documented_notebooks_exist() -> None:
+    names = {p.name for p in NOTEBOOKS}
+    assert {"quickstart.ipynb", "analysis.ipynb", "prototyping.ipynb"} <= names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_have_no_outputs_or_widget_state(path: Path) -> None:
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{path.name} cell {i} has outputs: clear them"
+            assert cell.get("execution_count") is None, f"{path.name} cell {i} was executed"
+    assert "widgets" not in nb.get("metadata", {}), f"{path.name} carries saved widget state"
+
+
+def test_nothing_built_is_tracked() -> None:
+    try:
+        tracked = subprocess.run(
+            ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    built = [
+        f
+        for f in tracked
+        if f.startswith(("realtime_widget/static/", "test-artifacts/"))
+        or "/node_modules/" in f
+        or f.startswith(("js/node_modules/", ".venv/"))
+        or "__pycache__" in f
+    ]
+    assert built == []
