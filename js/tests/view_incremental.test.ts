@@ -204,3 +204,35 @@ describe("incremental transcript", () => {
     expect(el.querySelector(".rtw-usage-summary")!.textContent).toContain("10 in · 20 out");
   });
 });
+
+describe("drawing under a flood", () => {
+  it("after a frame with hundreds of new events, waits ~100 ms before the next draw; draws every frame again when calm", async () => {
+    const { el, pc, cleanup } = await mountConnected();
+    const flood = (n: number): void => {
+      for (let i = 0; i < n; i++) pc.channel.receive({ type: "response.output_text.delta", response_id: "r1", item_id: "a1", delta: "y" });
+    };
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      flood(500);
+      flushFrames();
+      expect(textOf(el, "a1").textContent).toBe("y".repeat(500));
+      flood(500);
+      flushFrames(); // no frame was asked for yet: the flood timer holds the draw
+      expect(textOf(el, "a1").textContent).toBe("y".repeat(500));
+      vi.advanceTimersByTime(100);
+      flushFrames();
+      expect(textOf(el, "a1").textContent).toBe("y".repeat(1000));
+      // A few events, more than 100 ms later: drawn at the next frame, no timer.
+      vi.advanceTimersByTime(150);
+      flood(3);
+      flushFrames();
+      expect(textOf(el, "a1").textContent).toBe("y".repeat(1003));
+      flood(3);
+      flushFrames();
+      expect(textOf(el, "a1").textContent).toBe("y".repeat(1006));
+    } finally {
+      vi.useRealTimers();
+      cleanup();
+    }
+  });
+});

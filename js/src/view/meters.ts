@@ -43,6 +43,8 @@ interface Channel {
   analyser: AnalyserNode | null;
   buffer: Float32Array<ArrayBuffer> | null;
   level: number;
+  /** The scale last written to the DOM ("" before the first draw). */
+  drawn: string;
 }
 
 export class LevelMeters {
@@ -152,7 +154,7 @@ export class LevelMeters {
     track.append(fill);
     el.append(text, track);
     this.el.append(el);
-    const ch: Channel = { name, el, fill, stream: null, source: null, analyser: null, buffer: null, level: 0 };
+    const ch: Channel = { name, el, fill, stream: null, source: null, analyser: null, buffer: null, level: 0, drawn: "" };
     this.#draw(ch);
     return ch;
   }
@@ -185,7 +187,12 @@ export class LevelMeters {
   }
 
   #draw(ch: Channel): void {
-    ch.fill.style.transform = `scaleX(${ch.level.toFixed(3)})`;
+    // Written only when it changes: a style write makes the browser render a frame of the
+    // whole page (several ms in JupyterLab), and a silent channel sits at 0 most of the time.
+    const scale = ch.level.toFixed(3);
+    if (scale === ch.drawn) return;
+    ch.drawn = scale;
+    ch.fill.style.transform = `scaleX(${scale})`;
     ch.el.dataset["level"] = ch.level.toFixed(2);
   }
 
