@@ -17,7 +17,6 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from tests.e2e.lab import (  # noqa: E402
     stop_process,
     write_notebook,
 )
+from tests.support.chromium import serve_on_loopback  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "pages"
 STATIC = REPO / "realtime_widget" / "static"
@@ -148,16 +148,8 @@ def page_server(emulator: BenchEmulator) -> Iterator[str]:
     handler = type(
         "Handler", (_PageHandler,), {"emulator_url": emulator.url, "api_key": emulator.api_key}
     )
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(PAGES))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_on_loopback(functools.partial(handler, directory=str(PAGES))) as url:
+        yield url
 
 
 @dataclass

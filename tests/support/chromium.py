@@ -12,7 +12,7 @@ import http.server
 import os
 import shutil
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -141,7 +141,14 @@ def serve_harness(index: str = "index.html") -> Iterator[str]:
         pass
 
     Handler.index = index
-    handler = functools.partial(Handler, directory=str(HARNESS))
+    with serve_on_loopback(functools.partial(Handler, directory=str(HARNESS))) as url:
+        yield url
+
+
+@contextmanager
+def serve_on_loopback(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve `handler` on a free 127.0.0.1 port from a thread; yields the base URL and stops
+    the server on exit."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
