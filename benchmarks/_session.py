@@ -220,6 +220,9 @@ def session() -> Iterator[Session]:
                         )
                         kernel.run(setup)
                         notebook.run_all()
+                        # A connect() sent before the browser has built the widget's model is
+                        # lost, so wait until the view is drawn.
+                        page.get_by_role("button", name="Connect", exact=True).first.wait_for()
                         open_s = time.monotonic() - started
                         yield Session(
                             emulator=emulator,
