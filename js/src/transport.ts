@@ -34,6 +34,12 @@ export interface TransportDeps {
   postTimeoutMs?: number | (() => number);
   /** How long from the answer to session.created (ICE, DTLS, data channel) (ms). Default 15 s. */
   readyTimeoutMs?: number | (() => number);
+  /**
+   * How long ICE may stay `disconnected` before the call is ended (ms). Default 5 s, as
+   * the official agents-realtime client: a silent server (no close, no answers) would
+   * otherwise leave the call "connected" until ICE gives up (about 30 s in Chromium).
+   */
+  disconnectGraceMs?: number | (() => number);
 }
 
 export interface TransportCallbacks {
@@ -58,6 +64,8 @@ interface Attempt {
   channel: RTCDataChannel | null;
   abort: AbortController;
   readyTimer: ReturnType<typeof setTimeout> | null;
+  /** Running while ICE is `disconnected`; ends the call when it fires. */
+  graceTimer: ReturnType<typeof setTimeout> | null;
   callId: string | null;
   sessionCreated: boolean;
   answered: boolean;
@@ -205,6 +213,12 @@ export class Transport {
       if (!this.#isLive(attempt)) return;
       const stream0 = ev.streams[0] ?? (typeof MediaStream === "function" ? new MediaStream([ev.track]) : undefined);
       if (stream0) this.#cb.onRemoteStream(stream0);
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (!this.#isLive(attempt)) return;
+      const ice = pc.iceConnectionState;
+      if (ice === "disconnected") this.#startGrace(attempt);
+      else if (ice === "connected" || ice === "completed") this.#stopGrace(attempt);
     };
     pc.onconnectionstatechange = () => {
       if (!this.#isLive(attempt)) return;
@@ -396,6 +410,7 @@ export class Transport {
     attempt.released = true;
     if (attempt.readyTimer !== null) clearTimeout(attempt.readyTimer);
     attempt.readyTimer = null;
+    this.#stopGrace(attempt);
     attempt.abort.abort();
     attempt.queue = [];
     if (attempt.stream) for (const track of attempt.stream.getTracks()) track.stop();
@@ -409,7 +424,7 @@ export class Transport {
       }
     }
     if (pc) {
-      pc.ontrack = pc.onconnectionstatechange = null;
+      pc.ontrack = pc.onconnectionstatechange = pc.oniceconnectionstatechange = null;
       try {
         pc.close();
       } catch {
@@ -417,6 +432,25 @@ export class Transport {
       }
     }
     attempt.settle();
+  }
+
+  #startGrace(attempt: Attempt): void {
+    if (attempt.graceTimer !== null) return;
+    const ms = timeoutMs(this.#deps.disconnectGraceMs, DEFAULT_DISCONNECT_GRACE_MS);
+    attempt.graceTimer = setTimeout(() => {
+      attempt.graceTimer = null;
+      if (!this.#isLive(attempt)) return;
+      this.#fail(
+        attempt,
+        `The connection to the server was lost (no answer for ${seconds(ms)}). ` +
+          "The transcript is kept; check the network and press Connect to start a new session.",
+      );
+    }, ms);
+  }
+
+  #stopGrace(attempt: Attempt): void {
+    if (attempt.graceTimer !== null) clearTimeout(attempt.graceTimer);
+    attempt.graceTimer = null;
   }
 
   #isLive(attempt: Attempt): boolean {
@@ -436,6 +470,7 @@ export class Transport {
       channel: null,
       abort: new AbortController(),
       readyTimer: null,
+      graceTimer: null,
       callId: null,
       sessionCreated: false,
       answered: false,
@@ -464,11 +499,13 @@ export class Transport {
 // ---------------------------------------------------------------- pure helpers (exported for tests)
 
 const DEFAULT_TIMEOUT_MS = 15_000;
+/** api_facts.ICE_DISCONNECT_GRACE_MS: the official agents-realtime client's 5 s. */
+const DEFAULT_DISCONNECT_GRACE_MS = 5_000;
 
 /** A timeout option (number or getter) as a usable positive number of ms. */
-export function timeoutMs(option: number | (() => number) | undefined): number {
+export function timeoutMs(option: number | (() => number) | undefined, fallback = DEFAULT_TIMEOUT_MS): number {
   const value = typeof option === "function" ? option() : option;
-  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : DEFAULT_TIMEOUT_MS;
+  return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 /** "1.5 s" / "20 s": timeouts below a few seconds are shown with one decimal so tests and users see the real figure. */

@@ -102,12 +102,14 @@ export class FakeChannel {
 export class FakePeerConnection {
   closed = false;
   connectionState: RTCPeerConnectionState = "new";
+  iceConnectionState: RTCIceConnectionState = "new";
   readonly tracks: FakeTrack[] = [];
   readonly channels: FakeChannel[] = [];
   localDescription: { type: string; sdp: string } | null = null;
   remoteDescription: { type: string; sdp: string } | null = null;
   ontrack: ((ev: { track: FakeTrack; streams: unknown[] }) => void) | null = null;
   onconnectionstatechange: (() => void) | null = null;
+  oniceconnectionstatechange: (() => void) | null = null;
   constructor(readonly config?: unknown) {}
   addTrack(track: FakeTrack): void {
     this.tracks.push(track);
@@ -140,6 +142,10 @@ export class FakePeerConnection {
   setState(state: RTCPeerConnectionState): void {
     this.connectionState = state;
     this.onconnectionstatechange?.();
+  }
+  setIceState(state: RTCIceConnectionState): void {
+    this.iceConnectionState = state;
+    this.oniceconnectionstatechange?.();
   }
 }
 

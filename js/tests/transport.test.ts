@@ -386,6 +386,39 @@ describe("Transport failures", () => {
     expect(pc.closed).toBe(true);
   });
 
+  it("ICE disconnected for longer than the grace period → error naming it, everything released", async () => {
+    const t = setup({ disconnectGraceMs: 40 });
+    const { pc } = await connected(t);
+    pc.setIceState("disconnected");
+    expect(t.transport.state.kind).toBe("connected");
+    await vi.waitFor(() => expect(t.transport.state.kind).toBe("error"));
+    expect((t.transport.state as { message: string }).message).toContain("no answer for 0 s");
+    expect(t.world.liveStreams()).toHaveLength(0);
+    expect(pc.closed).toBe(true);
+  });
+
+  it("ICE that recovers within the grace period keeps the call", async () => {
+    const t = setup({ disconnectGraceMs: 60 });
+    const { pc } = await connected(t);
+    pc.setIceState("disconnected");
+    await new Promise((r) => setTimeout(r, 20));
+    pc.setIceState("connected");
+    await new Promise((r) => setTimeout(r, 80));
+    expect(t.transport.state.kind).toBe("connected");
+    // A second loss starts a fresh grace period, which then ends the call.
+    pc.setIceState("disconnected");
+    await vi.waitFor(() => expect(t.transport.state.kind).toBe("error"));
+  });
+
+  it("a disconnect during the grace period cancels the timer (no late error)", async () => {
+    const t = setup({ disconnectGraceMs: 30 });
+    const { pc } = await connected(t);
+    pc.setIceState("disconnected");
+    t.transport.disconnect();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(t.transport.state.kind).toBe("idle");
+  });
+
   it("times out the SDP POST with a message naming the URL", async () => {
     const t = setup({ postTimeoutMs: 20 });
     t.world.setFetch(
