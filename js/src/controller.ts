@@ -133,12 +133,12 @@ export class WidgetController {
   }
 
   /**
-   * Stops the model's answer: response.cancel, output_audio_buffer.clear, and
-   * conversation.item.truncate at the time played (see prototyping.ts). Built
-   * here, not in the kernel, because only the browser knows the playback time.
+   * Stops the model's answer: response.cancel and output_audio_buffer.clear; the
+   * server truncates the playing item to what was played (see prototyping.ts).
+   * Built here because the browser sees the answer's state first.
    */
   interrupt(): boolean {
-    const events = this.prototyping.interruptEvents(this.#now(), browserEventId);
+    const events = this.prototyping.interruptEvents(browserEventId);
     for (const event of events) this.transport.send(event);
     return events.length > 0;
   }
@@ -352,7 +352,7 @@ export class WidgetController {
       const about = cause ? ` (caused by the client event ${causeType ?? "with event_id"} ${cause})` : "";
       this.#report({ error: `The server reported an error: ${message}${code}${about}` });
     }
-    if ("event" in record) this.prototyping.observe(record.event, record.t);
+    if ("event" in record) this.prototyping.observe(record.event);
     reduceDisplay(this.display, "event" in record ? record.event : { raw: record.raw });
     this.#notify();
   }

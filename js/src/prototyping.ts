@@ -1,13 +1,15 @@
-// Live prototyping controls that need the browser: interrupt (with truncation to
-// what was actually played), push-to-talk, and how each tool call went.
+// Live prototyping controls that need the browser: interrupt, push-to-talk, and
+// how each tool call went.
 //
 // Pure state fed with server events; it builds client events but sends nothing
-// (the controller does). Played time: from the arrival of
-// `output_audio_buffer.started` for the playing response to now. WebRTC gives us
-// no sample-accurate position for a remote track (an <audio> element playing a
-// MediaStream reports a currentTime that runs on whether or not the model
-// speaks), while the server marks the start of playback with that event; the
-// error is the network and jitter-buffer delay, tens of milliseconds.
+// (the controller does). Interrupt is what the Realtime API's WebRTC server
+// expects and what the official agents-realtime client sends: `response.cancel`
+// (while the in-conversation response runs) and `output_audio_buffer.clear`
+// (while its audio plays). The server tracks playback itself and answers the
+// clear by truncating the playing item to what was played
+// (`conversation.item.truncated`) and `output_audio_buffer.cleared`. A client
+// `conversation.item.truncate` at a wall-clock estimate would be refused when
+// the estimate overshoots ("Audio content of Xms is already shorter than Yms").
 import { isJsonObject, type JsonObject } from "./protocol";
 
 export interface ToolOutcome {
@@ -19,46 +21,41 @@ export interface ToolOutcome {
 }
 
 export class PrototypingState {
-  /** The response the server is producing (response.created … response.done). */
+  /**
+   * The in-conversation response the server is producing (response.created …
+   * response.done). Out-of-band responses (`conversation: "none"`, which the
+   * server marks with a null `conversation_id`) run beside it and are never
+   * what Interrupt cancels.
+   */
   activeResponse: string | null = null;
-  /** Assistant playback: the response playing and when its audio started (epoch ms). */
-  playing: { responseId: string; startedAt: number } | null = null;
-  /** response id → its assistant message items that carry audio. */
-  readonly #audioItems = new Map<string, string[]>();
+  /** The response whose audio plays (output_audio_buffer.started … stopped/cleared). */
+  playing: string | null = null;
   /** call_id → how the kernel's run of that tool went. */
   readonly tools = new Map<string, ToolOutcome>();
   /** Bumped on every change a view may draw. */
   rev = 0;
 
-  observe(event: JsonObject, t: number): void {
+  observe(event: JsonObject): void {
     const type = typeof event["type"] === "string" ? event["type"] : "";
     switch (type) {
       case "session.created":
         this.activeResponse = null;
         this.playing = null;
-        this.#audioItems.clear();
         break;
-      case "response.created":
-        this.activeResponse = str(obj(event["response"])["id"]) || null;
-        break;
-      case "response.done": {
-        const id = str(obj(event["response"])["id"]);
-        if (this.activeResponse === id) this.activeResponse = null;
+      case "response.created": {
+        const response = obj(event["response"]);
+        if (isOutOfBand(response)) return;
+        this.activeResponse = str(response["id"]) || null;
         break;
       }
-      case "response.content_part.added": {
-        // Only an audio part can be truncated (a text part has no playback).
-        const responseId = str(event["response_id"]);
-        const itemId = str(event["item_id"]);
-        if (responseId && itemId && obj(event["part"])["type"] === "audio") {
-          const ids = this.#audioItems.get(responseId) ?? [];
-          if (!ids.includes(itemId)) ids.push(itemId);
-          this.#audioItems.set(responseId, ids);
-        }
+      case "response.done": {
+        const id = str(obj(event["response"])["id"]);
+        if (this.activeResponse !== id) return;
+        this.activeResponse = null;
         break;
       }
       case "output_audio_buffer.started":
-        this.playing = { responseId: str(event["response_id"]), startedAt: t };
+        this.playing = str(event["response_id"]) || "?";
         break;
       case "output_audio_buffer.stopped":
       case "output_audio_buffer.cleared":
@@ -75,30 +72,17 @@ export class PrototypingState {
   }
 
   /**
-   * The events that stop the answer: `response.cancel` (while one runs), then
-   * `output_audio_buffer.clear` and `conversation.item.truncate` at the played
-   * time (while its audio plays). Empty when there is nothing to stop.
+   * The events that stop the answer: `response.cancel` (while the
+   * in-conversation response runs), then `output_audio_buffer.clear` (while
+   * audio plays; the server truncates the item to what was played). Empty when
+   * there is nothing to stop.
    */
-  interruptEvents(now: number, newId: () => string): JsonObject[] {
+  interruptEvents(newId: () => string): JsonObject[] {
     const events: JsonObject[] = [];
     if (this.activeResponse !== null) {
       events.push({ type: "response.cancel", event_id: newId(), response_id: this.activeResponse });
     }
-    const playing = this.playing;
-    if (playing !== null) {
-      events.push({ type: "output_audio_buffer.clear", event_id: newId() });
-      const items = this.#audioItems.get(playing.responseId) ?? [];
-      const itemId = items[items.length - 1];
-      if (itemId) {
-        events.push({
-          type: "conversation.item.truncate",
-          event_id: newId(),
-          item_id: itemId,
-          content_index: 0,
-          audio_end_ms: Math.max(0, Math.floor(now - playing.startedAt)),
-        });
-      }
-    }
+    if (this.playing !== null) events.push({ type: "output_audio_buffer.clear", event_id: newId() });
     return events;
   }
 
@@ -139,6 +123,11 @@ export function browserEventId(): string {
   idCounter = (idCounter + 1) % 1_000_000;
   const random = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, "0");
   return `evt_rwb_${random}${idCounter.toString(16)}`;
+}
+
+/** An out-of-band response: the server gives it a null conversation_id (older logs omit the key). */
+export function isOutOfBand(response: JsonObject): boolean {
+  return "conversation_id" in response && response["conversation_id"] === null;
 }
 
 function obj(value: unknown): JsonObject {

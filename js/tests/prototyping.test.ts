@@ -1,4 +1,4 @@
-// Interrupt (cancel, clear, truncate at the played time), push-to-talk and tool
+// Interrupt (cancel and clear, as the WebRTC server expects), push-to-talk and tool
 // outcomes: the pure state, the controller wiring and the view controls.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { WidgetController } from "../src/controller";
@@ -9,11 +9,11 @@ import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
 let n = 0;
 const ids = (): string => `e${++n}`;
 
-function playing(state: PrototypingState, t0 = 1000): void {
-  state.observe({ type: "response.created", response: { id: "r1" } }, t0);
-  state.observe({ type: "response.output_item.added", response_id: "r1", item: { id: "i1", type: "message", role: "assistant" } }, t0);
-  state.observe({ type: "response.content_part.added", response_id: "r1", item_id: "i1", content_index: 0, part: { type: "audio" } }, t0);
-  state.observe({ type: "output_audio_buffer.started", response_id: "r1" }, t0 + 100);
+function playing(state: PrototypingState): void {
+  state.observe({ type: "response.created", response: { id: "r1", conversation_id: "conv_1" } });
+  state.observe({ type: "response.output_item.added", response_id: "r1", item: { id: "i1", type: "message", role: "assistant" } });
+  state.observe({ type: "response.content_part.added", response_id: "r1", item_id: "i1", content_index: 0, part: { type: "audio" } });
+  state.observe({ type: "output_audio_buffer.started", response_id: "r1" });
 }
 
 describe("PrototypingState", () => {
@@ -21,41 +21,52 @@ describe("PrototypingState", () => {
     n = 0;
   });
 
-  it("cancels, clears and truncates the playing item at the time played", () => {
+  it("cancels and clears; never truncates (the server truncates to what was played)", () => {
     const state = new PrototypingState();
     expect(state.canInterrupt).toBe(false);
-    expect(state.interruptEvents(0, ids)).toEqual([]);
+    expect(state.interruptEvents(ids)).toEqual([]);
     playing(state);
     expect(state.canInterrupt).toBe(true);
-    expect(state.interruptEvents(1100 + 1234.7, ids)).toEqual([
+    expect(state.interruptEvents(ids)).toEqual([
       { type: "response.cancel", event_id: "e1", response_id: "r1" },
       { type: "output_audio_buffer.clear", event_id: "e2" },
-      { type: "conversation.item.truncate", event_id: "e3", item_id: "i1", content_index: 0, audio_end_ms: 1234 },
     ]);
   });
 
-  it("after response.done only the audio still playing is stopped", () => {
+  it("after response.done only the audio still playing is cleared", () => {
     const state = new PrototypingState();
     playing(state);
-    state.observe({ type: "response.done", response: { id: "r1", status: "completed" } }, 2000);
-    const events = state.interruptEvents(3100, ids);
-    expect(events.map((e) => e["type"])).toEqual(["output_audio_buffer.clear", "conversation.item.truncate"]);
-    expect(events[1]).toMatchObject({ item_id: "i1", audio_end_ms: 2000 });
-    state.observe({ type: "output_audio_buffer.stopped", response_id: "r1" }, 3200);
+    state.observe({ type: "response.done", response: { id: "r1", status: "completed" } });
+    expect(state.interruptEvents(ids)).toEqual([{ type: "output_audio_buffer.clear", event_id: "e1" }]);
+    state.observe({ type: "output_audio_buffer.stopped", response_id: "r1" });
     expect(state.canInterrupt).toBe(false);
   });
 
-  it("does not truncate a text answer (nothing was played)", () => {
+  it("a text answer is cancelled only (nothing plays)", () => {
     const state = new PrototypingState();
-    state.observe({ type: "response.created", response: { id: "r2" } }, 0);
-    state.observe({ type: "response.content_part.added", response_id: "r2", item_id: "i2", part: { type: "text" } }, 0);
-    expect(state.interruptEvents(500, ids).map((e) => e["type"])).toEqual(["response.cancel"]);
+    state.observe({ type: "response.created", response: { id: "r2" } });
+    state.observe({ type: "response.content_part.added", response_id: "r2", item_id: "i2", part: { type: "text" } });
+    expect(state.interruptEvents(ids).map((e) => e["type"])).toEqual(["response.cancel"]);
+  });
+
+  it("an out-of-band response is never the one Interrupt cancels, and does not end the active one", () => {
+    const state = new PrototypingState();
+    playing(state);
+    state.observe({ type: "response.created", response: { id: "oob1", conversation_id: null, metadata: { purpose: "classify" } } });
+    expect(state.activeResponse).toBe("r1");
+    state.observe({ type: "response.done", response: { id: "oob1", conversation_id: null, status: "completed" } });
+    expect(state.activeResponse).toBe("r1");
+    expect(state.interruptEvents(ids)[0]).toEqual({ type: "response.cancel", event_id: "e1", response_id: "r1" });
+    // Alone, an out-of-band response gives nothing to interrupt.
+    const idle = new PrototypingState();
+    idle.observe({ type: "response.created", response: { id: "oob2", conversation_id: null } });
+    expect(idle.canInterrupt).toBe(false);
   });
 
   it("a new session forgets the old one", () => {
     const state = new PrototypingState();
     playing(state);
-    state.observe({ type: "session.created", session: {} }, 5000);
+    state.observe({ type: "session.created", session: {} });
     expect(state.canInterrupt).toBe(false);
   });
 
@@ -118,7 +129,7 @@ describe("controller and view", () => {
     return { model, controller, pc, el, dispose };
   }
 
-  it("the kernel's interrupt command and the Interrupt button send cancel, clear, truncate", async () => {
+  it("the kernel's interrupt command and the Interrupt button send cancel and clear only", async () => {
     const { model, pc, el } = await connected();
     const button = el.querySelector<HTMLButtonElement>("button.rtw-interrupt")!;
     expect(button.disabled).toBe(true);
@@ -130,12 +141,12 @@ describe("controller and view", () => {
     clock += 800;
     button.click();
     const sent = pc.channel.sentEvents();
-    expect(sent.map((e) => e["type"])).toEqual(["response.cancel", "output_audio_buffer.clear", "conversation.item.truncate"]);
-    expect(sent[2]).toMatchObject({ item_id: "i1", content_index: 0, audio_end_ms: 800 });
+    expect(sent.map((e) => e["type"])).toEqual(["response.cancel", "output_audio_buffer.clear"]);
+    expect(sent[0]).toMatchObject({ response_id: "r1" });
     for (const e of sent) expect(String(e["event_id"])).toMatch(/^evt_rwb_/);
     // The same through the kernel (w.interrupt()).
     model.fromKernel({ type: "command", name: "interrupt" });
-    expect(pc.channel.sentEvents()).toHaveLength(6);
+    expect(pc.channel.sentEvents()).toHaveLength(4);
   });
 
   it("shows hold-to-talk only with turn detection off; pointer and Space drive it", async () => {
