@@ -13,6 +13,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from conftest_server import StartEmulator, emulator, start_emulator  # noqa: F401
 from openai.types.realtime import ClientSecretCreateResponse
 
+from realtime_widget.api_facts import DEFAULT_MODEL
 from realtime_widget.emulator import Emulator, Faults, HttpFault
 
 KEY = "sk-test-0123456789abcdef0123456789"
@@ -107,7 +108,7 @@ async def test_mint_with_empty_body_uses_defaults(emulator: Emulator) -> None:
     response = await post_secret(emulator, raw="")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["session"]["model"] == "gpt-realtime"
+    assert body["session"]["model"] == DEFAULT_MODEL
     assert body["expires_at"] - time.time() == pytest.approx(600, abs=5)
 
 
