@@ -96,6 +96,11 @@ def _view_prices(table: pricing.PriceTable) -> dict[str, Any]:
     }
 
 
+def _is_out_of_band(response: Mapping[str, Any]) -> bool:
+    """`conversation: "none"` responses carry a null conversation_id (old logs: no key)."""
+    return "conversation_id" in response and response["conversation_id"] is None
+
+
 class RealtimeWidget(anywidget.AnyWidget):
     """A live voice (and text) conversation with the OpenAI Realtime API.
 
@@ -330,11 +335,13 @@ class RealtimeWidget(anywidget.AnyWidget):
         """Stop the model's current answer, as the view's Interrupt button does; False if
         there was nothing to stop.
 
-        The browser sends `response.cancel` (while a response runs), then
-        `output_audio_buffer.clear` (while its audio plays), then
-        `conversation.item.truncate` of the assistant's audio item at the time actually
-        played, so the transcript keeps what the user heard. The browser builds these
-        because only it knows the playback time (and it works while a cell is busy).
+        The browser sends `response.cancel` (while the in-conversation response runs;
+        out-of-band responses are left alone), then `output_audio_buffer.clear` (while its
+        audio plays), exactly as the official WebRTC client does. The server tracks
+        playback and truncates the playing item to what was played
+        (`conversation.item.truncated`, then `output_audio_buffer.cleared`); from then on
+        the model no longer has the cut text, and `transcript` shows the heard part
+        (`heard_text`) and the rest (`unheard_text`).
         """
         if self.status != "connected":
             return False
@@ -858,12 +865,17 @@ class RealtimeWidget(anywidget.AnyWidget):
             self._on_session_reply(event)
         if kind == "error" and self._is_expiry(event):
             self._expired = True
-        if kind == "response.created":
+        if kind in ("response.created", "response.done"):
             response = event.get("response")
-            rid = response.get("id") if isinstance(response, dict) else None
-            self._active_response = rid if isinstance(rid, str) else None
-        elif kind == "response.done":
-            self._active_response = None
+            response = response if isinstance(response, dict) else {}
+            rid = response.get("id")
+            # Only the in-conversation response is what Interrupt cancels; an out-of-band
+            # one (null conversation_id) runs beside it.
+            if kind == "response.done":
+                if rid == self._active_response:
+                    self._active_response = None
+            elif not _is_out_of_band(response):
+                self._active_response = rid if isinstance(rid, str) else None
         elif kind == "output_audio_buffer.started":
             self._audio_playing = True
         elif kind in ("output_audio_buffer.stopped", "output_audio_buffer.cleared"):
