@@ -112,6 +112,12 @@ REALTIME_MODELS: Final[dict[str, ModelInfo]] = {
             "2026-05-07",
             "gpt-realtime-2.1-mini",
         ),
+        # The SDK also lists the gpt-audio models for realtime sessions. No replacement is
+        # named for them; realtime-api.md §0 counts every `gpt-audio-mini*` as retiring.
+        ModelInfo("gpt-audio-1.5", "gpt-audio-1.5"),
+        ModelInfo("gpt-audio-mini", "gpt-audio-mini", _REALTIME_RETIRING),
+        ModelInfo("gpt-audio-mini-2025-10-06", "gpt-audio-mini", _REALTIME_RETIRING),
+        ModelInfo("gpt-audio-mini-2025-12-15", "gpt-audio-mini", _REALTIME_RETIRING),
     )
 }
 #: Known realtime model names, current first (for messages and the view's menu).
@@ -119,15 +125,37 @@ MODELS: Final = tuple(REALTIME_MODELS)
 
 DEFAULT_TRANSCRIPTION_MODEL: Final = _LIVE_AUDIO
 
+# Which keys of `audio.input.transcription` each model accepts in a GA realtime session.
+# Evidence: the AudioTranscription field docstrings of the SDK (3.57): `delay` "only supported
+# with gpt-realtime-whisper in GA Realtime sessions"; `keywords`/`languages` "supported by
+# gpt-transcribe and gpt-live-transcribe"; `prompt` free text for the gpt-4o-transcribe models
+# "excluding gpt-4o-transcribe-diarize", keywords for whisper-1, "not supported with
+# gpt-realtime-whisper". For gpt-transcribe / gpt-live-transcribe the SDK says nothing about
+# `prompt`; OpenAI's migration cookbook (developers.openai.com/cookbook/examples/
+# migrating_from_whisper_to_gpt_transcribe, 2026-07-28) sends `prompt` with both and the model
+# pages list "unstructured context", so they accept it. The cookbook also sends `delay` with
+# gpt-live-transcribe in a *transcription* session; the SDK restricts it to
+# gpt-realtime-whisper in realtime sessions (what this widget opens), so it is not listed.
 _TOKENS_OPTS = frozenset({"language", "prompt"})
-_GPT_TRANSCRIBE_OPTS = frozenset({"language", "languages", "keywords"})
+_GPT_TRANSCRIBE_OPTS = frozenset({"language", "languages", "keywords", "prompt"})
 
 #: Input-transcription models (`audio.input.transcription.model`), by name.
 TRANSCRIPTION_MODEL_INFO: Final[dict[str, ModelInfo]] = {
     m.name: m
     for m in (
-        ModelInfo(_LIVE_AUDIO, _LIVE_AUDIO, transcription_options=_GPT_TRANSCRIBE_OPTS),
-        ModelInfo("gpt-transcribe", "gpt-transcribe", transcription_options=_GPT_TRANSCRIBE_OPTS),
+        # Both are priced per minute of audio on their model pages ("audio duration").
+        ModelInfo(
+            _LIVE_AUDIO,
+            _LIVE_AUDIO,
+            transcription_options=_GPT_TRANSCRIBE_OPTS,
+            billing="duration",
+        ),
+        ModelInfo(
+            "gpt-transcribe",
+            "gpt-transcribe",
+            transcription_options=_GPT_TRANSCRIBE_OPTS,
+            billing="duration",
+        ),
         ModelInfo(
             "gpt-realtime-whisper",
             "gpt-realtime-whisper",
@@ -203,6 +231,13 @@ def family_of(name: str) -> str | None:
     return base if base != name else None
 
 
+class ModelDeprecationWarning(FutureWarning):
+    """A chosen model is deprecated: OpenAI has announced the date it shuts it down.
+
+    A FutureWarning so that notebooks show it (DeprecationWarning is hidden outside __main__).
+    """
+
+
 def is_shut_down(info: ModelInfo, today: date | None = None) -> bool:
     """True once the announced shutdown date has passed (the API then answers 400)."""
     if info.shutdown is None:
@@ -224,7 +259,7 @@ def retirement_message(info: ModelInfo, what: str, today: date | None = None) ->
 
 
 DEFAULT_VOICE: Final = "marin"
-# The output voice is a closed set in the API (plus custom voice ids, not supported here).
+# The built-in output voices; a custom voice is its id ("voice_…", CUSTOM_VOICE_PREFIX).
 VOICES: Final = (
     "alloy",
     "ash",

@@ -14,14 +14,33 @@ changes made in the browser.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from . import api_facts as facts
+from .api_facts import ModelDeprecationWarning
 
 JSON = dict[str, Any]
+
+# Model names already warned about in this process (one ModelDeprecationWarning per name).
+_warned_models: set[str] = set()
+
+
+def _check_retirement(info: facts.ModelInfo | None, what: str) -> None:
+    """Refuse a shut-down model (ValueError); warn once per name about a retiring one."""
+    if info is None:
+        return  # unknown names stay allowed: OpenAI adds models
+    message = facts.retirement_message(info, what)
+    if message is None:
+        return
+    if facts.is_shut_down(info):
+        raise ValueError(message)
+    if info.name not in _warned_models:
+        _warned_models.add(info.name)
+        warnings.warn(message, ModelDeprecationWarning, stacklevel=4)
 
 
 def _type_name(value: object) -> str:
@@ -55,19 +74,48 @@ def normalize_model(value: object) -> str:
             f"model must be a model name without spaces, got {value!r}; "
             f"known models: {_choices(facts.MODELS)}"
         )
+    _check_retirement(facts.model_info(model, facts.REALTIME_MODELS), "Realtime model")
     return model
 
 
+def _is_custom_voice(value: str) -> bool:
+    rest = value[len(facts.CUSTOM_VOICE_PREFIX) :]
+    return (
+        value.startswith(facts.CUSTOM_VOICE_PREFIX)
+        and bool(rest)
+        and not any(c.isspace() for c in rest)
+    )
+
+
 def normalize_voice(value: object) -> str:
+    """A built-in voice name, or a custom voice: "voice_…" or {"id": "voice_…"}.
+
+    The canonical value is always a str: the built-in name, or the custom voice's id
+    ("voice_1234"). The session carries a custom voice as {"id": "voice_1234"}.
+    """
+    allowed = (
+        f"one of {_choices(facts.VOICES)}, or a custom voice id "
+        f"{facts.CUSTOM_VOICE_PREFIX + '…'!r} (also as {{'id': ...}})"
+    )
+    if isinstance(value, Mapping):
+        _check_keys("voice", value, ("id",), "a custom voice")
+        value = value.get("id")
+        if not isinstance(value, str) or not _is_custom_voice(value):
+            raise ValueError(
+                f"voice: a custom voice is {{'id': '{facts.CUSTOM_VOICE_PREFIX}…'}}, "
+                f"got id {value!r}"
+            )
+        return value
     if not isinstance(value, str):
-        raise TypeError(
-            f"voice must be a str, one of {_choices(facts.VOICES)}; got {_type_name(value)}"
-        )
-    if value not in facts.VOICES:
-        raise ValueError(
-            f"voice {value!r} is not a Realtime voice; allowed: {_choices(facts.VOICES)}"
-        )
+        raise TypeError(f"voice must be a str, {allowed}; got {_type_name(value)}")
+    if value not in facts.VOICES and not _is_custom_voice(value):
+        raise ValueError(f"voice {value!r} is not a Realtime voice; allowed: {allowed}")
     return value
+
+
+def voice_param(voice: str) -> str | JSON:
+    """The wire form of a canonical voice: the name, or {"id": ...} for a custom voice."""
+    return {"id": voice} if voice not in facts.VOICES else voice
 
 
 def normalize_instructions(value: object) -> str:
@@ -133,6 +181,14 @@ def normalize_turn_detection(value: object) -> JSON | None:
         for key in ("prefix_padding_ms", "silence_duration_ms"):
             _check_ms(arg, td, key)
         _check_ms(arg, td, "idle_timeout_ms", nullable=True)
+        idle = td.get("idle_timeout_ms")
+        if idle is not None and not (
+            facts.IDLE_TIMEOUT_MIN_MS <= idle <= facts.IDLE_TIMEOUT_MAX_MS
+        ):
+            raise ValueError(
+                f"{arg}: 'idle_timeout_ms' must be from {facts.IDLE_TIMEOUT_MIN_MS} to "
+                f"{facts.IDLE_TIMEOUT_MAX_MS} milliseconds (or None), got {idle}"
+            )
     else:
         _check_keys(arg, td, facts.SEMANTIC_VAD_KEYS, "semantic_vad")
         if "eagerness" in td and td["eagerness"] not in facts.EAGERNESS_VALUES:
@@ -182,23 +238,135 @@ def normalize_transcription(value: object) -> JSON | None:
             f"{arg}: 'delay' must be one of {_choices(facts.TRANSCRIPTION_DELAYS)}, "
             f"got {tr['delay']!r}"
         )
+    if "language" in tr and "languages" in tr:
+        raise ValueError(
+            f"{arg}: give either 'language' (one language) or 'languages' (several), not both"
+        )
+    info = facts.model_info(model, facts.TRANSCRIPTION_MODEL_INFO)
+    if info is not None:  # unknown transcription models: not checked
+        for key in _CHECKED_TRANSCRIPTION_OPTIONS:
+            if key in tr and key not in info.transcription_options:
+                takers = [
+                    m.name
+                    for m in facts.TRANSCRIPTION_MODEL_INFO.values()
+                    if key in m.transcription_options and m.name == m.family
+                ]
+                raise ValueError(
+                    f"{arg}: {key!r} is not accepted by transcription model {model!r}; "
+                    f"models that accept it: {_choices(takers) or 'none'}"
+                )
+    _check_retirement(info, "Transcription model")
     return tr
 
 
-def normalize_noise_reduction(value: object) -> str | None:
-    """None (off), "near_field", "far_field", or {"type": ...}."""
+# Transcription keys that only some models accept (ModelInfo.transcription_options).
+_CHECKED_TRANSCRIPTION_OPTIONS = ("delay", "keywords", "languages", "prompt")
+
+
+def normalize_noise_reduction(value: object) -> str | JSON | None:
+    """None (off), "near_field", "far_field", or {"type": ..., "strength"?: number}.
+
+    Canonical value: the type string ("near_field") when no strength is given, else the dict
+    {"type": "near_field", "strength": 0.5} (strength as float). The session always carries
+    the object form.
+    """
     arg = "noise_reduction"
-    allowed = f"None, {_choices(facts.NOISE_REDUCTION_TYPES)}"
+    allowed = (
+        f"None, {_choices(facts.NOISE_REDUCTION_TYPES)}, or {{'type': ..., 'strength': number}}"
+    )
     if value is None:
         return None
+    strength: float | None = None
     if isinstance(value, Mapping):
-        _check_keys(arg, value, ("type",), "audio.input.noise_reduction")
+        _check_keys(arg, value, ("type", "strength"), "audio.input.noise_reduction")
+        if value.get("strength") is not None:
+            s = value["strength"]
+            if not _is_number(s):
+                raise TypeError(f"{arg}: 'strength' must be a number, got {_type_name(s)}")
+            if not math.isfinite(s) or s < 0:
+                raise ValueError(f"{arg}: 'strength' must be a finite number >= 0, got {s}")
+            strength = float(s)
         value = value.get("type")
     if not isinstance(value, str):
         raise TypeError(f"{arg} must be {allowed}; got {_type_name(value)}")
     if value not in facts.NOISE_REDUCTION_TYPES:
         raise ValueError(f"{arg} {value!r} is not a noise reduction type; allowed: {allowed}")
+    return value if strength is None else {"type": value, "strength": strength}
+
+
+def normalize_reasoning_effort(value: object) -> str | None:
+    """None (server default) or one of REASONING_EFFORTS; {"effort": ...} is accepted too."""
+    arg = "reasoning_effort"
+    if isinstance(value, Mapping):
+        _check_keys(arg, value, ("effort",), "reasoning")
+        value = value.get("effort")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(
+            f"{arg} must be None or one of {_choices(facts.REASONING_EFFORTS)}, "
+            f"got {_type_name(value)}"
+        )
+    if value not in facts.REASONING_EFFORTS:
+        raise ValueError(
+            f"{arg} {value!r} is not a reasoning effort; allowed: "
+            f"{_choices(facts.REASONING_EFFORTS)} (or None for the server default)"
+        )
     return value
+
+
+def normalize_parallel_tool_calls(value: object) -> bool | None:
+    """None (server default) or True/False."""
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"parallel_tool_calls must be True, False or None, got {_type_name(value)}")
+    return value
+
+
+def normalize_speed(value: object) -> float | None:
+    """None (normal speed) or a multiple of the normal speed from SPEED_MIN to SPEED_MAX."""
+    arg = "speed"
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise TypeError(
+            f"{arg} must be a number from {facts.SPEED_MIN} to {facts.SPEED_MAX} (or None), "
+            f"got {_type_name(value)}"
+        )
+    assert isinstance(value, int | float)
+    if math.isnan(value) or not facts.SPEED_MIN <= value <= facts.SPEED_MAX:
+        raise ValueError(
+            f"{arg} must be from {facts.SPEED_MIN} to {facts.SPEED_MAX} (1.0 is normal), "
+            f"got {value}"
+        )
+    return float(value)
+
+
+TRACING_KEYS = ("workflow_name", "group_id", "metadata")
+
+
+def normalize_tracing(value: object) -> str | JSON | None:
+    """None (not sent), "auto", or {"workflow_name"?, "group_id"?, "metadata"?}.
+
+    The shape of the SDK's RealtimeTracingConfig. Canonical value: "auto", a copy of the dict,
+    or None. OpenAI does not let a session change tracing once it is on.
+    """
+    arg = "tracing"
+    if value is None or value == "auto":
+        return value
+    if isinstance(value, str):
+        raise ValueError(f"{arg} must be None, 'auto' or a dict, got {value!r}")
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{arg} must be None, 'auto' or a dict, got {_type_name(value)}")
+    _check_keys(arg, value, TRACING_KEYS, "tracing")
+    for key in ("workflow_name", "group_id"):
+        if key in value and not isinstance(value[key], str):
+            raise TypeError(f"{arg}: {key!r} must be a str, got {_type_name(value[key])}")
+    if "metadata" in value and not isinstance(value["metadata"], Mapping):
+        raise TypeError(f"{arg}: 'metadata' must be a dict, got {_type_name(value['metadata'])}")
+    out = dict(value)
+    if "metadata" in out:
+        out["metadata"] = dict(out["metadata"])
+    return out
 
 
 def normalize_output_modalities(value: object) -> list[str]:
@@ -314,6 +482,10 @@ SESSION_FIELDS = (
     "transcription",
     "noise_reduction",
     "tool_specs",
+    "reasoning_effort",
+    "parallel_tool_calls",
+    "speed",
+    "tracing",
 )
 
 # Fields that `session.update` cannot change in a running session (the model is fixed when
@@ -332,9 +504,36 @@ class SessionSettings:
     transcription: JSON | None = field(
         default_factory=lambda: {"model": facts.DEFAULT_TRANSCRIPTION_MODEL}
     )
-    noise_reduction: str | None = None
+    noise_reduction: str | JSON | None = None
     output_modalities: tuple[str, ...] = ("audio",)
     tool_specs: tuple[JSON, ...] = ()
+    # gpt-realtime-2.x fields; None is "not sent" (the server default).
+    reasoning_effort: str | None = None
+    parallel_tool_calls: bool | None = None
+    speed: float | None = None
+    tracing: str | JSON | None = None
+
+
+def check_settings(settings: SessionSettings) -> None:
+    """Cross-field checks (pure): reasoning fields need a reasoning model.
+
+    Raises ValueError when `reasoning_effort` or `parallel_tool_calls` is set for a model
+    whose ModelInfo has reasoning=False. Unknown model names are allowed.
+    """
+    info = facts.model_info(settings.model, facts.REALTIME_MODELS)
+    if info is None or info.reasoning:
+        return
+    given = [
+        name
+        for name in ("reasoning_effort", "parallel_tool_calls")
+        if getattr(settings, name) is not None
+    ]
+    if given:
+        takers = [m.name for m in facts.REALTIME_MODELS.values() if m.reasoning]
+        raise ValueError(
+            f"{_choices(given)} only apply to reasoning models ({_choices(takers)}); "
+            f"model {settings.model!r} does not take them (set them to None)"
+        )
 
 
 def session_fragment(name: str, value: Any) -> JSON:
@@ -344,13 +543,29 @@ def session_fragment(name: str, value: Any) -> JSON:
     if name == "output_modalities":
         return {"output_modalities": list(value)}
     if name == "voice":
-        return {"audio": {"output": {"voice": value}}}
+        return {"audio": {"output": {"voice": voice_param(value)}}}
+    if name in ("reasoning_effort", "parallel_tool_calls", "speed", "tracing") and value is None:
+        return {}  # not sent: the server default (or the session's current value) applies
+    if name == "reasoning_effort":
+        return {"reasoning": {"effort": value}}
+    if name == "parallel_tool_calls":
+        return {"parallel_tool_calls": value}
+    if name == "speed":
+        return {"audio": {"output": {"speed": value}}}
+    if name == "tracing":
+        return {"tracing": value if isinstance(value, str) else dict(value)}
     if name in ("turn_detection", "transcription"):
         # Explicit null matters: null turn detection means push-to-talk, while leaving the
         # key out would keep the server default (server_vad).
         return {"audio": {"input": {name: None if value is None else dict(value)}}}
     if name == "noise_reduction":
-        return {"audio": {"input": {"noise_reduction": None if value is None else {"type": value}}}}
+        if value is None:
+            nr = None
+        elif isinstance(value, str):
+            nr = {"type": value}
+        else:
+            nr = dict(value)
+        return {"audio": {"input": {"noise_reduction": nr}}}
     if name == "tool_specs":
         tools = [dict(t) for t in value]
         return {"tools": tools, "tool_choice": "auto"} if tools else {"tools": []}
@@ -369,7 +584,8 @@ def _merge(into: JSON, part: Mapping[str, Any]) -> None:
 
 
 def build_session(settings: SessionSettings) -> JSON:
-    """The full GA session object for a new call."""
+    """The full GA session object for a new call (after `check_settings`)."""
+    check_settings(settings)
     session: JSON = {"type": "realtime"}
     for name in SESSION_FIELDS:
         _merge(session, session_fragment(name, getattr(settings, name)))
@@ -415,6 +631,8 @@ RESPONSE_OVERRIDES = (
     "conversation",
     "metadata",
     "input",
+    "reasoning",
+    "parallel_tool_calls",
 )
 
 
@@ -452,7 +670,13 @@ def build_response_create(overrides: Mapping[str, Any], *, event_id: str | None 
         elif name == "output_modalities":
             response["output_modalities"] = normalize_output_modalities(value)
         elif name == "voice":
-            response["audio"] = {"output": {"voice": normalize_voice(value)}}
+            response["audio"] = {"output": {"voice": voice_param(normalize_voice(value))}}
+        elif name == "reasoning":
+            effort = normalize_reasoning_effort(value)
+            if effort is not None:
+                response["reasoning"] = {"effort": effort}
+        elif name == "parallel_tool_calls":
+            response["parallel_tool_calls"] = normalize_parallel_tool_calls(value)
         elif name == "tools":
             response["tools"] = normalize_tool_specs(value)
         elif name == "tool_choice":
@@ -501,6 +725,10 @@ NORMALIZERS: dict[str, Any] = {
     "output_modalities": normalize_output_modalities,
     "tool_specs": normalize_tool_specs,
     "model": normalize_model,
+    "reasoning_effort": normalize_reasoning_effort,
+    "parallel_tool_calls": normalize_parallel_tool_calls,
+    "speed": normalize_speed,
+    "tracing": normalize_tracing,
 }
 
 
