@@ -166,6 +166,22 @@ class Conversation:
         )
 
     @property
+    def out_of_band(self) -> pd.DataFrame:
+        """One row per out-of-band response (`response.create` with `conversation: "none"`:
+        classifiers, judges, summaries): status, text, function calls, metadata, times,
+        tokens and estimated cost (USD).
+
+        They are not conversation turns (not in `transcript` or `latency`, never re-inserted
+        on reconnect), but they are billed: their tokens and cost are also in `usage` and
+        `cost()`.
+        """
+        return self._frame(
+            "out_of_band",
+            lambda: frames.out_of_band_frame(self._state, self.prices),
+            self._price_key(),
+        )
+
+    @property
     def latency(self) -> pd.DataFrame:
         """Per response: ms from end of user speech / text send to first event, delta, audio."""
         return self._frame("latency", lambda: frames.latency_frame(self._state))

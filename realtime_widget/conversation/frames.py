@@ -24,10 +24,12 @@ from realtime_widget.conversation.pricing import (
     token_counts,
     warn_unpriced,
 )
-from realtime_widget.conversation.reduce import Reducer
+from realtime_widget.conversation.reduce import MCP_KINDS, Reducer, ResponseState
 
 ROLES: Final = ["user", "assistant", "system", "tool"]
-KINDS: Final = ["audio", "text", "image", "function_call", "function_output"]
+#: Known kinds; an item of a type this package does not know has its type name as kind
+#: (added to the categories after these).
+KINDS: Final = ["audio", "text", "image", "function_call", "function_output", *MCP_KINDS]
 STATUSES: Final = ["complete", "partial", "interrupted", "failed"]
 DIRECTIONS: Final = ["server", "client"]
 TRIGGERS: Final = ["speech", "text", "response.create"]
@@ -79,8 +81,16 @@ def _ms(later: Sequence[float | None], earlier: Sequence[float | None]) -> np.nd
 
 
 def transcript_frame(state: Reducer) -> pd.DataFrame:
-    """One row per conversation item, in conversation order."""
+    """One row per conversation item, in conversation order.
+
+    Out-of-band responses' output is not here (`out_of_band_frame`). A truncated item keeps
+    all its `text` received; `heard_ms` is where the audio was cut (NaN: never truncated),
+    `heard_text` the estimated heard prefix (the whole text if never truncated) and
+    `unheard_text` the rest, which the model no longer has in its context (see
+    `reduce.heard_split`; `heard_text + unheard_text == text`).
+    """
     items = state.ordered_items()
+    split = [i.heard() for i in items]
     df = pd.DataFrame(
         {
             "item_id": _str([i.item_id for i in items]),
@@ -101,6 +111,8 @@ def transcript_frame(state: Reducer) -> pd.DataFrame:
             "heard_ms": np.array(
                 [math.nan if i.heard_ms is None else i.heard_ms for i in items], dtype="float64"
             ),
+            "heard_text": _str([h for h, _ in split]),
+            "unheard_text": _str([u for _, u in split]),
             "deleted": np.array([i.deleted for i in items], dtype="bool"),
             "error": _str([i.error for i in items]),
         }
@@ -121,6 +133,7 @@ def _usage_rows(
         rows.append(
             {
                 "kind": "response",
+                "out_of_band": r.out_of_band,
                 "response_id": r.response_id,
                 "item_id": None,
                 "time": r.done_at,
@@ -137,6 +150,7 @@ def _usage_rows(
         rows.append(
             {
                 "kind": "transcription",
+                "out_of_band": False,
                 "response_id": None,
                 "item_id": tr.item_id,
                 "time": tr.time,
@@ -154,11 +168,29 @@ def _usage_rows(
     return [rows[k] for k in order], [counts[k] for k in order]
 
 
+def _token_cost_columns(
+    data: dict[str, Any], counts: Sequence[TokenCounts], costs: Sequence[Any]
+) -> None:
+    """The token fields and the cost split, as columns (shared by usage and out_of_band)."""
+    for name in TOKEN_FIELDS:
+        data[name] = np.array([getattr(c, name) for c in counts], dtype="int64")
+    data["audio_seconds"] = np.array([c.seconds for c in counts], dtype="float64")
+    data["cost_input_usd"] = np.array([c.input_usd for c in costs], dtype="float64")
+    data["cost_cached_usd"] = np.array([c.cached_usd for c in costs], dtype="float64")
+    data["cost_output_usd"] = np.array([c.output_usd for c in costs], dtype="float64")
+    data["cost_usd"] = np.array([c.total_usd for c in costs], dtype="float64")
+
+
 def usage_frame(state: Reducer, prices: PriceTable) -> pd.DataFrame:
-    """One row per response (`response.done`) plus one per billed input transcription."""
+    """One row per response (`response.done`) plus one per billed input transcription.
+
+    Out-of-band responses are billed like any other: they have rows here (`out_of_band`
+    True) and count in `total_cost`.
+    """
     rows, counts = _usage_rows(state, prices)
     data: dict[str, Any] = {
         "kind": _cat([r["kind"] for r in rows], ["response", "transcription"]),
+        "out_of_band": np.array([r["out_of_band"] for r in rows], dtype="bool"),
         "response_id": _str([r["response_id"] for r in rows]),
         "item_id": _str([r["item_id"] for r in rows]),
         "time": _utc([r["time"] for r in rows]),
@@ -167,13 +199,57 @@ def usage_frame(state: Reducer, prices: PriceTable) -> pd.DataFrame:
         "status": _str([r["status"] for r in rows]),
         "instructions_version": np.array([r["instructions_version"] for r in rows], dtype="int64"),
     }
-    for name in TOKEN_FIELDS:
-        data[name] = np.array([getattr(c, name) for c in counts], dtype="int64")
-    data["audio_seconds"] = np.array([c.seconds for c in counts], dtype="float64")
-    data["cost_input_usd"] = np.array([r["cost"].input_usd for r in rows], dtype="float64")
-    data["cost_cached_usd"] = np.array([r["cost"].cached_usd for r in rows], dtype="float64")
-    data["cost_output_usd"] = np.array([r["cost"].output_usd for r in rows], dtype="float64")
-    data["cost_usd"] = np.array([r["cost"].total_usd for r in rows], dtype="float64")
+    _token_cost_columns(data, counts, [r["cost"] for r in rows])
+    df = pd.DataFrame(data)
+    df.attrs["cost_note"] = PRICE_NOTE
+    return df
+
+
+def _oob_output(state: Reducer, r: ResponseState) -> tuple[str, list[dict[str, Any]]]:
+    """Text (output text or audio transcript, over its items) and function calls of one
+    response."""
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    for item_id in r.item_ids:
+        it = state.items.get(item_id)
+        if it is None:
+            continue
+        if it.kind == "function_call":
+            calls.append({"name": it.name, "arguments": it.text, "call_id": it.call_id})
+        elif it.kind in ("text", "audio"):
+            texts.append(it.text)
+    return "".join(texts), calls
+
+
+def out_of_band_frame(state: Reducer, prices: PriceTable) -> pd.DataFrame:
+    """One row per out-of-band response (`response.conversation: "none"`), in creation order.
+
+    These responses never join the conversation (not in `transcript` or `latency`, never
+    re-inserted on reconnect) but are billed: their usage is also in `usage_frame` and in
+    `total_cost`. `text` joins the output text / audio transcript of its items;
+    `function_calls` lists `{"name", "arguments", "call_id"}`; `metadata` is the response's.
+    """
+    rs = [r for r in state.responses.values() if r.out_of_band]
+    unpriced: set[tuple[str | None, str]] = set()
+    counts = [token_counts(r.usage) for r in rs]
+    costs = [cost_of(c, r.model, prices, unpriced) for c, r in zip(counts, rs, strict=True)]
+    for model, what in sorted(unpriced, key=str):
+        warn_unpriced(model, what)
+    outputs = [_oob_output(state, r) for r in rs]
+    data: dict[str, Any] = {
+        "response_id": _str([r.response_id for r in rs]),
+        "status": _str([r.status for r in rs]),
+        "reason": _str([r.reason for r in rs]),
+        "text": _str([text for text, _ in outputs]),
+        "function_calls": pd.Series([calls for _, calls in outputs], dtype="object"),
+        "metadata": pd.Series([r.metadata for r in rs], dtype="object"),
+        "created_at": _utc([r.created_at for r in rs]),
+        "done_at": _utc([r.done_at for r in rs]),
+        "session": np.array([r.session for r in rs], dtype="int64"),
+        "model": _str([r.model for r in rs]),
+        "instructions_version": np.array([r.instructions_version for r in rs], dtype="int64"),
+    }
+    _token_cost_columns(data, counts, costs)
     df = pd.DataFrame(data)
     df.attrs["cost_note"] = PRICE_NOTE
     return df
@@ -196,8 +272,9 @@ def total_cost(state: Reducer, prices: PriceTable) -> float:
 
 
 def latency_frame(state: Reducer) -> pd.DataFrame:
-    """One row per response: from the user's end of speech (or text send) to the reply, in ms."""
-    rs = list(state.responses.values())
+    """One row per in-conversation response: from the user's end of speech (or text send) to
+    the reply, in ms (out-of-band responses answer no turn and are left out)."""
+    rs = [r for r in state.responses.values() if not r.out_of_band]
     trig = [r.trigger_at for r in rs]
     created = [r.created_at for r in rs]
     first = [r.first_delta_at for r in rs]

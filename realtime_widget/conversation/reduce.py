@@ -7,11 +7,20 @@ conversation order, statuses, latencies — is derived lazily by `frames.py` fro
 Order: the API inserts each item after `previous_item_id`; replaying those insertions is the same
 as a depth-first walk where an item's later-inserted children come first. Items with no known
 predecessor (first item, beta logs, a new call) are ordered by speech start, else first sight.
+
+Out-of-band responses (`response.create` with `response.conversation: "none"`) never join the
+conversation: their output items are kept (for `Conversation.out_of_band`) but are no
+conversation items, and they answer no user turn (latency). See `is_out_of_band`.
+
+Truncation (`conversation.item.truncated`, e.g. the server cutting the playing reply on
+barge-in over WebRTC) keeps every character received but records `heard_ms`; `heard_split`
+estimates which prefix of the text was heard (the rest is not in the model's context).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -21,6 +30,90 @@ from realtime_widget.conversation.names import SESSION_BOUNDARY_TYPE, canonical_
 from realtime_widget.conversation.pricing import TokenCounts, add_counts, token_counts
 
 _ABSENT: Final = object()
+
+#: Assistant audio is billed about 1 output token per 50 ms (realtime-api.md §5; the emulator's
+#: `ASSISTANT_AUDIO_MS_PER_TOKEN`), so a response's output audio tokens give its audio length.
+ASSISTANT_AUDIO_MS_PER_TOKEN: Final = 50.0
+#: Speaking rate assumed when the audio length is unknown (no usage, or several audio items in
+#: one response): 60 ms per character, about 1000 characters or 170 words a minute — typical
+#: synthetic speech, and the emulator's default voice (`EngineOptions.ms_per_char`).
+SPEAKING_MS_PER_CHAR: Final = 60.0
+_SPACE: Final = frozenset(" \t\n\r\f\v")
+
+#: Kinds of message items (the text is the content's text or transcript).
+MESSAGE_KINDS: Final = ("audio", "text", "image")
+#: MCP item types of the SDK's ConversationItem union; each is its own kind.
+MCP_KINDS: Final = ("mcp_list_tools", "mcp_call", "mcp_approval_request", "mcp_approval_response")
+_MCP_ROLES: Final = {
+    "mcp_list_tools": "tool",
+    "mcp_call": "assistant",
+    "mcp_approval_request": "assistant",
+    "mcp_approval_response": "user",
+}
+
+
+def heard_split(text: str, heard_ms: float | None, audio_ms: float | None) -> tuple[str, str]:
+    """(heard, unheard) parts of an item's text; `heard + unheard == text`.
+
+    `heard_ms` is the truncation point (None: never truncated, all heard). `audio_ms` is the
+    item's audio length (from its response's output audio tokens), else the length is taken
+    as `SPEAKING_MS_PER_CHAR` per character. The share heard_ms / length of the characters
+    is heard, cut back to the last whole word (trailing whitespace goes with the unheard
+    part). The same arithmetic is in js/src/reducer.ts (`heardSplit`).
+    """
+    if heard_ms is None:
+        return text, ""
+    if heard_ms <= 0 or not text:
+        return "", text
+    n_chars = len(text)
+    duration = audio_ms if audio_ms is not None and audio_ms > 0 else n_chars * SPEAKING_MS_PER_CHAR
+    if heard_ms >= duration:
+        return text, ""
+    cut = math.floor(n_chars * heard_ms / duration + 0.5)
+    if 0 < cut < n_chars and text[cut] not in _SPACE and text[cut - 1] not in _SPACE:
+        # Mid-word: only whole words were heard.
+        while cut > 0 and text[cut - 1] not in _SPACE:
+            cut -= 1
+    while cut > 0 and text[cut - 1] in _SPACE:
+        cut -= 1
+    return text[:cut], text[cut:]
+
+
+def is_out_of_band(response: Mapping[str, Any]) -> bool | None:
+    """True if a response object says it is out of band, False if in a conversation, None if
+    it does not say: `conversation_id` is null for `conversation: "none"` (SDK
+    `RealtimeResponse.conversation_id`), a `conv_…` id otherwise; old logs lack the key."""
+    if "conversation_id" not in response:
+        return None
+    return response["conversation_id"] is None
+
+
+def _mcp_text(item: Mapping[str, Any]) -> str:
+    """A readable one-line text for an MCP item."""
+    itype = item.get("type")
+    label = str(item.get("server_label") or "")
+    if itype == "mcp_list_tools":
+        names = [
+            str(t.get("name"))
+            for t in item.get("tools") or ()
+            if isinstance(t, Mapping) and t.get("name")
+        ]
+        return f"{label}: {', '.join(names)}" if label else ", ".join(names)
+    if itype in ("mcp_call", "mcp_approval_request"):
+        call = f"{label}.{item.get('name') or ''}" if label else str(item.get("name") or "")
+        text = f"{call}({item.get('arguments') or ''})"
+        out = item.get("output")
+        if out is not None:
+            text += f" → {out}"
+        err = item.get("error")
+        if isinstance(err, Mapping):
+            text += f" → error: {err.get('message') or err.get('type') or 'failed'}"
+        return text
+    if itype == "mcp_approval_response":
+        text = "approved" if item.get("approve") else "denied"
+        reason = item.get("reason")
+        return f"{text}: {reason}" if reason else text
+    return ""
 
 
 @dataclass(slots=True)
@@ -48,6 +141,10 @@ class ItemState:
     speech_started_at: float | None = None
     response_id: str | None = None
     heard_ms: float | None = None
+    #: The item's audio length from its response's output audio tokens (single audio item).
+    audio_ms: float | None = None
+    #: Output of an out-of-band response: never a conversation item.
+    out_of_band: bool = False
     name: str | None = None
     call_id: str | None = None
     error: str | None = None
@@ -55,6 +152,10 @@ class ItemState:
     @property
     def text(self) -> str:
         return self.final_text if self.final_text is not None else "".join(self.parts)
+
+    def heard(self) -> tuple[str, str]:
+        """(heard, unheard) text, see `heard_split`."""
+        return heard_split(self.text, self.heard_ms, self.audio_ms)
 
     @property
     def status(self) -> str:
@@ -83,6 +184,9 @@ class ResponseState:
     reason: str | None = None
     usage: Mapping[str, Any] | None = None
     item_ids: list[str] = field(default_factory=list)
+    #: `response.conversation: "none"`: outside the conversation (see `is_out_of_band`).
+    out_of_band: bool = False
+    metadata: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -122,6 +226,11 @@ def _content_kind(item: Mapping[str, Any]) -> tuple[str, str | None]:
         return "assistant", "function_call"
     if itype == "function_call_output":
         return "tool", "function_output"
+    if itype in _MCP_ROLES:
+        return _MCP_ROLES[itype], str(itype)
+    if isinstance(itype, str) and itype and itype != "message":
+        # A type this package does not know: kept, with its type name as kind.
+        return str(item.get("role") or "tool"), itype
     role = str(item.get("role") or "")
     content = item.get("content") or ()
     if not content:
@@ -175,6 +284,9 @@ class Reducer:
         self._instructions: str | None = None
         # Latency: what the next response.created answers (kind, item_id, time).
         self._pending: tuple[str, str | None, float] | None = None
+        #: Metadata of client `response.create` with conversation "none" not yet answered
+        #: (identifies an out-of-band response in logs whose responses lack conversation_id).
+        self._oob_requests: list[Any] = []
         self._handlers: dict[str, Callable[[Event, float], None]] = {
             "session.created": self._session_server,
             "session.updated": self._session_server,
@@ -200,6 +312,10 @@ class Reducer:
             "response.output_audio_transcript.done": self._transcript_done,
             "response.function_call_arguments.done": self._args_done,
             "output_audio_buffer.started": self._audio_started,
+            "mcp_list_tools.completed": self._mcp_completed,
+            "mcp_list_tools.failed": self._mcp_failed,
+            "response.mcp_call.completed": self._mcp_completed,
+            "response.mcp_call.failed": self._mcp_failed,
             "error": self._error,
         }
         self._client_handlers: dict[str, Callable[[Event, float], None]] = {
@@ -271,8 +387,21 @@ class Reducer:
             if out is not None:
                 it.final_text = str(out)
             it.done = True
+        elif itype in _MCP_ROLES:
+            it.final_text = _mcp_text(item)
+            it.name = item.get("name") or it.name
+            err = item.get("error")
+            if isinstance(err, Mapping):
+                it.failed = True
+                it.error = str(err.get("message") or err.get("type") or "MCP call failed")
+            if itype == "mcp_approval_response":
+                it.done = True
         else:
             text = _content_text(item)
+            if text and it.heard_ms is not None and it.text.startswith(text):
+                # A snapshot after truncation holds only what the server kept: every
+                # character received stays (heard_split says which were heard).
+                text = None
             # An empty content list (item just added) must not hide the deltas received so far.
             if text:
                 it.final_text = text
@@ -347,7 +476,7 @@ class Reducer:
     def _item_done(self, event: Event, t: float) -> None:
         it = self._upsert(event["item"], t, event.get("previous_item_id"))
         if it is not None:
-            if it.role == "assistant":
+            if it.role == "assistant" or it.kind not in MESSAGE_KINDS:
                 it.done = True
             if it.ended_at is None:
                 it.ended_at = t
@@ -420,16 +549,40 @@ class Reducer:
 
     # -- responses ---------------------------------------------------------------------------
 
+    def _out_of_band(self, resp: Mapping[str, Any]) -> bool:
+        """The detection rule (first response event seen for an id decides): an explicit null
+        `conversation_id` means out of band, a `conv_…` id in the conversation; without the
+        key (old logs), out of band only if its metadata matches a pending client
+        `response.create` with conversation "none"."""
+        said = is_out_of_band(resp)
+        meta = resp.get("metadata")
+        if said is None:
+            said = meta is not None and meta in self._oob_requests
+        if said and meta in self._oob_requests:
+            self._oob_requests.remove(meta)
+        elif said and self._oob_requests:
+            self._oob_requests.pop(0)
+        return said
+
+    def _new_response(self, resp: Mapping[str, Any], rid: str, t: float) -> ResponseState:
+        r = ResponseState(rid, len(self.responses), self.session, t, self.model, self.version)
+        r.out_of_band = self._out_of_band(resp)
+        meta = resp.get("metadata")
+        r.metadata = meta if isinstance(meta, Mapping) else None
+        self.responses[rid] = r
+        return r
+
     def _response_created(self, event: Event, t: float) -> None:
         resp = event["response"]
         rid = resp.get("id")
         if not isinstance(rid, str) or rid in self.responses:
             return
-        r = ResponseState(rid, len(self.responses), self.session, t, self.model, self.version)
-        if self._pending is not None:
+        r = self._new_response(resp, rid, t)
+        # An out-of-band response answers no user turn: the pending trigger waits for the
+        # in-conversation one.
+        if self._pending is not None and not r.out_of_band:
             r.trigger, r.trigger_item_id, r.trigger_at = self._pending
             self._pending = None
-        self.responses[rid] = r
 
     def _response_done(self, event: Event, t: float) -> None:
         resp = event["response"]
@@ -438,8 +591,10 @@ class Reducer:
             return
         r = self.responses.get(rid)
         if r is None:  # log started mid-response: still count its usage
-            r = ResponseState(rid, len(self.responses), self.session, t, self.model, self.version)
-            self.responses[rid] = r
+            r = self._new_response(resp, rid, t)
+        meta = resp.get("metadata")
+        if isinstance(meta, Mapping):
+            r.metadata = meta
         first_done = r.done_at is None
         r.done_at = t
         r.status = resp.get("status")
@@ -449,17 +604,25 @@ class Reducer:
         usage = resp.get("usage")
         r.usage = usage if isinstance(usage, Mapping) else None
         if first_done:  # a repeated response.done must not count twice
-            self.responses_done += 1
+            if not r.out_of_band:
+                self.responses_done += 1
             key = ("response", r.model)
             self.totals[key] = add_counts(
                 self.totals.get(key, TokenCounts()), token_counts(r.usage)
             )
         cut = r.status in ("cancelled", "incomplete")
+        audio_items: list[ItemState] = []
         for item in resp.get("output") or ():
             it = self._upsert(item, t)
             if it is None:
                 continue
             it.response_id = rid
+            if it.item_id not in r.item_ids:
+                r.item_ids.append(it.item_id)
+            if r.out_of_band:
+                it.out_of_band = True
+            if it.kind == "audio":
+                audio_items.append(it)
             if cut and item.get("status") != "completed":
                 it.interrupted = True
             elif r.status == "failed":
@@ -468,6 +631,9 @@ class Reducer:
                 it.done = True
             if it.ended_at is None:
                 it.ended_at = t
+        audio_tokens = token_counts(r.usage).output_audio_tokens
+        if len(audio_items) == 1 and audio_tokens > 0:
+            audio_items[0].audio_ms = audio_tokens * ASSISTANT_AUDIO_MS_PER_TOKEN
 
     def _output_item(self, event: Event, t: float) -> None:
         it = self._upsert(event["item"], t)
@@ -475,8 +641,11 @@ class Reducer:
             rid = event.get("response_id")
             it.response_id = rid
             r = self.responses.get(rid) if isinstance(rid, str) else None
-            if r is not None and it.item_id not in r.item_ids:
-                r.item_ids.append(it.item_id)
+            if r is not None:
+                if it.item_id not in r.item_ids:
+                    r.item_ids.append(it.item_id)
+                if r.out_of_band:
+                    it.out_of_band = True
 
     def _output_item_done(self, event: Event, t: float) -> None:
         self._output_item(event, t)
@@ -494,8 +663,11 @@ class Reducer:
             it.response_id = event.get("response_id")
         it.parts.append(event["delta"])
         r = self.responses.get(event.get("response_id"))  # type: ignore[arg-type]
-        if r is not None and r.first_delta_at is None:
-            r.first_delta_at = t
+        if r is not None:
+            if r.out_of_band:
+                it.out_of_band = True
+            if r.first_delta_at is None:
+                r.first_delta_at = t
 
     def _text_delta(self, event: Event, t: float) -> None:
         self._delta(event, t)
@@ -533,6 +705,19 @@ class Reducer:
         if r is not None and r.audio_started_at is None:
             r.audio_started_at = t
 
+    def _mcp_completed(self, event: Event, t: float) -> None:
+        it = self.items.get(event["item_id"])
+        if it is not None:
+            it.done = True
+
+    def _mcp_failed(self, event: Event, t: float) -> None:
+        it = self._item(event["item_id"], t)
+        it.failed = True
+        if it.error is None:
+            it.error = (
+                "MCP tool listing failed" if it.kind == "mcp_list_tools" else "MCP call failed"
+            )
+
     def _error(self, event: Event, t: float) -> None:
         self.errors.append((t, event))
 
@@ -548,6 +733,11 @@ class Reducer:
             self._pending = ("text", item.get("id"), t)
 
     def _client_response_create(self, event: Event, t: float) -> None:
+        params = event.get("response")
+        if isinstance(params, Mapping) and params.get("conversation") == "none":
+            # Out of band: answers no user turn, so it leaves the latency trigger alone.
+            self._oob_requests.append(params.get("metadata"))
+            return
         if self._pending is None:
             self._pending = ("response.create", None, t)
 
@@ -559,7 +749,7 @@ class Reducer:
         children: dict[str, list[ItemState]] = {}
         roots: list[ItemState] = []
         for it in items.values():
-            if not it.confirmed:
+            if not it.confirmed or it.out_of_band:
                 continue
             prev = it.previous_item_id
             if it.prev_known and prev is not None and prev in items and prev != it.item_id:
@@ -584,7 +774,11 @@ class Reducer:
             out.append(it)
             # Later-inserted children sit closer to the parent: push earliest first.
             stack.extend(children.get(it.item_id, ()))
-        if len(out) < sum(1 for i in items.values() if i.confirmed):
+        if len(out) < sum(1 for i in items.values() if i.confirmed and not i.out_of_band):
             # A previous_item_id cycle (malformed log): keep the stragglers, in arrival order.
-            out.extend(i for i in items.values() if i.confirmed and i.item_id not in seen)
+            out.extend(
+                i
+                for i in items.values()
+                if i.confirmed and not i.out_of_band and i.item_id not in seen
+            )
         return out

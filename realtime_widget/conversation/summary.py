@@ -10,7 +10,8 @@ from realtime_widget.conversation.reduce import Reducer
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    #: Completed responses (`response.done`), i.e. model turns.
+    #: Completed in-conversation responses (`response.done`), i.e. model turns; out-of-band
+    #: responses are no turns (their tokens and cost are counted: they are billed).
     turns: int
     total_tokens: int
     input_tokens: int
