@@ -27,7 +27,7 @@ from realtime_widget.conversation.callbacks import (
 from realtime_widget.conversation.jsonl import JsonlAppender, read_records, write_records
 from realtime_widget.conversation.log import Direction, Event, EventLog, EventRecord
 from realtime_widget.conversation.names import RAW_TYPE, SESSION_BOUNDARY_TYPE, canonical_type
-from realtime_widget.conversation.pricing import PRICES, PriceTable
+from realtime_widget.conversation.pricing import PRICES, PriceTable, validate_prices
 from realtime_widget.conversation.reduce import Reducer
 from realtime_widget.conversation.summary import Summary, summarize
 
@@ -140,6 +140,15 @@ class Conversation:
     def prices(self) -> PriceTable:
         """The price table in use (this conversation's override, else `realtime_widget.PRICES`)."""
         return PRICES if self._prices is None else self._prices
+
+    @prices.setter
+    def prices(self, table: PriceTable | None) -> None:
+        """Price this conversation with `table` (None: `realtime_widget.PRICES` again).
+
+        Checked (TypeError naming the bad entry) and copied; `usage` and `cost()` reprice.
+        """
+        self._prices = None if table is None else validate_prices(table)
+        self._cache.pop("usage", None)
 
     def _frame(self, name: str, build: Callable[[], pd.DataFrame], key: Any = None) -> pd.DataFrame:
         stamp = (len(self._log), key)

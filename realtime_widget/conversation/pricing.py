@@ -1,24 +1,33 @@
 """Prices in USD per 1M tokens, one editable table, and the pure cost arithmetic.
 
-The figures are OpenAI's list prices as collected in the project's realtime-api.md §8. Prices
-change: every cost this package reports is an *estimate* and names this table (`PRICE_NOTE`).
-Override per conversation with `Conversation(prices=...)`, or edit `PRICES` for the whole process:
+The figures are OpenAI's list prices from each model's page on developers.openai.com, read on
+PRICES_AS_OF; `PRICE_SOURCES` names the page of every row. Prices change: every cost this
+package reports is an *estimate* and names this table (`PRICE_NOTE`). Override per
+conversation with `Conversation(prices=...)` (or `conversation.prices = ...`), or edit `PRICES`
+for the whole process:
 
     from realtime_widget import PRICES, ModelPrices
     PRICES["my-finetune"] = ModelPrices(text_in=4.0, text_cached=0.4, text_out=16.0,
                                         audio_in=32.0, audio_cached=0.4, audio_out=64.0)
+
+Lookup (`lookup`): the exact table key; else, for a dated snapshot (`…-YYYY-MM-DD`), its
+family (`api_facts.family_of`) or the name without the date; any other unknown name has no
+price (its cost is NaN, with one warning per model), never a neighbour's.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Final, TypeAlias
 
-PRICES_AS_OF: Final = "2026-11-21"
-PRICE_SOURCE: Final = "OpenAI list prices, realtime-api.md §8"
+from realtime_widget import api_facts
+
+PRICES_AS_OF: Final = "2026-12-01"
+PRICE_SOURCE: Final = "OpenAI model pages on developers.openai.com (pricing.PRICE_SOURCES)"
 PRICE_NOTE: Final = (
     f"Estimated cost in USD from the price table `realtime_widget.PRICES` "
     f"({PRICE_SOURCE}, as of {PRICES_AS_OF}); actual billing may differ."
@@ -43,40 +52,123 @@ class ModelPrices:
     audio_out: float
     image_in: float = NAN
     image_cached: float = NAN
-    #: Only for duration-billed transcription models (whisper-1).
+    #: USD per minute of audio, for duration-billed transcription (usage type "duration").
     per_minute: float = NAN
 
 
 PriceTable: TypeAlias = Mapping[str, ModelPrices]
 
-#: The process-wide, editable table: realtime models and input-transcription models.
+
+def _per_minute(usd: float) -> ModelPrices:
+    return ModelPrices(NAN, NAN, NAN, NAN, NAN, NAN, per_minute=usd)
+
+
+_PAGE: Final = "https://developers.openai.com/api/docs/models/"
+_READ: Final = f", read {PRICES_AS_OF}"
+
+#: The process-wide, editable table: realtime models and input-transcription models, one row per
+#: family (dated snapshots price as their family). NaN: that kind of token is not billed by the
+#: model (0 such tokens cost 0; any would make the cost NaN).
 PRICES: dict[str, ModelPrices] = {
+    # text in, cached, out; audio in, cached, out; image in, cached
+    "gpt-realtime-2.1": ModelPrices(4.00, 0.40, 24.00, 32.00, 0.40, 64.00, 5.00, 0.50),
+    "gpt-realtime-2": ModelPrices(4.00, 0.40, 24.00, 32.00, 0.40, 64.00, 5.00, 0.50),
+    "gpt-realtime-1.5": ModelPrices(4.00, 0.40, 16.00, 32.00, 0.40, 64.00, 5.00, 0.50),
     "gpt-realtime": ModelPrices(4.00, 0.40, 16.00, 32.00, 0.40, 64.00, 5.00, 0.50),
-    "gpt-realtime-mini": ModelPrices(0.60, 0.06, 2.40, 10.00, 0.30, 20.00),
+    "gpt-realtime-2.1-mini": ModelPrices(0.60, 0.06, 2.40, 10.00, 0.30, 20.00, 0.80, 0.08),
+    "gpt-realtime-mini": ModelPrices(0.60, 0.06, 2.40, 10.00, 0.30, 20.00, 0.80, 0.08),
+    # Historical (shut down 2026-05-07): kept so that old logs still price.
     "gpt-4o-realtime-preview": ModelPrices(5.00, 2.50, 20.00, 40.00, 2.50, 80.00),
     "gpt-4o-mini-realtime-preview": ModelPrices(0.60, 0.30, 2.40, 10.00, 0.30, 20.00),
-    # Transcription: audio in / text out per realtime-api.md §8; the text-in (prompt) prices
-    # are OpenAI's list prices for these models. Cached tokens do not apply.
-    "gpt-4o-transcribe": ModelPrices(2.50, 2.50, 10.00, 6.00, 6.00, 10.00),
-    "gpt-4o-mini-transcribe": ModelPrices(1.25, 1.25, 5.00, 3.00, 3.00, 5.00),
-    "whisper-1": ModelPrices(NAN, NAN, NAN, NAN, NAN, NAN, per_minute=0.006),
+    # Input transcription billed by audio duration (usage {"type": "duration", "seconds"}).
+    "gpt-live-transcribe": _per_minute(0.017),
+    "gpt-transcribe": _per_minute(0.0045),
+    "gpt-realtime-whisper": _per_minute(0.017),
+    "whisper-1": _per_minute(0.006),
+    # Input transcription billed by tokens: audio in, text out (the prompt is text in).
+    "gpt-4o-transcribe": ModelPrices(2.50, NAN, 10.00, 2.50, NAN, NAN),
+    "gpt-4o-mini-transcribe": ModelPrices(1.25, NAN, 5.00, 1.25, NAN, NAN),
 }
+
+#: Where each row's figures come from, and when they were read.
+PRICE_SOURCES: dict[str, str] = {
+    "gpt-realtime-2.1": f"{_PAGE}gpt-realtime-2.1{_READ}",
+    "gpt-realtime-2": f"{_PAGE}gpt-realtime-2{_READ}",
+    "gpt-realtime-1.5": f"{_PAGE}gpt-realtime-1.5{_READ}",
+    "gpt-realtime": (
+        f"realtime-api.md §8 (same as gpt-realtime-1.5; no gpt-realtime page in the docs corpus)"
+        f"{_READ}"
+    ),
+    "gpt-realtime-2.1-mini": f"{_PAGE}gpt-realtime-2.1-mini{_READ}",
+    "gpt-realtime-mini": (
+        f"realtime-api.md §8, text input confirmed by the quick comparison on "
+        f"{_PAGE}gpt-realtime-2.1-mini{_READ}"
+    ),
+    "gpt-4o-realtime-preview": f"{_PAGE}gpt-4o-realtime-preview (shut down; historical){_READ}",
+    "gpt-4o-mini-realtime-preview": (
+        f"{_PAGE}gpt-4o-mini-realtime-preview (shut down; historical){_READ}"
+    ),
+    "gpt-live-transcribe": f"{_PAGE}gpt-live-transcribe (realtime audio duration){_READ}",
+    "gpt-transcribe": f"{_PAGE}gpt-transcribe (transcription audio duration){_READ}",
+    "gpt-realtime-whisper": f"{_PAGE}gpt-realtime-whisper (realtime audio duration){_READ}",
+    "whisper-1": f"{_PAGE}whisper-1 (cost per minute){_READ}",
+    "gpt-4o-transcribe": (
+        f"{_PAGE}gpt-4o-transcribe (audio in $2.50, out $10; text in from the earlier "
+        f"pricing page){_READ}"
+    ),
+    "gpt-4o-mini-transcribe": (
+        f"https://developers.openai.com/api/docs/models/compare?model=gpt-4o-mini-transcribe "
+        f"(audio in $1.25, out $5; text in from the earlier pricing page){_READ}"
+    ),
+}
+
+_SNAPSHOT: Final = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
 def lookup(model: str, table: PriceTable) -> ModelPrices | None:
-    """Prices for `model`: exact name, else the longest table key it starts with.
+    """Prices for `model`: the exact key; else, for a dated snapshot, its family's row.
 
-    Dated snapshots ("gpt-realtime-2025-08-28") thus use their family's price, and
-    "gpt-realtime-mini-…" matches "gpt-realtime-mini", not "gpt-realtime".
+    A dated snapshot (`gpt-realtime-2025-08-28`) uses its family (`api_facts.family_of`), or
+    the name without the date if that is a key (a user-added family). Any other unknown name
+    is None: `gpt-realtime-2.1-mini` never prices as `gpt-realtime`.
     """
     found = table.get(model)
     if found is not None:
         return found
-    best: str | None = None
-    for key in table:
-        if model.startswith(key + "-") and (best is None or len(key) > len(best)):
-            best = key
-    return None if best is None else table[best]
+    if not _SNAPSHOT.search(model):
+        return None
+    for key in (api_facts.family_of(model), _SNAPSHOT.sub("", model)):
+        if key is not None and key in table:
+            return table[key]
+    return None
+
+
+def validate_prices(table: object) -> dict[str, ModelPrices]:
+    """A copy of a price table, checked: a mapping of model name (str) to ModelPrices."""
+    if not isinstance(table, Mapping):
+        raise TypeError(
+            f"prices must be a mapping of model name to ModelPrices, got {type(table).__name__}"
+        )
+    out: dict[str, ModelPrices] = {}
+    for model, row in table.items():
+        if not isinstance(model, str) or not model:
+            raise TypeError(f"prices: a model name must be a non-empty str, got {model!r}")
+        if not isinstance(row, ModelPrices):
+            raise TypeError(f"prices[{model!r}] must be a ModelPrices, got {type(row).__name__}")
+        out[model] = row
+    return out
+
+
+def prices_json(table: PriceTable) -> dict[str, Any]:
+    """The price table as JSON for the view (the `price_table` trait): NaN becomes None."""
+    names = [f.name for f in fields(ModelPrices)]
+    return {
+        "source": PRICE_NOTE,
+        "prices": {
+            model: {f: (None if math.isnan(v := getattr(p, f)) else v) for f in names}
+            for model, p in table.items()
+        },
+    }
 
 
 def warn_unpriced(model: str | None, what: str = "token") -> None:
