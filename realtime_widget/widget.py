@@ -10,6 +10,7 @@ trait, never in a message, repr or log line.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import math
@@ -84,18 +85,6 @@ def _normalize_timeout(value: object) -> float | None:
     return float(value)
 
 
-def _view_prices(table: pricing.PriceTable) -> dict[str, Any]:
-    """The price table as JSON for the view's cost estimate (NaN, "unknown", becomes None)."""
-    fields = pricing.ModelPrices.__dataclass_fields__
-    return {
-        "source": pricing.PRICE_NOTE,
-        "prices": {
-            model: {f: (None if math.isnan(v := getattr(p, f)) else v) for f in fields}
-            for model, p in table.items()
-        },
-    }
-
-
 def _is_out_of_band(response: Mapping[str, Any]) -> bool:
     """`conversation: "none"` responses carry a null conversation_id (old logs: no key)."""
     return "conversation_id" in response and response["conversation_id"] is None
@@ -128,6 +117,19 @@ class RealtimeWidget(anywidget.AnyWidget):
     noise_reduction = Input(config.normalize_noise_reduction, None, allow_none=True).tag(sync=True)
     output_modalities = Input(config.normalize_output_modalities, ["audio"]).tag(sync=True)
     tool_specs = Input(config.normalize_tool_specs, []).tag(sync=True)
+    #: gpt-realtime-2.x: `reasoning.effort` ("minimal" … "xhigh"; None: the server's default,
+    #: low). Reasoning models only (api_facts.ModelInfo.reasoning).
+    reasoning_effort = Input(config.normalize_reasoning_effort, None, allow_none=True).tag(
+        sync=True
+    )
+    #: gpt-realtime-2.x: let the model call several tools in one response (None: default).
+    parallel_tool_calls = Input(config.normalize_parallel_tool_calls, None, allow_none=True).tag(
+        sync=True
+    )
+    #: Speed of the model's voice, 0.25–1.5 (None: normal). Changes between turns.
+    speed = Input(config.normalize_speed, None, allow_none=True).tag(sync=True)
+    #: OpenAI tracing: None (off), "auto", or {"workflow_name", "group_id", "metadata"}.
+    tracing = Input(config.normalize_tracing, None, allow_none=True).tag(sync=True)
     muted = traitlets.Bool(False).tag(sync=True)
     batch_interval_ms = Input(
         lambda v: config.normalize_int("batch_interval_ms", v, minimum=1, maximum=10_000),
@@ -147,7 +149,7 @@ class RealtimeWidget(anywidget.AnyWidget):
     base_url = Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
     backend = Report("openai", _FIXED_HINT).tag(sync=True)
     #: The conversation's price table as the view prices usage with it (one source of truth;
-    #: None is an unknown price). Assign `_view_prices(...)` again after editing the table.
+    #: None is an unknown price). Written by Python only: assign `w.prices` to change it.
     price_table = traitlets.Dict().tag(sync=True)
 
     # Reports (the browser writes; read-only in Python).
@@ -175,6 +177,10 @@ class RealtimeWidget(anywidget.AnyWidget):
         transcription: str | Mapping[str, Any] | None = facts.DEFAULT_TRANSCRIPTION_MODEL,
         noise_reduction: str | Mapping[str, Any] | None = None,
         output_modalities: str | tuple[str, ...] | list[str] = ("audio",),
+        reasoning_effort: str | None = None,
+        parallel_tool_calls: bool | None = None,
+        speed: float | None = None,
+        tracing: str | Mapping[str, Any] | None = None,
         api_key: str | None = None,
         base_url: str | None = None,
         secret_ttl_s: int = facts.DEFAULT_SECRET_TTL_S,
@@ -202,6 +208,10 @@ class RealtimeWidget(anywidget.AnyWidget):
             "transcription": config.normalize_transcription(transcription),
             "noise_reduction": config.normalize_noise_reduction(noise_reduction),
             "output_modalities": config.normalize_output_modalities(output_modalities),
+            "reasoning_effort": config.normalize_reasoning_effort(reasoning_effort),
+            "parallel_tool_calls": config.normalize_parallel_tool_calls(parallel_tool_calls),
+            "speed": config.normalize_speed(speed),
+            "tracing": config.normalize_tracing(tracing),
             "batch_interval_ms": config.normalize_int(
                 "batch_interval_ms", batch_interval_ms, minimum=1, maximum=10_000
             ),
@@ -209,6 +219,11 @@ class RealtimeWidget(anywidget.AnyWidget):
                 "batch_max_events", batch_max_events, minimum=1, maximum=100_000
             ),
         }
+        config.check_settings(
+            config.SessionSettings(
+                **{k: v for k, v in inputs.items() if k in config.SESSION_FIELDS}
+            )
+        )
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
         if not isinstance(auto_reconnect, bool):
             raise TypeError(f"auto_reconnect must be True or False, got {auto_reconnect!r}")
@@ -262,10 +277,12 @@ class RealtimeWidget(anywidget.AnyWidget):
             self.tools, self._send_tool_event, timeout=timeout, on_result=self._on_tool_result
         )
 
+        self._constructed = False
         super().__init__(**inputs, **kwargs)
+        self._constructed = True
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
-        self.price_table = _view_prices(self.conversation.prices)
+        self.price_table = pricing.prices_json(self.conversation.prices)
         self.on_msg(self._on_custom_msg)
         if backend == "emulator":
             log.info(
@@ -386,8 +403,10 @@ class RealtimeWidget(anywidget.AnyWidget):
 
         Keyword arguments: `instructions`, `output_modalities`, `voice`, `tools`,
         `tool_choice` ("auto", "none", "required" or a tool name), `max_output_tokens`,
-        `conversation` ("none" for an answer outside the conversation), `metadata`,
-        `input`. The session's settings stay as they are.
+        `conversation` ("none" for an answer outside the conversation: it never joins
+        the transcript and is read from `out_of_band`), `metadata`, `input`, `reasoning`
+        (an effort or {"effort": ...}) and `parallel_tool_calls`. The session's settings
+        stay as they are.
         """
         event = config.build_response_create({"instructions": instructions, **overrides})
         self._require_connected("ask for a response")
@@ -397,12 +416,14 @@ class RealtimeWidget(anywidget.AnyWidget):
         """Change several session settings at once: one `session.update` while connected.
 
         Accepts `instructions`, `voice`, `turn_detection`, `transcription`,
-        `noise_reduction`, `output_modalities`, `tools` (GA specs; or `tool_specs`) and
-        `model` (applies from the next connect). All values are checked first; nothing
+        `noise_reduction`, `output_modalities`, `tools` (GA specs; or `tool_specs`),
+        `reasoning_effort`, `parallel_tool_calls`, `speed`, `tracing` and `model` (applies
+        from the next connect). All values are checked first; nothing
         changes if one is invalid. Returns the event_id of the update, or None when
         nothing was sent (not connected, or no value differs).
         """
         values = config.normalize_session_fields(fields)
+        config.check_settings(dataclasses.replace(self.settings(), **values))
         for name, value in values.items():
             self._check_input(name, value)
         self._holding_updates = True
@@ -496,6 +517,29 @@ class RealtimeWidget(anywidget.AnyWidget):
         return self.conversation.usage
 
     @property
+    def out_of_band(self) -> Any:
+        """One row per out-of-band response (`respond(conversation="none")`): its text,
+        metadata and usage; they never join `transcript` (see `Conversation.out_of_band`)."""
+        return self.conversation.out_of_band
+
+    @property
+    def prices(self) -> pricing.PriceTable:
+        """The price table `usage`, `cost()` and the view use (USD per 1M tokens).
+
+        Assign a mapping of model name → `ModelPrices` to reprice this widget's
+        conversation live, e.g. ``w.prices = {**w.prices, "my-model": ModelPrices(...)}``;
+        the view's dollars follow at once. ``w.prices = None`` goes back to
+        `realtime_widget.PRICES` (and picks up edits made to it since).
+        """
+        return self.conversation.prices
+
+    @prices.setter
+    def prices(self, table: pricing.PriceTable | None) -> None:
+        self.conversation.prices = table
+        self.price_table = pricing.prices_json(self.conversation.prices)
+        self._refresh_live()
+
+    @property
     def latency(self) -> Any:
         return self.conversation.latency
 
@@ -555,13 +599,26 @@ class RealtimeWidget(anywidget.AnyWidget):
             noise_reduction=self.noise_reduction,
             output_modalities=tuple(self.output_modalities),
             tool_specs=tuple(self.tool_specs),
+            reasoning_effort=self.reasoning_effort,
+            parallel_tool_calls=self.parallel_tool_calls,
+            speed=self.speed,
+            tracing=self.tracing,
         )
 
     def _snapshot(self) -> dict[str, Any]:
         return {name: json.loads(json.dumps(getattr(self, name))) for name in config.SESSION_FIELDS}
 
     def _check_input(self, name: str, value: Any) -> None:
-        """Refusals that depend on the live session (called while validating a trait)."""
+        """Refusals that depend on other inputs or the live session (called while validating
+        a trait)."""
+        if (
+            name in config.SESSION_FIELDS
+            and getattr(self, "_constructed", False)
+            and not self._rolling_back
+            and not self._holding_updates  # update_session checks all its fields at once
+        ):
+            # Reasoning fields need a reasoning model (either side may change).
+            config.check_settings(dataclasses.replace(self.settings(), **{name: value}))
         if (
             name == "voice"
             and not self._rolling_back
