@@ -40,7 +40,7 @@ def _check_retirement(info: facts.ModelInfo | None, what: str) -> None:
         raise ValueError(message)
     if info.name not in _warned_models:
         _warned_models.add(info.name)
-        warnings.warn(message, ModelDeprecationWarning, stacklevel=4)
+        warnings.warn(message, ModelDeprecationWarning, stacklevel=3)
 
 
 def _type_name(value: object) -> str:
