@@ -424,10 +424,10 @@ class RealtimeWidget(anywidget.AnyWidget):
         """
         values = config.normalize_session_fields(fields)
         config.check_settings(dataclasses.replace(self.settings(), **values))
-        for name, value in values.items():
-            self._check_input(name, value)
         self._holding_updates = True
         try:
+            for name, value in values.items():
+                self._check_input(name, value)
             with self.hold_trait_notifications():
                 for name, value in values.items():
                     setattr(self, name, value)
