@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from realtime_widget import ModelPrices, RealtimeWidget
+from realtime_widget import ModelDeprecationWarning, ModelPrices, RealtimeWidget
 from realtime_widget import api_facts as facts
-from realtime_widget import ModelDeprecationWarning
 from tests.support.openai_types import assert_client_event
 
 from .conftest import Browser
@@ -54,7 +53,7 @@ def test_2x_fields_update_live_one_event_each_and_validate_against_the_sdk(
     ]
     for u in updates:
         assert_client_event(u)
-    with pytest.raises(ValueError, match="0.25 to 1.5"):
+    with pytest.raises(ValueError, match=r"0\.25 to 1\.5"):
         w.speed = 2.0
     with pytest.raises(ValueError, match="reasoning effort"):
         w.reasoning_effort = "extreme"
