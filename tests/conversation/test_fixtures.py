@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import pytest
 
+from realtime_widget.reconnect import history_items
 from tests.conversation.conftest import FIXTURE_NAMES, expected, fixture_lines, load_fixture
 from tests.support.openai_types import assert_client_event, assert_server_event
 
@@ -17,8 +21,22 @@ def test_all_required_hard_cases_are_present() -> None:
         "barge_in",
         "function_call_mid_turn",
         "beta_names",
+        "out_of_band",
+        "barge_in_after_done",
+        "mcp_listing",
     ):
         assert name in FIXTURE_NAMES
+
+
+def with_heard_defaults(row: dict[str, Any]) -> dict[str, Any]:
+    """An expected row with the heard_* fields an untruncated item has (the expected files
+    spell them out only for truncated items)."""
+    return {
+        "heard_ms": None,
+        "heard_text": row["text"],
+        "unheard_text": "",
+        **row,
+    }
 
 
 def test_transcript_matches_expected(fixture_name: str) -> None:
@@ -32,10 +50,38 @@ def test_transcript_matches_expected(fixture_name: str) -> None:
             "kind": r.kind,
             "text": r.text,
             "status": r.status,
+            "heard_ms": None if math.isnan(r.heard_ms) else r.heard_ms,
+            "heard_text": r.heard_text,
+            "unheard_text": r.unheard_text,
         }
         for r in tr.itertuples()
     ]
-    assert got == expected(fixture_name)["transcript"]
+    assert got == [with_heard_defaults(row) for row in expected(fixture_name)["transcript"]]
+    for r in tr.itertuples():
+        assert r.heard_text + r.unheard_text == r.text
+
+
+def test_out_of_band_matches_expected(fixture_name: str) -> None:
+    conv = load_fixture(fixture_name)
+    want = expected(fixture_name).get("out_of_band", [])
+    oob = conv.out_of_band
+    assert len(oob) == len(want)
+    for row, exp in zip(oob.to_dict("records"), want, strict=True):
+        for key, value in exp.items():
+            if key == "cost_usd":
+                assert row[key] == pytest.approx(value, abs=1e-9)
+            else:
+                assert row[key] == value, key
+    # Never a conversation turn: not in the transcript, latency, or a reconnect's items.
+    oob_items = {
+        i.item_id for i in conv._state.items.values() if i.out_of_band
+    }  # the reducer's own record of their output
+    assert not oob_items & set(conv.transcript["item_id"])
+    assert not set(oob["response_id"]) & set(conv.latency["response_id"])
+    ids = {item.get("id") for item in history_items(conv.transcript.to_dict("records"))}
+    assert not oob_items & ids
+    if "latency_responses" in expected(fixture_name):
+        assert list(conv.latency["response_id"]) == expected(fixture_name)["latency_responses"]
 
 
 def test_totals_match_expected(fixture_name: str) -> None:
@@ -49,7 +95,8 @@ def test_totals_match_expected(fixture_name: str) -> None:
     assert conv.cost() == pytest.approx(want["cost_usd"], abs=1e-9)
     assert float(usage["cost_usd"].sum()) == pytest.approx(want["cost_usd"], abs=1e-9)
     s = conv.summary()
-    assert s.turns == want["responses"]
+    # Out-of-band responses are billed (in the totals) but are no conversation turns.
+    assert s.turns == want["responses"] - len(expected(fixture_name).get("out_of_band", []))
     assert s.total_tokens == want["total_tokens"]
     assert s.cost_usd == pytest.approx(want["cost_usd"], abs=1e-9)
 
