@@ -80,12 +80,18 @@ class AudioOut:
             keep = max(0, keep - seg.samples.size)
         self._queue = [s for s in self._queue if s.played < s.samples.size]
 
-    def clear(self) -> str | None:
-        """Drop everything queued; returns the response whose audio was playing, if any."""
-        playing = self._playing
+    def clear(self) -> list[str]:
+        """Stop at once and drop everything queued; returns the responses whose audio was
+        playing or queued (in playback order). No `on_stopped` follows: the caller reports
+        `output_audio_buffer.cleared` instead."""
+        cut = list(
+            dict.fromkeys(
+                ([self._playing] if self._playing else []) + [s.response_id for s in self._queue]
+            )
+        )
         self._queue.clear()
         self._playing = None
-        return playing
+        return cut
 
     # ---- queries -------------------------------------------------------------------
 

@@ -427,9 +427,23 @@ class SessionEngine:
             return
         update = evt["session"]
         problems = sc.validate_session(update)
-        if problems:
-            p = problems[0]
+        shut = sc.shut_down_problem(update) if not problems else None
+        if problems or shut:
+            p = problems[0] if problems else shut
+            assert p is not None
             self._error(p.code, p.message, param=p.param, event_id=event_id)
+            return
+        new_model = update.get("model")
+        if new_model is not None and new_model != self._session.get("model"):
+            # The API updates every session field except `model` (and the voice once the
+            # model has spoken).
+            self._error(
+                "invalid_value",
+                f"Cannot update a session's model: this session uses "
+                f"'{self._session.get('model')}'; start a new session to use '{new_model}'.",
+                param="session.model",
+                event_id=event_id,
+            )
             return
         new_voice = ((update.get("audio") or {}).get("output") or {}).get("voice")
         if (
@@ -509,9 +523,14 @@ class SessionEngine:
                         "invalid_value",
                         f"Invalid value: '{ptype}'. Supported values are: {supported}.",
                     )
-                key = {"input_text": "text", "output_text": "text", "input_audio": "audio"}.get(
-                    ptype
-                )
+                # An assistant `output_audio` part is refused without `text` (the real
+                # server's answer, openai/openai-agents-js#963), even when it has `transcript`.
+                key = {
+                    "input_text": "text",
+                    "output_text": "text",
+                    "output_audio": "text",
+                    "input_audio": "audio",
+                }.get(ptype)
                 if key is not None and not isinstance(part.get(key), str):
                     if ptype == "input_audio" and part.get("transcript") is not None:
                         continue
@@ -573,6 +592,9 @@ class SessionEngine:
                     self._item_audio_ms[item_id] = len(raw) / 2 / 24.0  # pcm16 at 24 kHz
                     part.setdefault("transcript", None)
                     part.pop("audio", None)
+                elif part["type"] == "output_audio":
+                    # The given text stands for what the assistant said.
+                    part.setdefault("transcript", part["text"])
                 content.append(part)
             item["content"] = content
         elif src["type"] == "function_call_output":
@@ -674,12 +696,16 @@ class SessionEngine:
         )
 
     def _truncate(self, item: dict[str, Any], content_index: int, end_ms: float) -> None:
-        """Cut an assistant item's audio, and its transcript to the share that was heard."""
+        """Cut an assistant item's audio at `end_ms` and drop its transcript.
+
+        The real server removes the server-side transcript of a truncated part, so that
+        no text the user did not hear stays in the model's context: the item then shows
+        `transcript: null` and later responses bill only the audio that was kept.
+        """
         total = self._item_audio_ms.get(item["id"], 0.0)
         part = item["content"][content_index]
-        transcript = part.get("transcript") or ""
-        share = end_ms / total if total > 0 else 0.0
-        part["transcript"] = transcript[: round(len(transcript) * min(share, 1.0))]
+        part["transcript"] = None
+        part.pop("text", None)
         self._item_audio_ms[item["id"]] = min(end_ms, total)
 
     # ------------------------------------------------------------------ input audio
@@ -761,27 +787,7 @@ class SessionEngine:
             self._cancel(active, "turn_detected")
         if not self.audio_out.busy:
             return
-        # The listener interrupted: drop the unplayed audio. What was heard stays in
-        # the conversation and the rest is cut (a WebRTC server knows the playback
-        # position, so it truncates the item itself).
-        self.audio_out.clear()
-        response_id = playing or (active.id if active else self._last_response_id) or ""
-        self._send({"type": "output_audio_buffer.cleared", "response_id": response_id})
-        resp = self._responses.get(playing) if playing else None
-        for item in resp.output if resp else []:
-            if item.get("type") != "message" or self._index(item["id"]) is None:
-                continue
-            played = round(self.audio_out.played_ms(item["id"]))
-            if played < self._item_audio_ms.get(item["id"], 0.0):
-                self._truncate(item, 0, float(played))
-                self._send(
-                    {
-                        "type": "conversation.item.truncated",
-                        "item_id": item["id"],
-                        "content_index": 0,
-                        "audio_end_ms": played,
-                    }
-                )
+        self._interrupt_playback(playing or (active.id if active else None))
 
     def _on_speech_stopped(self, td: dict[str, Any], end_ms: int) -> None:
         item_id = self._speech_item or new_id("item_")
@@ -905,10 +911,46 @@ class SessionEngine:
         self._arm_idle_timer()
 
     def _on_output_clear(self, evt: dict[str, Any], event_id: str | None) -> None:
-        playing = self.audio_out.clear()
-        response_id = playing or self._last_response_id or ""
-        self._send({"type": "output_audio_buffer.cleared", "response_id": response_id})
+        self._interrupt_playback(None)
         self._arm_idle_timer()  # playback ended here, cut short by the client
+
+    def _interrupt_playback(self, response_id: str | None) -> None:
+        """Stop the track now, truncate what was cut short, then `output_audio_buffer.cleared`.
+
+        As the real WebRTC server does: it tracks playback, so it truncates each
+        conversation item whose audio was not played to the end at the position
+        actually played (`conversation.item.truncated`, audio_end_ms = ms sent on the
+        track), which also removes that item's transcript.
+        """
+        playing = self.audio_out.playing_response
+        pending = self.audio_out.clear()
+        heard = [r for r in dict.fromkeys([playing, *pending]) if r is not None]
+        for rid in heard:
+            resp = self._responses.get(rid)
+            for item in resp.output if resp else []:
+                if item.get("type") != "message" or self._index(item["id"]) is None:
+                    continue
+                content = item.get("content") or []
+                if not content or content[0].get("type") != "output_audio":
+                    continue
+                played = round(self.audio_out.played_ms(item["id"]))
+                if played < round(self._item_audio_ms.get(item["id"], 0.0)):
+                    self._truncate(item, 0, float(played))
+                    self._send(
+                        {
+                            "type": "conversation.item.truncated",
+                            "item_id": item["id"],
+                            "content_index": 0,
+                            "audio_end_ms": played,
+                        }
+                    )
+        cleared = playing or (heard[0] if heard else None) or response_id
+        self._send(
+            {
+                "type": "output_audio_buffer.cleared",
+                "response_id": cleared or self._last_response_id or "",
+            }
+        )
 
     # ------------------------------------------------------------------ responses
 
@@ -919,6 +961,11 @@ class SessionEngine:
             p = problems[0]
             self._error(p.code, p.message, param=p.param, event_id=event_id)
             return
+        for i, entry in enumerate(params.get("input") or []):
+            problem = self._input_problem(entry, i)
+            if problem is not None:
+                self._error(problem[1], problem[2], param=problem[0], event_id=event_id)
+                return
         in_conv = params.get("conversation", "auto") != "none"
         if in_conv and self._active is not None:
             self._error(
@@ -942,9 +989,38 @@ class SessionEngine:
             return
         self._cancel(resp, "client_cancelled")
 
+    def _input_problem(self, entry: Any, index: int) -> tuple[str, str, str] | None:
+        """(param, code, message) of a bad `response.input` entry, or None."""
+        param = f"response.input[{index}]"
+        if isinstance(entry, dict) and entry.get("type") == "item_reference":
+            ref = entry.get("id")
+            if not isinstance(ref, str) or self._index(ref) is None:
+                return (
+                    f"{param}.id",
+                    "invalid_value",
+                    f"Invalid '{param}.id': no item with id '{ref}' in the conversation.",
+                )
+            return None
+        problem = self._validate_item(entry)
+        if problem is None:
+            return None
+        return (param + problem[0][len("item") :], problem[1], problem[2])
+
     def _context_items(self, resp: _Response) -> list[dict[str, Any]]:
+        """What a response sees: `response.input` (item references resolved), else the
+        whole conversation."""
         given = resp.params.get("input")
-        return list(given) if isinstance(given, list) else list(self.items)
+        if not isinstance(given, list):
+            return list(self.items)
+        seen: list[dict[str, Any]] = []
+        for entry in given:
+            if isinstance(entry, dict) and entry.get("type") == "item_reference":
+                idx = self._index(str(entry.get("id")))
+                if idx is not None:
+                    seen.append(self.items[idx])
+            elif isinstance(entry, dict):
+                seen.append(entry)
+        return seen
 
     def _segments(
         self, resp: _Response, instructions: str, tools: list[dict[str, Any]]
@@ -1021,18 +1097,28 @@ class SessionEngine:
             }
         )
         resp.created_sent = True
-        user_text, user_ms = self._last_user
-        outputs, self._pending_outputs = self._pending_outputs, []
+        items = self._context_items(resp)
+        if resp.in_conversation:
+            user_text, user_ms = self._last_user
+            outputs, self._pending_outputs = self._pending_outputs, []
+        else:
+            # Out of band: only what `response.input` (or the conversation) shows, and
+            # nothing of the conversation's own turn-taking state is consumed.
+            user_text, user_ms = _last_user_text(items), None
+            outputs = []
         ctx = ReplyContext(
             user_text=user_text,
             user_audio_ms=user_ms,
-            items=self._context_items(resp),
+            items=items,
             tools=tools,
             tool_choice=tool_choice,
             function_outputs=outputs,
             instructions=instructions,
             response_index=self.stats.responses - 1,
             idle_timeout=resp.idle,
+            parallel_tool_calls=self._parallel_tool_calls(resp),
+            in_conversation=resp.in_conversation,
+            metadata=resp.metadata,
         )
         try:
             reply = self._planner.next(ctx)
@@ -1047,12 +1133,20 @@ class SessionEngine:
             }
             self._finish(resp, "failed", details)
             return
-        self._last_user = (None, None)
+        if resp.in_conversation:
+            self._last_user = (None, None)
         if reply.text:
             await self._produce_message(resp, reply)
-        if reply.tool_call is not None:
-            await self._produce_function_call(resp, reply.tool_call)
+        calls = list(reply.calls)
+        if not self._parallel_tool_calls(resp):
+            calls = calls[:1]  # one function call per response unless parallel_tool_calls
+        for call in calls:
+            await self._produce_function_call(resp, call)
         self._finish(resp, "completed", None)
+
+    def _parallel_tool_calls(self, resp: _Response) -> bool:
+        given = resp.params.get("parallel_tool_calls", self._session.get("parallel_tool_calls"))
+        return given is True
 
     def _announce_item(self, resp: _Response, item: dict[str, Any]) -> int:
         output_index = len(resp.output)
@@ -1241,8 +1335,8 @@ class SessionEngine:
         self._send(
             {
                 "type": "rate_limits.updated",
+                # The real server reports only the `tokens` entry.
                 "rate_limits": [
-                    {"name": "requests", "limit": 5000, "remaining": 4999, "reset_seconds": 0.012},
                     {
                         "name": "tokens",
                         "limit": RATE_LIMIT_TOKENS,
@@ -1257,6 +1351,19 @@ class SessionEngine:
         if resp.in_conversation and resp.audio_ms == 0:
             # Nothing to play: the idle timeout counts from response.done.
             self._arm_idle_timer()
+
+
+def _last_user_text(items: list[dict[str, Any]]) -> str | None:
+    """The text (or transcript) of the last user message among `items`."""
+    for item in reversed(items):
+        if item.get("type") == "message" and item.get("role") == "user":
+            texts = [
+                p.get("text") or p.get("transcript")
+                for p in item.get("content") or []
+                if isinstance(p, dict)
+            ]
+            return " ".join(t for t in texts if isinstance(t, str) and t) or None
+    return None
 
 
 __all__ = [

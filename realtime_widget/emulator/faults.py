@@ -47,3 +47,10 @@ class Faults:
     error_on_client_event_types: set[str] = field(default_factory=set)
     # End the session with the real `session_expired` error after this many seconds.
     expire_after_s: float | None = None
+    # WebRTC, live: while True every call of this emulator goes silent without closing
+    # anything. Its ICE sockets drop every datagram in both directions (no RTP/RTCP, no
+    # SCTP, so no data channel messages, and no answers to the caller's STUN consent
+    # checks), so the caller's ICE state goes `disconnected`; server events are dropped,
+    # not queued. Set it back to False and the packets flow again. After about 30 s of
+    # silence aioice's own consent checks (unanswered too) end the call (`peer_closed`).
+    silent_calls: bool = False

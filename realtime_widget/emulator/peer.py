@@ -119,6 +119,59 @@ def keep_loopback_candidates(sdp: str, *, keep: bool = True) -> str:
     return "\r\n".join(kept) + "\r\n"
 
 
+class _GatedTransport:
+    """A UDP transport that drops every datagram it is asked to send while `silent()`."""
+
+    def __init__(self, inner: asyncio.DatagramTransport, silent: Callable[[], bool]) -> None:
+        self._inner = inner
+        self._silent = silent
+        self.dropped = 0
+
+    def sendto(self, data: bytes, addr: Any = None) -> None:
+        if self._silent():
+            self.dropped += 1
+            return
+        self._inner.sendto(data, addr)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _ice_connections(pc: RTCPeerConnection) -> list[Any]:
+    """The aioice connections of a peer connection (one with BUNDLE)."""
+    transports: set[Any] = getattr(pc, "_RTCPeerConnection__iceTransports", set())
+    return [t.iceGatherer._connection for t in transports]
+
+
+def gate_ice(pc: RTCPeerConnection, silent: Callable[[], bool]) -> list[_GatedTransport]:
+    """Make every ICE socket of `pc` drop all datagrams, both ways, while `silent()`.
+
+    Call after `setLocalDescription` (gathering made the sockets). Sending is gated by
+    wrapping each aioice protocol's transport (STUN answers, consent requests, DTLS,
+    SRTP and SCTP all leave through it); receiving by wrapping `datagram_received`, so
+    nothing the caller sends is seen either. The peer connection itself never learns.
+    """
+    gates: list[_GatedTransport] = []
+    for connection in _ice_connections(pc):
+        for protocol in list(getattr(connection, "_protocols", [])):
+            transport = getattr(protocol, "transport", None)
+            if transport is None or isinstance(transport, _GatedTransport):
+                continue
+            gate = _GatedTransport(transport, silent)
+            protocol.transport = gate
+            received = protocol.datagram_received
+
+            def datagram_received(
+                data: bytes, addr: tuple[Any, ...], _received: Any = received
+            ) -> None:
+                if not silent():
+                    _received(data, addr)
+
+            protocol.datagram_received = datagram_received
+            gates.append(gate)
+    return gates
+
+
 class _IceRefuser(asyncio.DatagramProtocol):
     """A loopback UDP port that answers every STUN check with 403 Forbidden.
 
@@ -256,8 +309,12 @@ class CallPeer:
         call_id: str,
         on_closed: Callable[[str], None],
         connect_timeout_s: float = 30.0,
+        silent: Callable[[], bool] | None = None,
     ) -> None:
         self.call_id = call_id
+        # Faults.silent_calls, read live: drop everything on the wire, close nothing.
+        self._silent: Callable[[], bool] = silent or (lambda: False)
+        self.ice_gates: list[_GatedTransport] = []
         self._on_closed = on_closed
         self._connect_timeout_s = connect_timeout_s
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -312,6 +369,7 @@ class CallPeer:
         with loopback_ice():
             await self._pc.setLocalDescription(answer)
         sdp: str = self._pc.localDescription.sdp
+        self.ice_gates = gate_ice(self._pc, self._silent)
         if refuse_ice:
             # Hand out a candidate that refuses every check and drop the real
             # socket, so the caller's ICE fails (and only ICE: the SDP was fine).
@@ -327,7 +385,7 @@ class CallPeer:
 
     def send_text(self, text: str) -> None:
         ch = self._channel
-        if ch is None or ch.readyState != "open":
+        if ch is None or ch.readyState != "open" or self._silent():
             self.messages_dropped += 1
             return
         ch.send(text)

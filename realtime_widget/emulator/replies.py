@@ -7,7 +7,8 @@ returns a `Reply` or plain text.
 Default rules, in order:
 1. a function output was just provided → a text that contains it;
 2. `tool_choice` forces a tool, or a declared tool's name appears in the
-   user's text → call it with minimal arguments that satisfy its JSON schema;
+   user's text → call it with minimal arguments that satisfy its JSON schema
+   (with `parallel_tool_calls` true, every tool named in the text is called);
 3. after an idle timeout (server_vad `idle_timeout_ms`), prompt the user to go on;
 4. otherwise reflect the user's text ("You said: …") or, for a voice turn
    without a transcript, how long the user spoke.
@@ -29,10 +30,23 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Reply:
-    """One assistant response: text (spoken in audio mode), a tool call, or both."""
+    """One assistant response: text (spoken in audio mode), function calls, or both.
+
+    `tool_call` is one call; `tool_calls` several, emitted in order after it (after
+    the text) as separate `function_call` items of the same response. More than one
+    call per response needs `parallel_tool_calls: true` (session or response.create),
+    as on the real API; otherwise only the first is made.
+    """
 
     text: str | None = None
     tool_call: ToolCall | None = None
+    tool_calls: Sequence[ToolCall] = ()
+
+    @property
+    def calls(self) -> tuple[ToolCall, ...]:
+        """Every function call of this reply, in order."""
+        first = (self.tool_call,) if self.tool_call is not None else ()
+        return first + tuple(self.tool_calls)
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,9 @@ class ReplyContext:
     instructions: str
     response_index: int  # 0 for the first response of the session
     idle_timeout: bool = False  # server_vad's idle_timeout_ms fired: the user went quiet
+    parallel_tool_calls: bool = False  # several function calls allowed in this response
+    in_conversation: bool = True  # False: an out-of-band response (conversation "none")
+    metadata: Any = None  # response.create's metadata
 
 
 IDLE_PROMPT = "Are you still there? Take your time, I'm listening."
@@ -112,8 +129,19 @@ def default_reply(ctx: ReplyContext) -> Reply:
     tools = _function_tools(ctx.tools) if ctx.tool_choice != "none" else []
     tool = _forced_tool(ctx, tools) or (_named_tool(ctx.user_text or "", tools))
     if tool is not None:
-        args = minimal_instance(tool.get("parameters") or {"type": "object"})
-        return Reply(tool_call=ToolCall(tool["name"], args if isinstance(args, dict) else {}))
+        calls = [tool]
+        if ctx.parallel_tool_calls:
+            low = (ctx.user_text or "").lower()
+            calls += [
+                t
+                for t in tools
+                if t is not tool
+                and (
+                    str(t["name"]).lower() in low or str(t["name"]).lower().replace("_", " ") in low
+                )
+            ]
+        made = [_minimal_call(t) for t in calls]
+        return Reply(tool_call=made[0], tool_calls=tuple(made[1:]))
     if ctx.idle_timeout:
         return Reply(text=IDLE_PROMPT)
     if ctx.user_text:
@@ -121,6 +149,11 @@ def default_reply(ctx: ReplyContext) -> Reply:
     if ctx.user_audio_ms is not None:
         return Reply(text=f"I heard you speak for {ctx.user_audio_ms / 1000:.1f} seconds.")
     return Reply(text="Hello! This is the local Realtime API emulator.")
+
+
+def _minimal_call(tool: dict[str, Any]) -> ToolCall:
+    args = minimal_instance(tool.get("parameters") or {"type": "object"})
+    return ToolCall(tool["name"], args if isinstance(args, dict) else {})
 
 
 def minimal_instance(schema: Any) -> Any:

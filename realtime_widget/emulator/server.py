@@ -24,7 +24,13 @@ from aiohttp import web
 from .faults import Faults, HttpFault
 from .peer import CallPeer
 from .replies import ReplyScript
-from .session_config import Problem, default_session, merge_session, validate_session
+from .session_config import (
+    Problem,
+    default_session,
+    merge_session,
+    shut_down_problem,
+    validate_session,
+)
 
 ERROR_INVALID_REQUEST = "invalid_request_error"
 _SECRET_TTL_MIN_S = 10
@@ -188,7 +194,7 @@ class EmulatorStats:
 def _session_problem(session: Any) -> Problem | None:
     """The first problem with a requested session (the real API reports one), or None."""
     problems = validate_session(session, param="session", require_type=True)
-    return problems[0] if problems else None
+    return problems[0] if problems else shut_down_problem(session)
 
 
 def _full_session(requested: dict[str, Any] | None) -> dict[str, Any]:
@@ -228,6 +234,10 @@ def _expiry_problem(expires_after: Any) -> Problem | None:
 
 
 def _problem_response(problem: Problem) -> web.Response:
+    if problem.code == "model_not_found":
+        # A shut-down model: the real body names no param (its status on other endpoints
+        # is 404; for the realtime endpoints the emulator answers 400).
+        return json_error(400, problem.message, code=problem.code)
     return json_error(400, problem.message, code=problem.code, param=problem.param)
 
 
@@ -485,7 +495,9 @@ class Emulator:
         session["id"] = f"sess_{secrets.token_hex(12)}"
         session["object"] = "realtime.session"
         secret = self.secrets.mint(session, ttl)
-        session_out = dict(session, expires_at=int(secret.expires_at))
+        # The minted session's expires_at is 0 on the real API; the session's own
+        # expiry arrives in session.created.
+        session_out = dict(session, expires_at=0)
         return web.json_response(
             {"value": secret.value, "expires_at": int(secret.expires_at), "session": session_out}
         )
@@ -528,19 +540,17 @@ class Emulator:
                 "'m=' line). Send pc.localDescription.sdp after setLocalDescription(offer).",
                 param="sdp",
             )
-        if secret is not None:
-            if requested is not None:
-                return json_error(
-                    400,
-                    "A session cannot be given with a client secret; "
-                    "configure it when minting the secret.",
-                    param="session",
-                )
-            return sdp, dict(secret.session)
         if requested is not None:
             problem = _session_problem(requested)
             if problem is not None:
                 return _problem_response(problem)
+        if secret is not None:
+            if requested is None:
+                return sdp, dict(secret.session)
+            # A `session` part overrides the secret's session field by field.
+            merged = merge_session(secret.session, requested)
+            merged["id"], merged["object"] = secret.session["id"], "realtime.session"
+            return sdp, merged
         session = _full_session(requested)
         session["id"] = f"sess_{secrets.token_hex(12)}"
         session["object"] = "realtime.session"
@@ -562,6 +572,7 @@ class Emulator:
             call_id=call_id,
             on_closed=lambda reason: self._on_call_closed(call_id, reason),
             connect_timeout_s=self.connect_timeout_s,
+            silent=lambda: self.faults.silent_calls,
         )
         engine = self._engine_factory(call_id=call_id, session=session, link=peer, emulator=self)
         peer.attach(engine)

@@ -24,10 +24,19 @@ from typing import Any
 from ..api_facts import (
     DEFAULT_MODEL,
     DEFAULT_VOICE,
+    IDLE_TIMEOUT_MAX_MS,
+    IDLE_TIMEOUT_MIN_MS,
     NOISE_REDUCTION_TYPES,
+    REALTIME_MODELS,
+    REASONING_EFFORTS,
+    SPEED_MAX,
+    SPEED_MIN,
+    TRANSCRIPTION_MODEL_INFO,
     TRANSCRIPTION_MODELS,
     TURN_DETECTION_TYPES,
     VOICES,
+    is_shut_down,
+    model_info,
 )
 from ..api_facts import EAGERNESS_VALUES as EAGERNESS
 from ..api_facts import OUTPUT_MODALITIES as MODALITIES
@@ -257,7 +266,12 @@ def _check_turn_detection(c: _Checker, value: Any, param: str) -> None:
         if key in value:
             c.integer(value[key], f"{param}.{key}", 0, 10_000)
     if value.get("idle_timeout_ms") is not None:
-        c.integer(value["idle_timeout_ms"], f"{param}.idle_timeout_ms", 5_000, 30_000)
+        c.integer(
+            value["idle_timeout_ms"],
+            f"{param}.idle_timeout_ms",
+            IDLE_TIMEOUT_MIN_MS,
+            IDLE_TIMEOUT_MAX_MS,
+        )
     if "eagerness" in value:
         c.enum(value["eagerness"], f"{param}.eagerness", EAGERNESS)
 
@@ -303,7 +317,7 @@ def _check_audio(c: _Checker, value: Any, param: str) -> None:
             if "voice" in out:
                 _check_voice(c, out["voice"], f"{p}.voice")
             if "speed" in out:
-                c.number(out["speed"], f"{p}.speed", 0.25, 1.5)
+                c.number(out["speed"], f"{p}.speed", SPEED_MIN, SPEED_MAX)
 
 
 def _check_voice(c: _Checker, value: Any, param: str) -> None:
@@ -452,9 +466,51 @@ def validate_session(
                 c.enum(v, f"{param}.include[{i}]", INCLUDE_VALUES)
         else:
             c.type_error(f"{param}.include", "an array", obj["include"])
+    _check_reasoning_params(c, obj, param)
+    return c.problems
+
+
+def _check_reasoning_params(c: _Checker, obj: dict[str, Any], param: str) -> None:
+    """The gpt-realtime-2.x fields: `reasoning: {"effort"}` and `parallel_tool_calls`."""
     if "parallel_tool_calls" in obj:
         c.boolean(obj["parallel_tool_calls"], f"{param}.parallel_tool_calls")
-    return c.problems
+    reasoning = obj.get("reasoning")
+    if (
+        reasoning is not None
+        and c.obj(reasoning, f"{param}.reasoning", {"effort"})
+        and reasoning.get("effort") is not None
+    ):
+        c.enum(reasoning["effort"], f"{param}.reasoning.effort", REASONING_EFFORTS)
+
+
+def deprecated_model_message(name: str) -> str:
+    """The real API's words for a model that was shut down (code `model_not_found`)."""
+    return (
+        f"The model `{name}` has been deprecated, learn more here: "
+        "https://platform.openai.com/docs/deprecations"
+    )
+
+
+def shut_down_problem(session: Any, *, param: str = "session") -> Problem | None:
+    """A `model_not_found` problem when the session names a model that OpenAI shut down
+    (the realtime model, or the input transcription model), per api_facts."""
+    if not isinstance(session, dict):
+        return None
+    names: list[tuple[str, Any, Mapping[str, Any]]] = [
+        (f"{param}.model", session.get("model"), REALTIME_MODELS)
+    ]
+    tr = ((session.get("audio") or {}).get("input") or {}).get("transcription")
+    if isinstance(tr, dict):
+        names.append(
+            (f"{param}.audio.input.transcription.model", tr.get("model"), TRANSCRIPTION_MODEL_INFO)
+        )
+    for where, name, table in names:
+        if not isinstance(name, str):
+            continue
+        info = model_info(name, table)
+        if info is not None and is_shut_down(info):
+            return Problem(where, "model_not_found", deprecated_model_message(name))
+    return None
 
 
 def validate_response_params(obj: Any, *, param: str = "response") -> list[Problem]:
@@ -478,6 +534,7 @@ def validate_response_params(obj: Any, *, param: str = "response") -> list[Probl
         return c.problems
     _check_text_params(c, obj, param)
     _check_tool_params(c, obj, param)
+    _check_reasoning_params(c, obj, param)
     conv = obj.get("conversation")
     if conv is not None:
         c.enum(conv, f"{param}.conversation", ("auto", "none"))

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api_facts import TRANSCRIPTION_MODEL_INFO, model_info
+
 CACHE_BLOCK_TOKENS = 64
 CHARS_PER_TOKEN = 4.0
 USER_AUDIO_MS_PER_TOKEN = 100.0
@@ -156,9 +158,11 @@ def item_segment(item: dict[str, Any], audio_ms: float = 0.0) -> Segment:
 def transcription_usage(model: str | None, audio_ms: float, transcript: str) -> dict[str, Any]:
     """`usage` of `conversation.item.input_audio_transcription.completed`.
 
-    whisper-1 bills by duration; the gpt-4o transcribe models bill tokens.
+    The models api_facts bills by duration (`gpt-realtime-whisper`, whisper-1) give
+    `{"type": "duration", "seconds"}`; the others bill tokens.
     """
-    if model == "whisper-1":
+    info = model_info(model, TRANSCRIPTION_MODEL_INFO) if model else None
+    if info is not None and info.billing == "duration":
         return {"type": "duration", "seconds": round(audio_ms / 1000.0, 3)}
     audio = user_audio_tokens(audio_ms)
     out = text_tokens(transcript)

@@ -173,8 +173,8 @@ async def test_barge_in_cancels_response_and_clears_audio(make_engine: MakeEngin
     assert truncated["item_id"] == assistant["id"]
     total = speech_duration_ms(long_reply)
     assert 0 < truncated["audio_end_ms"] < total
-    cut = assistant["content"][0]["transcript"]
-    assert 0 < len(cut) < len(long_reply) and long_reply.startswith(cut)
+    # Truncation drops the server-side transcript (the model no longer has that text).
+    assert assistant["content"][0]["transcript"] is None
 
 
 async def test_barge_in_during_generation_cancels_with_turn_detected(
@@ -429,8 +429,7 @@ async def test_truncate_delete_retrieve(make_engine: MakeEngine) -> None:
     assert (ev["item_id"], ev["audio_end_ms"]) == (item_id, int(total / 2))
     h.send({"type": "conversation.item.retrieve", "item_id": item_id})
     got = h.link.of("conversation.item.retrieved")[0]["item"]
-    cut = got["content"][0]["transcript"]
-    assert reply.startswith(cut) and abs(len(cut) - len(reply) / 2) <= 1
+    assert got["content"][0]["transcript"] is None  # the server drops the transcript
     h.send(
         {
             "type": "conversation.item.truncate",
