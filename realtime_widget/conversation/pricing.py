@@ -11,7 +11,7 @@ for the whole process:
                                         audio_in=32.0, audio_cached=0.4, audio_out=64.0)
 
 Lookup (`lookup`): the exact table key; else, for a dated snapshot (`…-YYYY-MM-DD`), its
-family (`api_facts.family_of`) or the name without the date; any other unknown name has no
+family (the name without the date, as `api_facts.family_of` says); any other unknown name has no
 price (its cost is NaN, with one warning per model), never a neighbour's.
 """
 
@@ -23,8 +23,6 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Final, TypeAlias
-
-from realtime_widget import api_facts
 
 PRICES_AS_OF: Final = "2026-12-01"
 PRICE_SOURCE: Final = "OpenAI model pages on developers.openai.com (pricing.PRICE_SOURCES)"
@@ -128,19 +126,17 @@ _SNAPSHOT: Final = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 def lookup(model: str, table: PriceTable) -> ModelPrices | None:
     """Prices for `model`: the exact key; else, for a dated snapshot, its family's row.
 
-    A dated snapshot (`gpt-realtime-2025-08-28`) uses its family (`api_facts.family_of`), or
-    the name without the date if that is a key (a user-added family). Any other unknown name
-    is None: `gpt-realtime-2.1-mini` never prices as `gpt-realtime`.
+    A dated snapshot (`gpt-realtime-2025-08-28`) prices as its family, the name without the
+    date (what `api_facts.family_of` returns for every dated name: tests/test_api_facts.py
+    checks it; this package imports nothing outside `realtime_widget.conversation`), which
+    may also be a user-added key. Any other unknown name is None: `gpt-realtime-2.1-mini`
+    never prices as `gpt-realtime`.
     """
     found = table.get(model)
     if found is not None:
         return found
-    if not _SNAPSHOT.search(model):
-        return None
-    for key in (api_facts.family_of(model), _SNAPSHOT.sub("", model)):
-        if key is not None and key in table:
-            return table[key]
-    return None
+    family = _SNAPSHOT.sub("", model)
+    return table.get(family) if family != model else None
 
 
 def validate_prices(table: object) -> dict[str, ModelPrices]:

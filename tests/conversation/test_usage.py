@@ -132,7 +132,7 @@ def test_editing_the_module_table_applies_and_invalidates_the_cache() -> None:
         del PRICES["my-finetune"]
 
 
-def test_image_tokens_priced_on_gpt_realtime_and_nan_where_unpriced() -> None:
+def test_image_tokens_priced_on_realtime_models_and_nan_where_unpriced() -> None:
     use = {
         "total_tokens": 110,
         "input_tokens": 100,
@@ -148,8 +148,14 @@ def test_image_tokens_priced_on_gpt_realtime_and_nan_where_unpriced() -> None:
     }
     # 60×5 + 40×0.50 + 10×16 = 480
     assert cost_of(token_counts(use), "gpt-realtime", PRICES).total_usd == pytest.approx(480e-6)
+    # gpt-realtime-mini has image prices now: 60×0.80 + 40×0.08 + 10×2.40 = 48 + 3.2 + 24 = 75.2
+    mini = cost_of(token_counts(use), "gpt-realtime-mini", PRICES).total_usd
+    assert mini == pytest.approx(75.2e-6)
+    # The shut-down gpt-4o-mini-realtime-preview (historical row) never took images.
     with pytest.warns(UnknownModelPriceWarning, match="image"):
-        assert math.isnan(cost_of(token_counts(use), "gpt-realtime-mini", PRICES).total_usd)
+        assert math.isnan(
+            cost_of(token_counts(use), "gpt-4o-mini-realtime-preview", PRICES).total_usd
+        )
 
 
 def test_transcription_rows_tokens_and_duration() -> None:
@@ -166,7 +172,7 @@ def test_transcription_rows_tokens_and_duration() -> None:
     v = load_fixture("voice_turn").usage
     vt = v[v["kind"] == "transcription"].iloc[0]
     assert (vt["input_audio_tokens"], vt["output_text_tokens"]) == (20, 4)
-    assert vt["cost_usd"] == pytest.approx(80e-6)  # 20×3 + 4×5
+    assert vt["cost_usd"] == pytest.approx(45e-6)  # 20×1.25 + 4×5
 
 
 def test_missing_usage_counts_as_zero_tokens() -> None:
