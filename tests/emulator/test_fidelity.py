@@ -227,7 +227,7 @@ async def test_out_of_band_response_beside_the_conversation(make_engine: MakeEng
     assert len(h.engine.items) == items_before
     # It saw exactly its `input`: the referenced item and its own message.
     oob_ctx = seen["oob"]
-    assert [i.get("id") for i in oob_ctx.items][0] == first_user and len(oob_ctx.items) == 2
+    assert oob_ctx.items[0].get("id") == first_user and len(oob_ctx.items) == 2
     assert oob_ctx.user_text == "classify this" and oob_ctx.metadata == {"purpose": "sentiment"}
     assert conv_done["response"]["status"] == "completed"
 

@@ -168,6 +168,7 @@ class RtcClient:
     offer_posted_at: float | None = field(default=None, init=False)
     channel_closed: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     peer_closed: asyncio.Event = field(default_factory=asyncio.Event, init=False)
+    ice_states: list[str] = field(default_factory=list, init=False)  # iceConnectionState log
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition, init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
     _channel: Any = field(default=None, init=False)
@@ -189,6 +190,7 @@ class RtcClient:
         self._channel.on("close", self.channel_closed.set)
         self.pc.on("track", self._on_track)
         self.pc.on("connectionstatechange", self._on_state)
+        self.pc.on("iceconnectionstatechange", self._on_ice_state)
         if self.send_mic:
             self.mic_track = PcmTrack(self.mic)
             self.pc.addTrack(self.mic_track)
@@ -293,6 +295,10 @@ class RtcClient:
     def _on_state(self) -> None:
         if self.pc.connectionState in ("failed", "closed"):
             self.peer_closed.set()
+        self._notify()
+
+    def _on_ice_state(self) -> None:
+        self.ice_states.append(str(self.pc.iceConnectionState))
         self._notify()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
