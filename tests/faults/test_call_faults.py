@@ -4,6 +4,7 @@ connection fails after it (ICE never connects, peer or data channel dropped mid-
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -141,4 +142,33 @@ async def test_data_channel_closes_mid_response(open_bridge: OpenBridge) -> None
     await assert_fault_reported(b, "The connection closed", "transcript is kept")
     sent = assert_events_kept(b, call_id)
     assert sent["response.created"] == 1 and sent["response.done"] == 0
+    await _recovers(b)
+
+
+async def test_a_server_that_goes_silent_ends_the_call_after_the_ice_grace_period(
+    open_bridge: OpenBridge,
+) -> None:
+    """No close, no answers: Chromium's ICE goes `disconnected` after its consent checks fail,
+    and the widget ends the call 5 s later (the official client's grace period) instead of
+    showing "connected" until ICE gives up about 30 s later."""
+    b = await open_bridge(muted=True)
+    call_id = await _mid_response(b)
+    await b.until(lambda: b.logged_counts().get("response.created", 0) >= 1, "the answer")
+    silent_at = time.monotonic()
+    b.emulator.set_faults(silent_calls=True)
+    await assert_fault_reported(b, "connection to the server was lost", "no answer for 5 s")
+    lost_after = time.monotonic() - silent_at
+    # Consent checks fail after a few seconds; then the 5 s grace. Well below ICE's own
+    # ~30 s failure, and not before the grace period could have run.
+    assert 5.0 <= lost_after <= 20.0, lost_after
+    # The browser let go of everything at once.
+    tracks = await b.mic_tracks()
+    assert tracks and all(t["readyState"] == "ended" for t in tracks), tracks
+    assert await b.open_peers() == 0
+    # Everything received before the silence is in the kernel.
+    assert b.logged_counts().get("response.created", 0) >= 1
+    # The silent server side never heard the hang-up; end it there as a real server would
+    # once its own consent checks fail, then the widget connects again as usual.
+    b.emulator.set_faults(silent_calls=False)
+    b.emulator.run(b.emulator.emulator.hangup(call_id))
     await _recovers(b)
