@@ -11,19 +11,23 @@ import { usageFigures } from "../src/view/usage_panel";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "tests", "fixtures");
 
-/** Test data: realtime-api.md §8 as Python's `price_table` trait carries it (NaN → null). */
+/** Test data: pricing.PRICES rows as Python's `price_table` trait carries them (NaN → null). */
 function row(text_in: number | null, text_cached: number | null, text_out: number | null, audio_in: number | null, audio_cached: number | null, audio_out: number | null, per_minute: number | null = null): ModelPrices {
   return { text_in, text_cached, text_out, audio_in, audio_cached, audio_out, image_in: null, image_cached: null, per_minute };
 }
 const TRAIT = {
   source: "test table (realtime-api.md §8)",
   prices: {
+    "gpt-realtime-2.1": { ...row(4, 0.4, 24, 32, 0.4, 64), image_in: 5, image_cached: 0.5 },
+    "gpt-realtime-2.1": { ...row(4, 0.4, 24, 32, 0.4, 64), image_in: 5, image_cached: 0.5 },
     "gpt-realtime": { ...row(4, 0.4, 16, 32, 0.4, 64), image_in: 5, image_cached: 0.5 },
     "gpt-realtime-mini": row(0.6, 0.06, 2.4, 10, 0.3, 20),
     "gpt-4o-realtime-preview": row(5, 2.5, 20, 40, 2.5, 80),
-    "gpt-4o-transcribe": row(2.5, 2.5, 10, 6, 6, 10),
-    "gpt-4o-mini-transcribe": row(1.25, 1.25, 5, 3, 3, 5),
+    "gpt-4o-transcribe": row(2.5, null, 10, 2.5, null, null),
+    "gpt-4o-mini-transcribe": row(1.25, null, 5, 1.25, null, null),
     "whisper-1": row(null, null, null, null, null, null, 0.006),
+    "gpt-live-transcribe": row(null, null, null, null, null, null, 0.017),
+    "gpt-live-transcribe": row(null, null, null, null, null, null, 0.017),
   },
 };
 const TABLE = readPriceTable(TRAIT);
@@ -78,7 +82,7 @@ describe("usage and cost as Python computes them", () => {
     expect([c.cached_text_tokens, c.cached_audio_tokens, c.cached_image_tokens]).toEqual([10, 20, 0]);
   });
 
-  it("looks dated snapshots up by their family, the longest prefix first", () => {
+  it("looks dated snapshots up by their family (the name without the date), nothing else", () => {
     expect(lookupPrices("gpt-realtime-2025-08-28", TABLE.prices)?.text_in).toBe(4);
     expect(lookupPrices("gpt-realtime-mini-2025-10-06", TABLE.prices)?.text_in).toBe(0.6);
     expect(lookupPrices("gpt-realtimeX", TABLE.prices)).toBeNull();

@@ -7,12 +7,62 @@ import type { ModelLike } from "../controller";
 import { isJsonObject, type JsonObject } from "../protocol";
 import { field, h, select, setSelect, uniqueId } from "./dom";
 
-/** api_facts.VOICES (the kernel validates; a value outside this list is still shown). */
-export const VOICES = ["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"] as const;
-/** api_facts.TRANSCRIPTION_MODELS, most used first. */
-export const TRANSCRIPTION_MODELS = ["gpt-4o-mini-transcribe", "gpt-4o-transcribe", "whisper-1", "gpt-4o-transcribe-diarize"] as const;
-
 const OFF = "";
+
+/**
+ * api_facts.VOICES (the kernel validates). A custom voice id set from Python ("voice_…") is
+ * not in this list but is still shown (setSelect adds it).
+ */
+export const VOICES = ["alloy", "ash", "ballad", "coral", "echo", "sage", "shimmer", "verse", "marin", "cedar"] as const;
+/** api_facts.TRANSCRIPTION_MODELS, current first, then the retiring ones (shutdown 2027-02-26). */
+export const TRANSCRIPTION_MODELS = [
+  "gpt-live-transcribe",
+  "gpt-transcribe",
+  "gpt-realtime-whisper",
+  "gpt-4o-mini-transcribe",
+  "gpt-4o-transcribe",
+  "whisper-1",
+  "gpt-4o-transcribe-diarize",
+] as const;
+/** Announced for shutdown (api_facts: ModelInfo.shutdown); labelled so in the menu. */
+export const RETIRING_TRANSCRIPTION_MODELS: ReadonlySet<string> = new Set([
+  "gpt-4o-mini-transcribe",
+  "gpt-4o-transcribe",
+  "whisper-1",
+  "gpt-4o-transcribe-diarize",
+]);
+const GPT_TRANSCRIBE_OPTIONS = ["language", "languages", "keywords", "prompt"];
+/**
+ * api_facts: ModelInfo.transcription_options, the keys besides `model` each model takes in a
+ * realtime session. Switching model in the menu drops the ones the new model refuses.
+ */
+export const TRANSCRIPTION_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  "gpt-live-transcribe": GPT_TRANSCRIBE_OPTIONS,
+  "gpt-transcribe": GPT_TRANSCRIBE_OPTIONS,
+  "gpt-realtime-whisper": ["language", "delay"],
+  "gpt-4o-mini-transcribe": ["language", "prompt"],
+  "gpt-4o-transcribe": ["language", "prompt"],
+  "whisper-1": ["language", "prompt"],
+  "gpt-4o-transcribe-diarize": ["language"],
+};
+
+/** The transcription trait for a newly chosen model: the options it takes are kept. */
+export function switchTranscription(current: JsonObject, model: string): JsonObject {
+  const takes = TRANSCRIPTION_OPTIONS[model.replace(/-\d{4}-\d{2}-\d{2}$/, "")];
+  const out: JsonObject = { model };
+  for (const [k, v] of Object.entries(current)) {
+    if (k !== "model" && (takes === undefined || takes.includes(k))) out[k] = v;
+  }
+  return out;
+}
+
+/** The noise_reduction trait for a newly chosen type (a strength set from Python is kept). */
+export function switchNoiseReduction(current: unknown, type: string): unknown {
+  if (type === OFF) return null;
+  if (isJsonObject(current) && typeof current["strength"] === "number") return { type, strength: current["strength"] };
+  return type;
+}
+
 
 export interface SettingsState {
   /** The model has spoken in this session: the API refuses a voice change. */
@@ -87,7 +137,10 @@ export class SettingsPanel {
     ]);
     this.#semantic = field("Eagerness", this.#eagerness);
 
-    this.#transcription = select([...TRANSCRIPTION_MODELS.map((m) => [m, m] as const), [OFF, "Off"]]);
+    this.#transcription = select([
+      ...TRANSCRIPTION_MODELS.map((m) => [m, RETIRING_TRANSCRIPTION_MODELS.has(m) ? `${m} (retiring)` : m] as const),
+      [OFF, "Off"],
+    ]);
     this.#noise = select([
       [OFF, "Off"],
       ["near_field", "Near field (headset)"],
@@ -123,10 +176,12 @@ export class SettingsPanel {
     });
     this.#listen(this.#transcription, "change", () => {
       const value = this.#transcription.value;
-      // Keep language/prompt set from Python; change only the model.
-      this.#set("transcription", value === OFF ? null : { ...obj(this.#model.get("transcription")), model: value });
+      // Keep the options set from Python that the new model takes; change the model.
+      this.#set("transcription", value === OFF ? null : switchTranscription(obj(this.#model.get("transcription")), value));
     });
-    this.#listen(this.#noise, "change", () => this.#set("noise_reduction", this.#noise.value === OFF ? null : this.#noise.value));
+    this.#listen(this.#noise, "change", () =>
+      this.#set("noise_reduction", switchNoiseReduction(this.#model.get("noise_reduction"), this.#noise.value)),
+    );
   }
 
   /** Shows the traits' current values (call after any change:<trait>). */

@@ -20,7 +20,7 @@ export interface ModelPrices {
 /** The `price_table` trait. */
 export interface PriceTable {
   prices: Record<string, ModelPrices>;
-  /** e.g. "OpenAI list prices, realtime-api.md §8, as of 2026-11-21". */
+  /** pricing.PRICE_NOTE: which table, and as of when (the cost is an estimate). */
   source: string;
 }
 
@@ -113,14 +113,18 @@ export function addCounts(a: TokenCounts, b: TokenCounts): TokenCounts {
   return out;
 }
 
-/** pricing.lookup: exact name, else the longest table key the model starts with (then "-"). */
+const SNAPSHOT = /-\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * pricing.lookup: the exact key; else, for a dated snapshot (`…-YYYY-MM-DD`), its family
+ * (the name without the date). Any other unknown name is null: never a longer-prefix
+ * neighbour (`gpt-realtime-2.1-mini` never prices as `gpt-realtime`).
+ */
 export function lookupPrices(model: string, table: Record<string, ModelPrices>): ModelPrices | null {
   if (Object.hasOwn(table, model)) return table[model] ?? null;
-  let best: string | null = null;
-  for (const key of Object.keys(table)) {
-    if (model.startsWith(`${key}-`) && (best === null || key.length > best.length)) best = key;
-  }
-  return best === null ? null : (table[best] ?? null);
+  const family = model.replace(SNAPSHOT, "");
+  if (family !== model && Object.hasOwn(table, family)) return table[family] ?? null;
+  return null;
 }
 
 export interface Cost {
