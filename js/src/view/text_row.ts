@@ -10,6 +10,12 @@
 // `content-visibility: auto` (styles.css: .rtw-text-chunk): the browser lays out
 // only the blocks on screen, and a frame's work stays bounded by the live tail.
 // Short turns (the usual case) stay one text node.
+//
+// A truncated reply can end in an "unheard" tail (`updateText(slot, text, heardLength)`):
+// that part is in an <s class="rtw-unheard"> after the text, as a text node too.
+
+/** Tooltip of the unheard part of a truncated reply. */
+export const UNHEARD_TITLE = "not heard — not in the model's context";
 
 export const CHUNK_CHARS = 8192;
 
@@ -21,6 +27,9 @@ export interface TextSlot {
   shown: string;
   /** Sealed blocks, oldest first. */
   readonly chunks: HTMLElement[];
+  /** The unheard tail of a truncated reply (created on first use). */
+  unheard: HTMLElement | null;
+  unheardShown: string;
 }
 
 export type TextUpdate = "same" | "append" | "replace";
@@ -28,11 +37,39 @@ export type TextUpdate = "same" | "append" | "replace";
 export function textSlot(parent: HTMLElement): TextSlot {
   const node = document.createTextNode("");
   parent.append(node);
-  return { parent, node, shown: "", chunks: [] };
+  return { parent, node, shown: "", chunks: [], unheard: null, unheardShown: "" };
 }
 
-/** Makes the slot show `target`, touching only what changed. */
-export function updateText(slot: TextSlot, target: string): TextUpdate {
+/**
+ * Makes the slot show `target`, touching only what changed. With `heardLength`, only
+ * `target.slice(0, heardLength)` is normal text; the rest is shown struck through
+ * (`.rtw-unheard`, title UNHEARD_TITLE): what the user did not hear of a truncated reply.
+ */
+export function updateText(slot: TextSlot, target: string, heardLength?: number): TextUpdate {
+  const cut = heardLength === undefined ? target.length : Math.max(0, Math.min(heardLength, target.length));
+  const tail = updateUnheard(slot, target.slice(cut));
+  const main = updateMain(slot, target.slice(0, cut));
+  return main === "same" ? tail : main;
+}
+
+function updateUnheard(slot: TextSlot, unheard: string): TextUpdate {
+  if (unheard === slot.unheardShown) return "same";
+  slot.unheardShown = unheard;
+  if (!slot.unheard) {
+    const el = document.createElement("s");
+    el.className = "rtw-unheard";
+    el.title = UNHEARD_TITLE;
+    el.style.opacity = "0.55";
+    el.append(document.createTextNode(""));
+    slot.parent.append(el);
+    slot.unheard = el;
+  }
+  (slot.unheard.firstChild as Text).data = unheard;
+  slot.unheard.hidden = unheard === "";
+  return "replace";
+}
+
+function updateMain(slot: TextSlot, target: string): TextUpdate {
   const shown = slot.shown;
   if (target === shown) return "same";
   slot.shown = target;

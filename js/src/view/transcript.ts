@@ -1,11 +1,34 @@
 // Per-turn extras in the transcript (time, latency badge, how much of an
 // interrupted reply was heard, a button to inspect the turn's events) and the
 // transcript as plain text for "Copy transcript".
-import type { Turn } from "../reducer";
+import { heardSplit, type Turn } from "../reducer";
 import { button, formatClock, h } from "./dom";
 import type { SessionLog } from "./session_log";
+import { updateText, type TextSlot, type TextUpdate } from "./text_row";
 
 const WHO: Record<Turn["role"], string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
+const WHO_KIND: Record<string, string> = {
+  function_call: "Tool call",
+  mcp_list_tools: "MCP tools",
+  mcp_call: "MCP call",
+  mcp_approval_request: "MCP approval request",
+  mcp_approval_response: "MCP approval",
+};
+
+/** The heard and unheard parts of a turn's text (all heard unless it was truncated). */
+export function heardParts(turn: Turn): { heard: string; unheard: string } {
+  return heardSplit(turn.text, turn.heardMs, turn.audioMs);
+}
+
+/**
+ * Shows `target` (the row's text for `turn`) in `slot`; when it is the text of a
+ * truncated reply, the part not heard is struck through with a tooltip ("not heard — not
+ * in the model's context"). Text nodes only, never HTML.
+ */
+export function updateTurnText(slot: TextSlot, turn: Turn, target: string): TextUpdate {
+  if (turn.heardMs === null || target !== turn.text) return updateText(slot, target);
+  return updateText(slot, target, heardParts(turn).heard.length);
+}
 
 export interface TurnExtras {
   /** Changes whenever the nodes would: the view redraws a row's extras only then. */
@@ -14,21 +37,21 @@ export interface TurnExtras {
 }
 
 export function whoOf(turn: Turn): string {
-  return turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
+  return WHO_KIND[turn.kind] ?? WHO[turn.role];
 }
 
 /** Cheap (a few map reads): the view calls it per turn per frame and builds nodes only when it changes. */
 export function turnExtrasKey(turn: Turn, log: SessionLog): string {
   const t = log.itemFirstT.get(turn.itemId);
   const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
-  const heard = log.heardMs.get(turn.itemId);
+  const heard = log.heardMs.get(turn.itemId) ?? turn.heardMs ?? undefined;
   return `${t ?? ""}|${latency ?? ""}|${heard ?? ""}|${turn.status}|${turn.kind}`;
 }
 
 export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
   const t = log.itemFirstT.get(turn.itemId);
   const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
-  const heard = log.heardMs.get(turn.itemId);
+  const heard = log.heardMs.get(turn.itemId) ?? turn.heardMs ?? undefined;
   const key = turnExtrasKey(turn, log);
   const nodes: Node[] = [];
   if (t !== undefined) {
@@ -46,7 +69,8 @@ export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
     const mark = h("span", "rtw-interrupted-mark", text);
     mark.title =
       heard !== undefined
-        ? "You spoke over this reply; the server kept only the first " + `${(heard / 1000).toFixed(1)} s of its audio (conversation.item.truncated).`
+        ? "You spoke over this reply; the server kept only the first " +
+          `${(heard / 1000).toFixed(1)} s of its audio (conversation.item.truncated). The struck-through rest was not heard and is not in the model's context.`
         : "This reply was cut off before it finished.";
     nodes.push(mark);
   }
@@ -61,7 +85,9 @@ export function transcriptAsText(turns: Turn[], log: SessionLog): string {
     .map((turn) => {
       const t = log.itemFirstT.get(turn.itemId);
       const stamp = t !== undefined ? `[${formatClock(t)}] ` : "";
-      const text = turn.kind === "function_call" ? `${turn.name ?? "function"}(${turn.text})` : turn.text || (turn.kind === "audio" ? "(speech)" : "");
+      const { heard, unheard } = heardParts(turn);
+      const spoken = unheard.trim() ? `${heard} [not heard: ${unheard.trim()}]` : turn.text;
+      const text = turn.kind === "function_call" ? `${turn.name ?? "function"}(${turn.text})` : spoken || (turn.kind === "audio" ? "(speech)" : "");
       const mark = turn.status === "interrupted" ? " [interrupted]" : turn.status === "failed" ? " [transcription failed]" : "";
       return `${stamp}${whoOf(turn)}: ${text}${mark}`;
     })
