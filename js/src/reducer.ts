@@ -425,7 +425,8 @@ export function mcpText(item: JsonObject): string {
   if (type === "mcp_list_tools") {
     const tools = Array.isArray(item["tools"]) ? item["tools"] : [];
     const names = tools.map((t) => str(obj(t)["name"])).filter((n) => n);
-    return label ? `${label}: ${names.join(", ")}` : names.join(", ");
+    if (label && names.length > 0) return `${label}: ${names.join(", ")}`;
+    return label || names.join(", ");
   }
   if (type === "mcp_call" || type === "mcp_approval_request") {
     const name = str(item["name"]);

@@ -98,7 +98,9 @@ def _mcp_text(item: Mapping[str, Any]) -> str:
             for t in item.get("tools") or ()
             if isinstance(t, Mapping) and t.get("name")
         ]
-        return f"{label}: {', '.join(names)}" if label else ", ".join(names)
+        if label and names:
+            return f"{label}: {', '.join(names)}"
+        return label or ", ".join(names)
     if itype in ("mcp_call", "mcp_approval_request"):
         call = f"{label}.{item.get('name') or ''}" if label else str(item.get("name") or "")
         text = f"{call}({item.get('arguments') or ''})"
