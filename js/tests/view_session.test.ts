@@ -19,14 +19,12 @@ const TRAIT = {
   source: "test table (realtime-api.md §8)",
   prices: {
     "gpt-realtime-2.1": { ...row(4, 0.4, 24, 32, 0.4, 64), image_in: 5, image_cached: 0.5 },
-    "gpt-realtime-2.1": { ...row(4, 0.4, 24, 32, 0.4, 64), image_in: 5, image_cached: 0.5 },
     "gpt-realtime": { ...row(4, 0.4, 16, 32, 0.4, 64), image_in: 5, image_cached: 0.5 },
     "gpt-realtime-mini": row(0.6, 0.06, 2.4, 10, 0.3, 20),
     "gpt-4o-realtime-preview": row(5, 2.5, 20, 40, 2.5, 80),
     "gpt-4o-transcribe": row(2.5, null, 10, 2.5, null, null),
     "gpt-4o-mini-transcribe": row(1.25, null, 5, 1.25, null, null),
     "whisper-1": row(null, null, null, null, null, null, 0.006),
-    "gpt-live-transcribe": row(null, null, null, null, null, null, 0.017),
     "gpt-live-transcribe": row(null, null, null, null, null, null, 0.017),
   },
 };
