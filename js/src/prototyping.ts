@@ -11,6 +11,7 @@
 // `conversation.item.truncate` at a wall-clock estimate would be refused when
 // the estimate overshoots ("Audio content of Xms is already shorter than Yms").
 import { isJsonObject, type JsonObject } from "./protocol";
+import { isOutOfBand } from "./reducer";
 
 export interface ToolOutcome {
   callId: string;
@@ -44,7 +45,7 @@ export class PrototypingState {
         break;
       case "response.created": {
         const response = obj(event["response"]);
-        if (isOutOfBand(response)) return;
+        if (isOutOfBand(response) === true) return;
         this.activeResponse = str(response["id"]) || null;
         break;
       }
@@ -123,11 +124,6 @@ export function browserEventId(): string {
   idCounter = (idCounter + 1) % 1_000_000;
   const random = Math.floor(Math.random() * 0xffffffff).toString(16).padStart(8, "0");
   return `evt_rwb_${random}${idCounter.toString(16)}`;
-}
-
-/** An out-of-band response: the server gives it a null conversation_id (older logs omit the key). */
-export function isOutOfBand(response: JsonObject): boolean {
-  return "conversation_id" in response && response["conversation_id"] === null;
 }
 
 function obj(value: unknown): JsonObject {

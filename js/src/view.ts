@@ -9,11 +9,10 @@ import { Inspector } from "./view/inspector";
 import { LevelMeters } from "./view/meters";
 import { PrototypingControls } from "./view/prototyping_controls";
 import { SettingsPanel } from "./view/settings";
-import { textSlot, updateText, type TextSlot } from "./view/text_row";
-import { transcriptAsText, turnExtras, turnExtrasKey } from "./view/transcript";
+import { textSlot, type TextSlot } from "./view/text_row";
+import { transcriptAsText, turnExtras, turnExtrasKey, updateTurnText, whoOf } from "./view/transcript";
 import { UsagePanel } from "./view/usage_panel";
 
-const WHO: Record<Turn["role"], string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
 
 interface Row {
   li: HTMLLIElement;
@@ -421,10 +420,10 @@ function fillRow(row: Row, turn: Turn): boolean {
   if (li.className !== className) li.className = className;
   if (li.dataset["itemId"] !== turn.itemId) li.dataset["itemId"] = turn.itemId;
   if (li.dataset["status"] !== turn.status) li.dataset["status"] = turn.status;
-  const who = turn.kind === "function_call" ? "Tool call" : WHO[turn.role];
+  const who = whoOf(turn);
   if (row.who.textContent !== who) row.who.textContent = who;
   const target = turnText(turn);
-  const changed = updateText(row.slot, target) !== "same";
+  const changed = updateTurnText(row.slot, turn, target) !== "same";
   // Tool rows are one compact line (styles.css); the whole call or result is in the tooltip.
   if (turn.kind === "function_call" || turn.kind === "function_output") {
     if (changed || !text.hasAttribute("title")) text.title = target;

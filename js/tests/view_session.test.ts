@@ -120,6 +120,33 @@ describe("session log", () => {
     expect(log.latencyOfItem(itemId)).toBe(delta.t - create.t);
   });
 
+  it("an out-of-band response is billed but is never the last turn nor a turn's latency", () => {
+    const log = replay("out_of_band");
+    // resp_oob1 finished between resp_1's start and its end; the last turn is still resp_1.
+    expect(log.lastTurn?.responseId).toBe("resp_1");
+    expect(log.responses.get("resp_oob1")?.triggerT).toBeNull();
+    expect(log.responses.get("resp_1")?.triggerT).not.toBeNull();
+    const billed = log.sessionTokens().responses;
+    const oob = log.responses.get("resp_oob1")?.counts;
+    expect(oob && oob.total_tokens).toBeGreaterThan(0);
+    expect(billed.total_tokens).toBe((log.responses.get("resp_1")?.counts?.total_tokens ?? 0) + (oob?.total_tokens ?? 0));
+
+    // A judge that starts right after a typed message and ends after the answer does not take
+    // the message's latency trigger and does not become the last turn.
+    const live = new SessionLog();
+    const usage = { total_tokens: 10, input_tokens: 8, output_tokens: 2 };
+    const push = (t: number, dir: "server" | "client", event: JsonObject): void => live.push({ t, dir, event });
+    push(1000, "client", { type: "conversation.item.create", item: { type: "message", role: "user", content: [] } });
+    push(1010, "server", { type: "response.created", response: { id: "judge", conversation_id: null } });
+    push(1020, "server", { type: "response.created", response: { id: "answer", conversation_id: "conv_1" } });
+    push(1300, "server", { type: "response.done", response: { id: "answer", conversation_id: "conv_1", usage } });
+    push(1400, "server", { type: "response.done", response: { id: "judge", conversation_id: null, usage } });
+    expect(live.responses.get("answer")?.triggerT).toBe(1000);
+    expect(live.responses.get("judge")?.triggerT).toBeNull();
+    expect(live.lastTurn?.responseId).toBe("answer");
+    expect(live.sessionTokens().responses.total_tokens).toBe(20);
+  });
+
   it("tracks speaking, thinking and the voice lock through a barge-in", () => {
     const log = new SessionLog();
     const seen: string[] = [];

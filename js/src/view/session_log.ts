@@ -7,7 +7,7 @@
 // Pure with respect to time: everything is derived from the records' own `t`
 // (epoch ms) so that tests replay recorded sessions exactly.
 import { isJsonObject, type EventRecord, type JsonObject } from "../protocol";
-import { gaEventName } from "../reducer";
+import { gaEventName, isOutOfBand } from "../reducer";
 import { redact } from "../transport";
 import { addCounts, tokenCounts, ZERO_COUNTS, type TokenCounts } from "./usage";
 
@@ -74,6 +74,8 @@ export class SessionLog {
   readonly responseTokens = new Map<string, TokenCounts>();
   readonly transcriptionTokens = new Map<string, TokenCounts>();
   lastTurn: LastTurnUsage | null = null;
+  /** Out-of-band responses (null conversation_id): billed, never a turn. */
+  readonly #outOfBand = new Set<string>();
   phase: Phase = { userSpeaking: false, modelSpeaking: false, thinking: false };
   /** The model spoke in this session: the API now refuses a voice change. */
   modelSpoke = false;
@@ -222,15 +224,22 @@ export class SessionLog {
         this.phase.userSpeaking = false;
         this.#trigger(t);
         break;
-      case "response.created":
+      case "response.created": {
         this.usageRev++;
+        // An out-of-band response (a classifier beside the conversation) is billed but is
+        // not a turn: it neither answers the pending trigger nor becomes the "last turn".
+        if (isOutOfBand(obj(event["response"])) === true) {
+          this.#outOfBand.add(responseId);
+          this.responses.set(responseId, { triggerT: null, firstDeltaT: null, model: this.sessionModel, counts: null });
+          break;
+        }
         this.phase.thinking = false;
         this.responses.set(responseId, { triggerT: this.#pendingTrigger, firstDeltaT: null, model: this.sessionModel, counts: null });
         this.#pendingTrigger = null;
         break;
+      }
       case "response.done": {
         this.usageRev++;
-        this.phase.thinking = false;
         const response = obj(event["response"]);
         const counts = tokenCounts(response["usage"]);
         const timing = this.responses.get(responseId) ?? { triggerT: null, firstDeltaT: null, model: this.sessionModel, counts: null };
@@ -238,6 +247,8 @@ export class SessionLog {
         this.responses.set(responseId, timing);
         const key = timing.model ?? "";
         this.responseTokens.set(key, addCounts(this.responseTokens.get(key) ?? ZERO_COUNTS, counts));
+        if (this.#outOfBand.has(responseId) || isOutOfBand(response) === true) break;
+        this.phase.thinking = false;
         this.lastTurn = { responseId, model: timing.model, counts };
         for (const item of Array.isArray(response["output"]) ? response["output"] : []) {
           const id = str(obj(item)["id"]);

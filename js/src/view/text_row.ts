@@ -59,7 +59,6 @@ function updateUnheard(slot: TextSlot, unheard: string): TextUpdate {
     const el = document.createElement("s");
     el.className = "rtw-unheard";
     el.title = UNHEARD_TITLE;
-    el.style.opacity = "0.55";
     el.append(document.createTextNode(""));
     slot.parent.append(el);
     slot.unheard = el;
