@@ -16,9 +16,8 @@ from playwright.sync_api import Locator, Page, expect
 from support.view_text import format_usd
 
 from realtime_widget.conversation import Conversation
-from realtime_widget.conversation.pricing import PRICES
+from realtime_widget.conversation.pricing import PRICES, prices_json
 from realtime_widget.emulator import EmulatorThread
-from realtime_widget.widget import _view_prices
 
 from . import test_widget_js_in_page as harness
 
@@ -73,7 +72,7 @@ def test_downloaded_jsonl_and_dollars_match_python(
     # What RealtimeWidget puts in its price_table trait.
     page.evaluate(
         "(table) => harness.model.set('price_table', table)",
-        json.loads(json.dumps(_view_prices(PRICES))),
+        json.loads(json.dumps(prices_json(PRICES))),
     )
     _connect(page)
     box = page.get_by_role("textbox", name="Message")
