@@ -32,6 +32,7 @@ from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users c
 from .client_events import check_client_event
 from .conversation import Conversation, pricing
 from .conversation.callbacks import Callback
+from .conversation.reduce import is_out_of_band
 from .minting import AsyncMinter, ClientSecret, RealtimeAPIError, mint_client_secret, redact
 from .session_control import Rejected, SessionControl, changed_fields
 from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
@@ -83,11 +84,6 @@ def _normalize_timeout(value: object) -> float | None:
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"tool_timeout_s must be > 0 seconds (or None for no limit), got {value}")
     return float(value)
-
-
-def _is_out_of_band(response: Mapping[str, Any]) -> bool:
-    """`conversation: "none"` responses carry a null conversation_id (old logs: no key)."""
-    return "conversation_id" in response and response["conversation_id"] is None
 
 
 class RealtimeWidget(anywidget.AnyWidget):
@@ -931,7 +927,7 @@ class RealtimeWidget(anywidget.AnyWidget):
             if kind == "response.done":
                 if rid == self._active_response:
                     self._active_response = None
-            elif not _is_out_of_band(response):
+            elif is_out_of_band(response) is not True:
                 self._active_response = rid if isinstance(rid, str) else None
         elif kind == "output_audio_buffer.started":
             self._audio_playing = True
