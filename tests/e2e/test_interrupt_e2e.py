@@ -96,7 +96,8 @@ def test_interrupt_sends_cancel_and_clear_and_reconnect_restores_only_what_was_h
         what="the new call",
     )
     kernel.wait_for(
-        f"any(e['type'] == 'conversation.item.create' for e in e2e_events(w, 'client')[{boundary}:])",
+        "any(e['type'] == 'conversation.item.create' "
+        f"for e in e2e_events(w, 'client')[{boundary}:])",
         timeout=15,
         what="the earlier conversation re-inserted",
     )
