@@ -147,6 +147,25 @@ describe("session log", () => {
     expect(live.sessionTokens().responses.total_tokens).toBe(20);
   });
 
+  it("thinks only when a response is asked for: not for re-inserted context or an out-of-band response", () => {
+    const log = new SessionLog();
+    const push = (t: number, event: JsonObject): void => log.push({ t, dir: "client", event });
+    const user = { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] };
+    // A reconnect re-inserts the earlier turns and asks for nothing.
+    push(1000, { type: "conversation.item.create", item: user });
+    push(1001, { type: "conversation.item.create", item: { type: "message", role: "assistant", content: [] } });
+    expect(log.phase.thinking).toBe(false);
+    push(1002, { type: "response.create", response: { conversation: "none", metadata: { purpose: "judge" } } });
+    expect(log.phase.thinking).toBe(false);
+    // A typed message: latency runs from the message, thinking from the request.
+    push(2000, { type: "conversation.item.create", item: user });
+    push(2001, { type: "response.create" });
+    expect(log.phase.thinking).toBe(true);
+    log.push({ t: 2300, dir: "server", event: { type: "response.created", response: { id: "r1", conversation_id: "conv_1" } } });
+    expect(log.phase.thinking).toBe(false);
+    expect(log.responses.get("r1")?.triggerT).toBe(2000);
+  });
+
   it("tracks speaking, thinking and the voice lock through a barge-in", () => {
     const log = new SessionLog();
     const seen: string[] = [];

@@ -12,24 +12,58 @@ the heard part.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 
 from .conftest import OpenNotebook
-from .lab import PageProblems
+from .lab import AttachedKernel, PageProblems
 from .test_widget_e2e import WIDGET_CELL, connect, open_quickstart, type_message, widget_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
-# The emulator repeats a typed message ("You said: …"); its voice lasts as long as the text
-# (about 60 ms a character), so this reply plays for well over ten seconds.
-LONG = (
-    "Tell me everything about the history of the harbour, the ships that came in every "
-    "spring, the people who unloaded them, and what the town looked like before the railway."
+# The emulator repeats a typed message ("You said: …"). Like the real server it generates faster
+# than it plays: the transcript streams a word every 20 ms while the voice lasts about 60 ms a
+# character. So the 170 words of LONG are still being generated a second into playback
+# (Interrupt then cancels and clears), while SHORT is fully generated within a second and only
+# its playback is left to stop (Interrupt then only clears).
+LONG = " ".join(
+    ["Tell me everything about the history of the harbour and the ships that came in every"] * 10
 )
+SHORT = "Describe the lighthouse at the end of the old pier, and the keeper who lived there."
 
 CLIENT_SINCE = "[e['type'] for e in e2e_events(w, 'client')[{start}:]]"
+TRUNCATED = "[e for e in e2e_events(w) if e['type'] == 'conversation.item.truncated']"
+ROW = (
+    "w.transcript.set_index('item_id').loc[{item_id!r}, ['role', 'status', 'text', 'heard_ms', "
+    "'heard_text', 'unheard_text']].to_dict()"
+)
+
+
+def _interrupt_while_playing(view: Locator, kernel: AttachedKernel, turn: int) -> list[str]:
+    """Click Interrupt while turn `turn`'s audio plays; the client events it sent."""
+    start = kernel.eval("len(e2e_events(w, 'client'))")
+    interrupt = view.get_by_role("button", name="Interrupt the model's answer")
+    expect(interrupt).to_be_enabled()
+    interrupt.click()
+    kernel.wait_for(
+        f"e2e_server_types(w).count('output_audio_buffer.cleared') >= {turn} and e2e_settled(w)",
+        timeout=20,
+        what="the server to clear the audio and finish the response",
+    )
+    sent: list[str] = kernel.eval(CLIENT_SINCE.format(start=start))
+    return sent
+
+
+def _heard_row(kernel: AttachedKernel, truncated: dict[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = kernel.eval(ROW.format(item_id=truncated["item_id"]))
+    assert row["role"] == "assistant" and row["status"] == "interrupted", row
+    assert row["heard_ms"] == truncated["audio_end_ms"]
+    assert row["heard_text"].strip() and row["unheard_text"].strip(), row
+    # Nothing received is lost: the transcript's text is the heard part followed by the rest.
+    assert row["text"] == row["heard_text"] + row["unheard_text"]
+    return row
 
 
 def test_interrupt_sends_cancel_and_clear_and_reconnect_restores_only_what_was_heard(
@@ -40,52 +74,40 @@ def test_interrupt_sends_cancel_and_clear_and_reconnect_restores_only_what_was_h
     connect(view, kernel)
     first_call = kernel.eval("w.call_id")
 
+    # 1. While the answer is still generated: response.cancel, then output_audio_buffer.clear.
     type_message(view, LONG)
     kernel.wait_for(
         "'output_audio_buffer.started' in e2e_server_types(w)",
         timeout=30,
         what="the model's answer to start playing",
     )
-    start = kernel.eval("len(e2e_events(w, 'client'))")
-    # Let about a second of the answer play: that is what the user hears before interrupting.
-    time.sleep(1.0)
-    interrupt = view.get_by_role("button", name="Interrupt the model's answer")
-    expect(interrupt).to_be_enabled()
-    interrupt.click()
-
-    kernel.wait_for(
-        "'output_audio_buffer.cleared' in e2e_server_types(w) and e2e_settled(w)",
-        timeout=20,
-        what="the server to clear the audio and finish the response",
-    )
-    sent = kernel.eval(CLIENT_SINCE.format(start=start))
-    assert sent == ["response.cancel", "output_audio_buffer.clear"], sent
-
-    (truncated,) = kernel.eval(
-        "[e for e in e2e_events(w) if e['type'] == 'conversation.item.truncated']"
-    )
+    time.sleep(1.0)  # about a second of the answer plays: what the user hears
+    assert "response.done" not in kernel.eval("e2e_server_types(w)"), "generated too fast"
+    assert _interrupt_while_playing(view, kernel, 1) == [
+        "response.cancel",
+        "output_audio_buffer.clear",
+    ]
+    (truncated,) = kernel.eval(TRUNCATED)
     types = kernel.eval("e2e_server_types(w)")
     # The server truncates first, then reports the cleared buffer.
     assert types.index("conversation.item.truncated") < types.index("output_audio_buffer.cleared")
-    # About a second was played (measured by the server's playback, not the browser's clock),
-    # far less than the whole answer.
+    # About a second was played (measured by the server's playback, not the browser's clock).
     assert 300 <= truncated["audio_end_ms"] <= 6000, truncated
-
-    row = kernel.eval(
-        "w.transcript.set_index('item_id').loc["
-        f"{truncated['item_id']!r}, ['role', 'status', 'text', 'heard_ms', 'heard_text', "
-        "'unheard_text']].to_dict()"
-    )
-    assert row["role"] == "assistant" and row["status"] == "interrupted", row
-    assert row["heard_ms"] == truncated["audio_end_ms"]
-    heard, unheard = row["heard_text"].strip(), row["unheard_text"].strip()
-    assert heard and unheard, row
-    # Nothing received is lost: the transcript's text is the heard part followed by the rest.
-    assert row["text"].startswith(row["heard_text"])
-    assert row["text"].endswith(row["unheard_text"])
-    assert len(heard) < len(row["text"]) / 2, "about a second of a long answer was heard"
+    first = _heard_row(kernel, truncated)
+    assert len(first["heard_text"]) < len(first["text"]) / 4
     # The view shows the unheard rest as such.
-    expect(view.locator(".rtw-unheard").last).to_contain_text(unheard[:20])
+    expect(view.locator(".rtw-unheard").first).to_contain_text(first["unheard_text"].strip()[:20])
+
+    # 2. The answer is fully generated but still plays: output_audio_buffer.clear only.
+    type_message(view, SHORT)
+    kernel.wait_for(
+        "e2e_server_types(w).count('response.done') >= 2 "
+        "and e2e_server_types(w).count('output_audio_buffer.started') >= 2",
+        timeout=30,
+        what="the second answer to be generated and to play",
+    )
+    assert _interrupt_while_playing(view, kernel, 2) == ["output_audio_buffer.clear"]
+    second = _heard_row(kernel, kernel.eval(TRUNCATED)[1])
 
     # A new session with context gets only what the user heard.
     boundary = kernel.eval("len(e2e_events(w, 'client'))")
@@ -96,8 +118,8 @@ def test_interrupt_sends_cancel_and_clear_and_reconnect_restores_only_what_was_h
         what="the new call",
     )
     kernel.wait_for(
-        "any(e['type'] == 'conversation.item.create' "
-        f"for e in e2e_events(w, 'client')[{boundary}:])",
+        "sum(e['type'] == 'conversation.item.create' "
+        f"for e in e2e_events(w, 'client')[{boundary}:]) >= 4",
         timeout=15,
         what="the earlier conversation re-inserted",
     )
@@ -106,7 +128,8 @@ def test_interrupt_sends_cancel_and_clear_and_reconnect_restores_only_what_was_h
         f"[{boundary}:] if e['type'] == 'conversation.item.create' "
         "and e['item'].get('role') == 'assistant' for c in e['item']['content']]"
     )
-    assert restored == [row["heard_text"]], restored
-    assert all(unheard not in text for text in restored)
+    assert restored == [first["heard_text"], second["heard_text"]], restored
+    for row in (first, second):
+        assert all(row["unheard_text"].strip() not in text for text in restored)
     assert page_problems.page_errors == []
     notebook.screenshot("interrupt-heard-part")

@@ -188,10 +188,14 @@ export class SessionLog {
 
   #client(type: string, event: JsonObject, t: number): void {
     if (type === "conversation.item.create") {
+      // A typed message starts the latency clock; the model thinks only once a response is
+      // asked for (context re-inserted by a reconnect asks for none).
       const item = obj(event["item"]);
-      if (item["type"] === "message" && item["role"] === "user") this.#trigger(t);
-    } else if (type === "response.create" && this.#pendingTrigger === null) {
-      this.#trigger(t);
+      if (item["type"] === "message" && item["role"] === "user") this.#pendingTrigger = t;
+    } else if (type === "response.create") {
+      // An out-of-band response (a classifier, a judge) is not the model answering the user.
+      if (obj(event["response"])["conversation"] === "none") return;
+      this.#trigger(this.#pendingTrigger ?? t);
     }
   }
 
