@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, expect
+from support.view_text import format_usd
 
 from .conftest import OpenNotebook
 from .lab import AttachedKernel, PageProblems
@@ -108,6 +109,19 @@ def test_interrupt_sends_cancel_and_clear_and_reconnect_restores_only_what_was_h
     )
     assert _interrupt_while_playing(view, kernel, 2) == ["output_audio_buffer.clear"]
     second = _heard_row(kernel, kernel.eval(TRUNCATED)[1])
+
+    # Prices assigned from Python reprice the live view (w.prices → the price_table trait).
+    view.locator(".rtw-usage > summary").click()
+    session_usd = view.locator(".rtw-usage-table tbody tr").nth(1).locator(".rtw-usd")
+    before = kernel.eval("w.cost()")
+    expect(session_usd).to_have_text(format_usd(before), timeout=10_000)
+    kernel.run(
+        "from realtime_widget import ModelPrices\n"
+        "w.prices = {**w.prices, 'gpt-realtime-2.1': ModelPrices(40, 4, 240, 320, 4, 640, 50, 5)}"
+    )
+    tenfold = kernel.eval("w.cost()")
+    expect(session_usd).to_have_text(format_usd(tenfold), timeout=10_000)
+    assert tenfold == pytest.approx(10 * before)  # every price of the model ×10
 
     # A new session with context gets only what the user heard.
     boundary = kernel.eval("len(e2e_events(w, 'client'))")
