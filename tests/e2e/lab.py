@@ -33,6 +33,9 @@ from playwright.sync_api import ConsoleMessage, Error, Locator, Page, Response
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
+# The README's screenshots are tracked files: tests write them to test-artifacts/ unless asked
+# to refresh docs/ (REFRESH_DOCS=1 bash .ci/dev test), so a test run leaves git status clean.
+DOCS_SHOTS = REPO / "docs" if os.environ.get("REFRESH_DOCS") == "1" else ARTIFACTS / "docs"
 
 T = TypeVar("T")
 

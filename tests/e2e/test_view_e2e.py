@@ -3,9 +3,9 @@
 Real JupyterLab, Chromium with a fake microphone playing speech-like audio, WebRTC to the
 emulator. Checks that the level meters follow the actual tracks and stop on disconnect,
 that the view's cost equals `w.cost()` in the kernel, that the settings panel edits the
-Python traits, and writes the light and dark screenshots `docs/view-light.png` and
+Python traits, and makes the light and dark screenshots `docs/view-light.png` and
 `docs/view-dark.png`, and the narrow `docs/view-400px.png` (all made by
-`test_meters_cost_settings_and_themes`).
+`test_meters_cost_settings_and_themes`; written to test-artifacts/docs/ unless REFRESH_DOCS=1).
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from playwright.sync_api import Locator, Page, expect
 from support.view_text import format_usd
 
 from .conftest import OpenNotebook
-from .lab import REPO, AttachedKernel, NotebookPage, PageProblems
+from .lab import DOCS_SHOTS, AttachedKernel, NotebookPage, PageProblems
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
 QUICKSTART = "quickstart.ipynb"
 WIDGET_CELL = 1
-DOCS = REPO / "docs"
+DOCS = DOCS_SHOTS
 KERNEL_PROBE = (Path(__file__).parent / "kernel_probe.py").read_text(encoding="utf-8")
 
 
@@ -110,7 +110,7 @@ def test_meters_cost_settings_and_themes(
     first.locator("summary").click()
     expect(first.locator("pre")).to_contain_text('"type": "response.done"')
 
-    DOCS.mkdir(exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     first.locator("summary").click()  # collapse the JSON again: the picture shows the layout
     widget = view.locator(".rtw")
     page.set_viewport_size({"width": 1000, "height": 2000})

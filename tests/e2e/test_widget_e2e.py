@@ -4,8 +4,8 @@ Every test opens its own copy of a notebook (so its own kernel), drives the widg
 the page the way a person would (buttons and text box found by role and accessible name),
 and checks the Python side through a second client attached to the same kernel.
 
-`test_talk_type_and_every_event_reaches_the_kernel` writes docs/screenshot.png, the
-screenshot the README shows.
+`test_talk_type_and_every_event_reaches_the_kernel` makes docs/screenshot.png (written to
+test-artifacts/docs/ unless REFRESH_DOCS=1), the screenshot the README shows.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from playwright.sync_api import Locator, expect
 
 from .conftest import EmulatorProcess, OpenNotebook
 from .lab import (
-    REPO,
+    DOCS_SHOTS,
     AttachedKernel,
     LabServer,
     NotebookPage,
@@ -36,7 +36,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 QUICKSTART = "quickstart.ipynb"
 WIDGET_CELL = 1  # the quickstart's `w = RealtimeWidget(); w` cell
 TRANSCRIPT_CELL = 3  # its `w.transcript` cell
-SCREENSHOT = REPO / "docs" / "screenshot.png"
+SCREENSHOT = DOCS_SHOTS / "screenshot.png"
 
 CONNECTED = re.compile(r"\bconnected\b", re.IGNORECASE)
 SECRET_SHAPES = re.compile(r"\b(?:ek_|sk-)[A-Za-z0-9_\-]{6,}")
@@ -98,7 +98,7 @@ def save_readme_screenshot(notebook: NotebookPage, view: Locator) -> None:
     page = notebook.page
     page.evaluate("() => window.jupyterapp.shell.collapseLeft()")
     view.scroll_into_view_if_needed()
-    SCREENSHOT.parent.mkdir(exist_ok=True)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     notebook.cell(WIDGET_CELL).screenshot(path=str(SCREENSHOT))
 
 
