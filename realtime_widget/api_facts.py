@@ -335,3 +335,25 @@ CUSTOM_VOICE_PREFIX: Final = "voice_"
 #: How long a WebRTC connection may stay ICE-`disconnected` before the call is ended
 #: (the official agents-realtime client waits 5 s).
 ICE_DISCONNECT_GRACE_MS: Final = 5000
+
+# --- client events (openai.types.realtime.RealtimeClientEvent, SDK 3.57) ----------------
+#
+# Every GA client event type and the fields each requires besides `type` (`event_id` is
+# optional everywhere). tests/widget/test_client_events.py derives both from the SDK's union.
+
+#: Required fields of each GA client event, by type.
+CLIENT_EVENT_REQUIRED_FIELDS: Final[Mapping[str, frozenset[str]]] = {
+    "session.update": frozenset({"session"}),
+    "input_audio_buffer.append": frozenset({"audio"}),
+    "input_audio_buffer.commit": frozenset(),
+    "input_audio_buffer.clear": frozenset(),
+    "output_audio_buffer.clear": frozenset(),
+    "conversation.item.create": frozenset({"item"}),
+    "conversation.item.retrieve": frozenset({"item_id"}),
+    "conversation.item.truncate": frozenset({"item_id", "content_index", "audio_end_ms"}),
+    "conversation.item.delete": frozenset({"item_id"}),
+    "response.create": frozenset(),
+    "response.cancel": frozenset(),
+}
+#: The GA client event types, in the API reference's order.
+CLIENT_EVENT_TYPES: Final = tuple(CLIENT_EVENT_REQUIRED_FIELDS)

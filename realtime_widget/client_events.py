@@ -39,7 +39,12 @@ def find_unserializable(value: Any, path: str = "event") -> str | None:
 
 
 def check_client_event(event: object) -> dict[str, Any]:
-    """A JSON-ready copy of a client event, or TypeError/ValueError naming the problem."""
+    """A JSON-ready copy of a client event, or TypeError/ValueError naming the problem.
+
+    Checked in this order: a dict with a str `type`, JSON values only, a valid `event_id`
+    (added when missing), then a GA client event type (api_facts.CLIENT_EVENT_TYPES) with
+    its required fields present.
+    """
     if not isinstance(event, Mapping):
         raise TypeError(f"event must be a dict with a 'type' key, got {type(event).__name__}")
     kind = event.get("type")
@@ -58,4 +63,21 @@ def check_client_event(event: object) -> dict[str, Any]:
         raise ValueError(
             f"event['event_id'] must be a str of 1 to {facts.EVENT_ID_MAX_CHARS} characters"
         )
+    check_event_shape(copy)
     return copy
+
+
+def check_event_shape(event: Mapping[str, Any]) -> None:
+    """ValueError unless `event` is a GA client event type with its required fields."""
+    kind = event.get("type")
+    required = facts.CLIENT_EVENT_REQUIRED_FIELDS.get(kind) if isinstance(kind, str) else None
+    if required is None:
+        valid = ", ".join(repr(t) for t in facts.CLIENT_EVENT_TYPES)
+        raise ValueError(f"unknown client event type {kind!r}; the GA client events are: {valid}")
+    missing = sorted(f for f in required if event.get(f) is None)
+    if missing:
+        names = ", ".join(repr(f) for f in missing)
+        needs = ", ".join(repr(f) for f in sorted(required))
+        raise ValueError(
+            f"a {kind!r} event is missing the required field(s) {names} (it needs {needs})"
+        )

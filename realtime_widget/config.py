@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -649,11 +649,38 @@ def _normalize_tool_choice(value: object) -> str | JSON:
     )
 
 
-def build_response_create(overrides: Mapping[str, Any], *, event_id: str | None = None) -> JSON:
+def _check_tool_choice_name(
+    name: str, response_tools: list[JSON] | None, tool_names: Collection[str] | None
+) -> None:
+    """ValueError unless `name` is a tool this response can call."""
+    if response_tools is not None:
+        names = [str(t["name"]) for t in response_tools]
+        have = f"the tools given to respond() are {_choices(names)}"
+    elif tool_names is not None:
+        names = sorted(tool_names)
+        have = f"the registered tools are {_choices(names)}" if names else "no tools are registered"
+    else:
+        return
+    if name in names:
+        return
+    raise ValueError(
+        f"tool_choice {name!r} names no tool this response can call; {have}. Use 'auto', "
+        "'none', 'required' or one of those names."
+    )
+
+
+def build_response_create(
+    overrides: Mapping[str, Any],
+    *,
+    event_id: str | None = None,
+    tool_names: Collection[str] | None = None,
+) -> JSON:
     """A `response.create` whose `response` object carries per-response settings.
 
     Only what is given is sent; everything else comes from the session. Raises
-    TypeError/ValueError naming the argument on a bad value.
+    TypeError/ValueError naming the argument on a bad value. `tool_names` are the session's
+    tools: a `tool_choice` naming a function must name one of them (or, when `tools` is
+    given for this response, one of those); None skips that check.
     """
     unknown = [k for k in overrides if k not in RESPONSE_OVERRIDES]
     if unknown:
@@ -704,6 +731,9 @@ def build_response_create(overrides: Mapping[str, Any], *, event_id: str | None 
             if not all(isinstance(i, Mapping) for i in value):
                 raise TypeError("input must contain only conversation items (dicts)")
             response["input"] = [dict(i) for i in value]
+    choice = response.get("tool_choice")
+    if isinstance(choice, dict):
+        _check_tool_choice_name(choice["name"], response.get("tools"), tool_names)
     event: JSON = {"type": "response.create"}
     if response:
         event["response"] = response
