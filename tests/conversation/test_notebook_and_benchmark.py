@@ -14,7 +14,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+PLOT_TITLES = ["Tokens per turn", "Cumulative cost (USD, estimate)", "Latency per turn (ms)"]
+
+
 def test_analysis_notebook_cells_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # matplotlib is in the dev and notebooks extras: the plots run here, headless.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
     nb = json.loads((ROOT / "notebooks" / "analysis.ipynb").read_text())
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     for cell in nb["cells"]:
@@ -29,6 +39,14 @@ def test_analysis_notebook_cells_run(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(conv.transcript) == 12
     assert (conv.transcript["status"] == "interrupted").sum() == 1
     assert ns["responses"]["instructions_version"].nunique() == 2
+    # Three plots, each on its own figure with its own title (not drawn over one another).
+    try:
+        figures = [plt.figure(n) for n in plt.get_fignums()]
+        titles = [[ax.get_title() for ax in f.axes] for f in figures]
+        assert titles == [[t] for t in PLOT_TITLES], titles
+        assert shown == [], "with matplotlib the notebook plots instead of showing tables"
+    finally:
+        plt.close("all")
 
 
 def test_benchmark_smoke_runs() -> None:
