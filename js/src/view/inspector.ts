@@ -90,7 +90,7 @@ export class Inspector {
   draw(): void {
     const log = this.#log;
     const typeCount = log.byType.size;
-    const summary = `${log.nextSeq} events · ${typeCount} types`;
+    const summary = `${plural(log.nextSeq, "event")} · ${plural(typeCount, "type")}`;
     if (this.#summary.textContent !== summary) this.#summary.textContent = summary;
     const filter = this.#filter.value.trim().toLowerCase();
     if (!this.el.open || (log.rev === this.#drawnRev && filter === this.#drawnFilter)) return;
@@ -189,7 +189,7 @@ export class Inspector {
       h("span", "rtw-event-type", typeOf(record)),
     );
     const pre = h("pre", "rtw-json");
-    const copy = button("rtw-copy", "Copy JSON", `Copy the JSON of this ${typeOf(record)} event`);
+    const copy = button("rtw-copy", "Copy JSON", `Copy JSON of this ${typeOf(record)} event`);
     details.append(summary, pre, copy);
     // Pretty JSON only for events someone opens: a long session has thousands.
     details.addEventListener("toggle", () => {
@@ -213,4 +213,9 @@ function typeOf(record: EventRecord | undefined): string {
 export function jsonOf(record: EventRecord | undefined): string {
   if (!record) return "";
   return redact("event" in record ? JSON.stringify(record.event, null, 2) : record.raw);
+}
+
+/** "1 event", "2 events". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -70,10 +70,14 @@ export class PrototypingControls {
     this.#talk.hidden = !ptt;
     if (!ptt && this.#holding) this.#holding = null;
     this.#talk.setAttribute("aria-pressed", String(this.#holding !== null));
+    // The accessible name starts with the visible label (WCAG 2.5.3 label in name).
     this.#talk.textContent = this.#holding ? "Release to send" : "Hold to talk";
+    this.#talk.setAttribute("aria-label", this.#holding ? "Release to send (or release Space)" : "Hold to talk (or hold Space)");
     this.#root.dataset["pushToTalk"] = String(ptt);
     const ended = (status === "error" || status === "idle") && this.#controller.display.order.length > 0;
     this.endedEl.hidden = !ended;
+    // After a kernel restart there is no kernel to re-insert the turns (re-run the cell).
+    this.#reconnect.disabled = this.#controller.kernelGone;
   }
 
   dispose(): void {

@@ -86,6 +86,10 @@ export class SessionLog {
   /** When the server will end the session, epoch ms. */
   expiresT: number | null = null;
   #pendingTrigger: number | null = null;
+  /** Sequence number of the last conversation response that completed (a turn that succeeded). */
+  lastTurnDoneSeq: number | null = null;
+  /** Sequence number from which the error shown now counts (see noteError). */
+  #errorSeq = 0;
 
   get size(): number {
     return this.#records.length;
@@ -162,7 +166,31 @@ export class SessionLog {
       if (itemId && record.dir === "server") this.#itemResponse.set(itemId, responseId);
     }
     if (record.dir === "client") this.#client(type, event, record.t);
-    else this.#server(type, event, record.t, responseId);
+    else this.#server(type, event, record.t, responseId, seq);
+  }
+
+  /**
+   * The call is not (or no longer) connected: nobody is speaking or thinking any more, and
+   * no event will say so (the server is gone). The controller calls it on every state but
+   * `connected`.
+   */
+  callEnded(): void {
+    const p = this.phase;
+    this.#pendingTrigger = null;
+    if (!p.userSpeaking && !p.modelSpeaking && !p.thinking) return;
+    this.phase = { userSpeaking: false, modelSpeaking: false, thinking: false };
+    this.rev++;
+  }
+
+  /** The error trait changed (any source: the server, the kernel, a tool); "" when cleared. */
+  noteError(text: string): void {
+    if (text) this.#errorSeq = this.nextSeq;
+    this.rev++;
+  }
+
+  /** The error shown came before a turn that then succeeded: it is history, not the state of the call. */
+  get errorIsOld(): boolean {
+    return this.lastTurnDoneSeq !== null && this.lastTurnDoneSeq >= this.#errorSeq;
   }
 
   /** The session as JSON Lines in the package's public format (Conversation.load reads it). */
@@ -187,7 +215,12 @@ export class SessionLog {
   }
 
   #client(type: string, event: JsonObject, t: number): void {
-    if (type === "conversation.item.create") {
+    if (type === "input_audio_buffer.commit") {
+      // Push-to-talk release (or a commit from Python): the user's turn is over, whatever
+      // the server said before (speech that began under VAD has no speech_stopped once
+      // turn detection is off).
+      this.phase.userSpeaking = false;
+    } else if (type === "conversation.item.create") {
       // A typed message starts the latency clock; the model thinks only once a response is
       // asked for (context re-inserted by a reconnect asks for none).
       const item = obj(event["item"]);
@@ -204,7 +237,7 @@ export class SessionLog {
     this.phase.thinking = true;
   }
 
-  #server(type: string, event: JsonObject, t: number, responseId: string): void {
+  #server(type: string, event: JsonObject, t: number, responseId: string, seq: number): void {
     if (MODEL_AUDIO.has(type)) this.modelSpoke = true;
     switch (type) {
       case "session.created":
@@ -217,9 +250,15 @@ export class SessionLog {
         this.expiresT = null;
         this.#session(obj(event["session"]), t);
         break;
-      case "session.updated":
-        this.#session(obj(event["session"]), t);
+      case "session.updated": {
+        const session = obj(event["session"]);
+        this.#session(session, t);
+        // Turn detection switched off: the server drops speech in progress without a speech_stopped.
+        const audioIn = obj(obj(session["audio"])["input"]);
+        const td = "turn_detection" in audioIn ? audioIn["turn_detection"] : session["turn_detection"];
+        if (td === null) this.phase.userSpeaking = false;
         break;
+      }
       case "input_audio_buffer.speech_started":
         this.phase.userSpeaking = true;
         this.phase.thinking = false;
@@ -227,6 +266,11 @@ export class SessionLog {
       case "input_audio_buffer.speech_stopped":
         this.phase.userSpeaking = false;
         this.#trigger(t);
+        break;
+      case "input_audio_buffer.committed":
+      case "input_audio_buffer.cleared":
+        // The buffer was committed or emptied: no speech is being collected.
+        this.phase.userSpeaking = false;
         break;
       case "response.created": {
         this.usageRev++;
@@ -254,6 +298,7 @@ export class SessionLog {
         if (this.#outOfBand.has(responseId) || isOutOfBand(response) === true) break;
         this.phase.thinking = false;
         this.lastTurn = { responseId, model: timing.model, counts };
+        if (response["status"] === "completed") this.lastTurnDoneSeq = seq;
         for (const item of Array.isArray(response["output"]) ? response["output"] : []) {
           const id = str(obj(item)["id"]);
           if (id) this.#itemResponse.set(id, responseId);
@@ -284,6 +329,8 @@ export class SessionLog {
       }
       case "error":
         this.phase.thinking = false;
+        // Counts even when its text equals the error shown (the trait does not change then).
+        this.#errorSeq = seq + 1;
         break;
       default:
         if (FIRST_DELTA.has(type)) {

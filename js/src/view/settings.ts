@@ -67,6 +67,8 @@ export function switchNoiseReduction(current: unknown, type: string): unknown {
 export interface SettingsState {
   /** The model has spoken in this session: the API refuses a voice change. */
   voiceLocked: boolean;
+  /** Nothing can be set (the kernel is gone: no one would apply or validate it). */
+  disabled?: boolean;
 }
 
 interface NumberSpec {
@@ -188,7 +190,9 @@ export class SettingsPanel {
   draw(state: SettingsState): void {
     const m = this.#model;
     setSelect(this.#voice, String(m.get("voice") ?? ""));
-    this.#voice.disabled = state.voiceLocked;
+    const off = state.disabled === true;
+    this.#voice.disabled = state.voiceLocked || off;
+    for (const c of [this.#turn, this.#eagerness, this.#transcription, this.#noise, ...this.#numbers.values()]) c.disabled = off;
     this.#voiceHint.hidden = !state.voiceLocked;
     const td = m.get("turn_detection");
     const tdObj = obj(td);
