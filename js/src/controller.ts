@@ -60,6 +60,7 @@ export class WidgetController {
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
   #disposed = false;
+  #kernelGone = false;
   readonly #views = new Set<{ el: HTMLElement; anchor: Element | null }>();
   #viewTimer: ReturnType<typeof setInterval> | null = null;
   #noViewSince: number | null = null;
@@ -102,7 +103,7 @@ export class WidgetController {
     this.#listen("msg:custom", (msg: unknown) => this.#onCustom(msg));
     // ipywidgets marks a model's comm dead (and fires this) when the kernel restarts or
     // goes away; the model never comes back, so the call would talk to nobody.
-    this.#listen("comm_live_update", () => this.#kernelGone());
+    this.#listen("comm_live_update", () => this.#onKernelGone());
     // The page is going away (reload, tab closed): hand the kernel what was received and
     // hang up now, rather than leave the server to notice a peer that vanished.
     if (typeof window !== "undefined" && typeof window.addEventListener === "function") {
@@ -113,13 +114,22 @@ export class WidgetController {
       window.addEventListener("pagehide", onPageHide);
       this.#unsubscribe.push(() => window.removeEventListener("pagehide", onPageHide));
     }
+    // The view marks an error as old once a later turn succeeds (view/session_log.ts).
+    this.#listen("change:error", () => this.session.noteError(String(model.get("error") ?? "")));
     this.#listen("change:muted", () => this.transport.setMuted(Boolean(model.get("muted"))));
     const onBatch = (): void => this.#batcher.setOptions(this.#batchOptions());
     this.#listen("change:batch_interval_ms", onBatch);
     this.#listen("change:batch_max_events", onBatch);
   }
 
+  /** The kernel restarted or stopped (comm_live_update): nothing that needs it can work again. */
+  get kernelGone(): boolean {
+    return this.#kernelGone;
+  }
+
   connect(): Promise<ConnectionState> {
+    // No kernel to mint a client secret: keep the message that says why instead of a send error.
+    if (this.#kernelGone) return Promise.resolve(this.transport.state);
     return this.transport.connect();
   }
 
@@ -129,6 +139,7 @@ export class WidgetController {
 
   /** The Message box: the kernel builds, validates and logs the client events. */
   sendText(text: string): void {
+    if (this.#kernelGone) return;
     this.#model.send({ type: "ui", action: "send_text", text } satisfies BrowserMessage);
   }
 
@@ -151,6 +162,7 @@ export class WidgetController {
 
   /** A new call that continues this conversation (the kernel re-inserts the turns). */
   reconnectWithContext(): void {
+    if (this.#kernelGone) return;
     this.#model.send({ type: "ui", action: "reconnect" } satisfies BrowserMessage);
   }
 
@@ -234,8 +246,9 @@ export class WidgetController {
   }
 
   /** The kernel restarted or stopped: end the call and say so (the widget must be re-created). */
-  #kernelGone(): void {
+  #onKernelGone(): void {
     if (this.#disposed) return;
+    this.#kernelGone = true;
     const message =
       "The Python kernel restarted or stopped, so the call was closed (nothing would receive its events). " +
       "Re-run the cell that creates the widget to talk again.";
@@ -330,6 +343,8 @@ export class WidgetController {
       this.log("error", state.message);
     }
     if (state.kind === "idle" || state.kind === "error") this.#batcher.flush();
+    // No call, nobody speaking: the server will not send the events that would say so.
+    if (state.kind !== "connected") this.session.callEnded();
     this.#report(patch);
     this.#notify();
   }

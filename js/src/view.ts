@@ -105,7 +105,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   const tools = el_("div", "rtw-tools");
   const copyBtn = button("rtw-copy-transcript", "Copy transcript");
-  const jsonlBtn = button("rtw-download", "Download JSONL", "Download the session as JSON Lines");
+  const jsonlBtn = button("rtw-download", "Download JSONL", "Download JSONL: the session as JSON Lines");
   tools.append(copyBtn, jsonlBtn);
   const inspector = new Inspector(controller.session, announce);
   const usage = new UsagePanel();
@@ -115,10 +115,13 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   const error = h("div", "rtw-error");
   error.setAttribute("role", "alert");
+  // The same error once a later turn succeeded: still readable, no longer an alert.
+  const oldError = h("div", "rtw-error-old");
+  oldError.hidden = true;
 
   const proto = new PrototypingControls(root, model, controller);
   bar.insertBefore(proto.el, status);
-  root.append(bar, meters.el, badge, transcript, form, tools, panels, error, proto.endedEl, announcer);
+  root.append(bar, meters.el, badge, transcript, form, tools, panels, error, oldError, proto.endedEl, announcer);
   el.append(root);
 
   // ---------------------------------------------------------------- input
@@ -197,6 +200,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
       controller.display.order.length > 0,
       controller.micStream?.id ?? "",
       controller.remoteStream?.id ?? "",
+      controller.kernelGone,
     ].join("|");
   }
   function drawTraits(): void {
@@ -211,17 +215,20 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     root.dataset["status"] = s;
     const active = s === "connecting" || s === "connected";
     connectBtn.textContent = active ? "Disconnect" : "Connect";
-    connectBtn.disabled = s === "closing";
+    // After a kernel restart nothing that needs the kernel can work: the error says why.
+    const gone = controller.kernelGone;
+    connectBtn.disabled = s === "closing" || gone;
     const muted = Boolean(model.get("muted"));
     muteBtn.setAttribute("aria-pressed", String(muted));
-    const errorText = String(model.get("error") ?? "");
-    error.textContent = errorText;
-    error.hidden = errorText === "";
+    muteBtn.disabled = gone;
+    input.disabled = gone;
+    sendBtn.disabled = gone;
+    drawError();
     badge.hidden = model.get("backend") !== "emulator";
     meters.update();
     clock.update();
     proto.draw();
-    settings.draw({ voiceLocked: s === "connected" && controller.session.modelSpoke });
+    settings.draw({ voiceLocked: s === "connected" && controller.session.modelSpoke, disabled: gone });
     usage.draw(controller.session, model.get("price_table"), String(model.get("model") ?? ""));
   }
 
@@ -281,24 +288,47 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     const log = controller.session;
     if (log.rev === drawnSessionRev) return;
     drawnSessionRev = log.rev;
-    const phase = log.phase;
-    const phaseKey = `${phase.userSpeaking}|${phase.thinking}|${phase.modelSpeaking}`;
-    if (phaseKey !== drawnPhase) {
-      drawnPhase = phaseKey;
-      userInd.dataset["active"] = String(phase.userSpeaking);
-      thinkInd.dataset["active"] = String(phase.thinking);
-      modelInd.dataset["active"] = String(phase.modelSpeaking);
-      userInd.textContent = phase.userSpeaking ? "You: speaking" : "You";
-      thinkInd.textContent = "Thinking…";
-      thinkInd.hidden = !phase.thinking;
-      modelInd.textContent = phase.modelSpeaking ? "Model: speaking" : "Model";
-    }
+    drawPhase();
+    drawError();
     usage.draw(log, model.get("price_table"), String(model.get("model") ?? ""));
     const tokenText = log.responses.size > 0 ? (usage.summaryText.textContent ?? "") : "";
     if (tokens.textContent !== tokenText) tokens.textContent = tokenText;
     inspector.draw();
   }
   let drawnPhase = "";
+  // The indicators follow the call: with no call (disconnected, failed, kernel gone) all are off.
+  function drawPhase(): void {
+    const live = String(model.get("status")) === "connected";
+    const phase = controller.session.phase;
+    const user = live && phase.userSpeaking;
+    const thinking = live && phase.thinking;
+    const speaking = live && phase.modelSpeaking;
+    const phaseKey = `${user}|${thinking}|${speaking}`;
+    if (phaseKey === drawnPhase) return;
+    drawnPhase = phaseKey;
+    userInd.dataset["active"] = String(user);
+    thinkInd.dataset["active"] = String(thinking);
+    modelInd.dataset["active"] = String(speaking);
+    userInd.textContent = user ? "You: speaking" : "You";
+    thinkInd.textContent = "Thinking…";
+    thinkInd.hidden = !thinking;
+    modelInd.textContent = speaking ? "Model: speaking" : "Model";
+  }
+  let drawnError = "";
+  // Marked, not cleared: w.error keeps the last error for Python, and the text may still
+  // explain something (a setting the server refused); but once a later turn succeeded it is
+  // not the state of the call, so it leaves the alert for a quiet "Earlier" note.
+  function drawError(): void {
+    const text = String(model.get("error") ?? "");
+    const old = text !== "" && controller.session.errorIsOld;
+    const key = `${old}|${text}`;
+    if (key === drawnError) return;
+    drawnError = key;
+    error.textContent = old ? "" : text;
+    error.hidden = old || text === "";
+    oldError.textContent = old ? `Earlier (a later turn succeeded): ${text}` : "";
+    oldError.hidden = !old;
+  }
 
   // ---------------------------------------------------------------- scheduling
 
@@ -337,6 +367,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     drawnAt = clockNow();
     drawTraits();
     drawDisplay();
+    drawPhase();
     if (scrollPending && frame === null) frame = raf(onFrame);
   };
   const schedule = (): void => {
