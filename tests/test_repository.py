@@ -43,3 +43,29 @@ def test_nothing_built_is_tracked() -> None:
         or "__pycache__" in f
     ]
     assert built == []
+
+
+def _readme() -> str:
+    return (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_says_what_w_tools_and_w_tool_specs_are() -> None:
+    """`w.tools` is the tool registry (it iterates names); `w.tool_specs` holds the GA specs."""
+    from realtime_widget import RealtimeWidget
+
+    w = RealtimeWidget()
+    try:
+
+        @w.tool
+        def add(a: int, b: int) -> int:
+            """Add two numbers."""
+            return a + b
+
+        assert list(w.tools) == ["add"]
+        assert [s["name"] for s in w.tool_specs] == ["add"] and w.tool_specs[0]["type"]
+    finally:
+        w.close()
+    text = " ".join(_readme().split())
+    assert "`w.tools` lists the GA specs" not in text
+    assert "`w.tools` is the tool registry" in text, "say what w.tools is"
+    assert "`w.tool_specs` lists the GA specs" in text, "say where the specs are"

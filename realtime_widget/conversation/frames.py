@@ -2,7 +2,8 @@
 
 Every table is built from whole columns (lists) in one `pd.DataFrame` call — never row by row —
 so building stays well under a second for a 60-minute session of 100,000+ events.
-Times are tz-aware UTC `datetime64`; the raw epoch seconds are kept where useful (`t`).
+Every time column is tz-aware UTC `datetime64` (never float epoch seconds, which display as
+1.796153e+09); take differences of them, or `.astype("int64")` for epoch microseconds.
 """
 
 from __future__ import annotations
@@ -313,7 +314,6 @@ def events_frame(log: EventLog) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "time": _utc(log.times),
-            "t": np.array(log.times, dtype="float64"),
             "direction": pd.Categorical.from_codes(
                 (np.array(log.directions) == "client").astype("int8"),
                 categories=pd.Index(DIRECTIONS),

@@ -94,13 +94,13 @@ PRICE_SOURCES: dict[str, str] = {
     "gpt-realtime-2": f"{_PAGE}gpt-realtime-2{_READ}",
     "gpt-realtime-1.5": f"{_PAGE}gpt-realtime-1.5{_READ}",
     "gpt-realtime": (
-        f"realtime-api.md §8 (same as gpt-realtime-1.5; no gpt-realtime page in the docs corpus)"
-        f"{_READ}"
+        f"{_PAGE}gpt-realtime-1.5 (gpt-realtime is priced as gpt-realtime-1.5; it has no "
+        f"price page of its own){_READ}"
     ),
     "gpt-realtime-2.1-mini": f"{_PAGE}gpt-realtime-2.1-mini{_READ}",
     "gpt-realtime-mini": (
-        f"realtime-api.md §8, text input confirmed by the quick comparison on "
-        f"{_PAGE}gpt-realtime-2.1-mini{_READ}"
+        f"{_PAGE}gpt-realtime-2.1-mini (gpt-realtime-mini is priced as gpt-realtime-2.1-mini; "
+        f"text input confirmed by the quick comparison there){_READ}"
     ),
     "gpt-4o-realtime-preview": f"{_PAGE}gpt-4o-realtime-preview (shut down; historical){_READ}",
     "gpt-4o-mini-realtime-preview": (

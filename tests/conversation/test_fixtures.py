@@ -136,11 +136,11 @@ def test_barge_in_records_how_much_was_heard() -> None:
 def test_late_transcription_keeps_user_before_reply_even_though_it_arrived_later() -> None:
     conv = load_fixture("late_transcription")
     ev = conv.events
-    done = ev[ev["type"] == "response.done"]["t"].iloc[0]
+    done = ev[ev["type"] == "response.done"]["time"].iloc[0]
     tr_done = ev[
         (ev["type"] == "conversation.item.input_audio_transcription.completed")
         & (ev["item_id"] == "item_U1")
-    ]["t"].iloc[0]
+    ]["time"].iloc[0]
     assert tr_done > done  # the fixture really is late
     assert list(conv.transcript["item_id"][:2]) == ["item_U1", "item_A1"]
 
