@@ -90,7 +90,7 @@ def test_downloaded_jsonl_and_dollars_match_python(
     _wait_for_idle_calls(emulator)
 
     with page.expect_download() as info:
-        page.get_by_role("button", name="Download the session as JSON Lines").click()
+        page.get_by_role("button", name="Download JSONL").click()
     path = tmp_path / "session.jsonl"
     info.value.save_as(path)
     conversation = Conversation.load(path)
@@ -106,4 +106,26 @@ def test_downloaded_jsonl_and_dollars_match_python(
     session_usd = page.locator(".rtw-usage-table tbody tr").nth(1).locator(".rtw-usd")
     expect(session_usd).to_have_text(format_usd(usd))
     expect(page.locator(".rtw-usage-note")).to_contain_text("realtime_widget.PRICES")
+    assert problems == []
+
+
+def test_interrupt_and_hold_to_talk_never_touch(open_page: Any) -> None:
+    """Issue 13: a visible gap between the two buttons at every width down to 400 px."""
+    open_, problems = open_page
+    page: Page = open_(muted="1")
+    _connect(page)
+    # Push-to-talk (turn detection off) shows Hold to talk beside Interrupt.
+    page.evaluate("harness.model.set('turn_detection', null)")
+    interrupt = page.locator(".rtw-interrupt")
+    talk = page.get_by_role("button", name="Hold to talk (or hold Space)")
+    expect(talk).to_be_visible()
+    for width in (1280, 800, 600, 480, 400):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(50)
+        a, b = interrupt.bounding_box(), talk.bounding_box()
+        assert a is not None and b is not None
+        # Side by side with a gap, or on separate rows with a gap.
+        h_gap = max(b["x"] - (a["x"] + a["width"]), a["x"] - (b["x"] + b["width"]))
+        v_gap = max(b["y"] - (a["y"] + a["height"]), a["y"] - (b["y"] + b["height"]))
+        assert max(h_gap, v_gap) >= 4, f"at {width} px the buttons touch: {a} {b}"
     assert problems == []
