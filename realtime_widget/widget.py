@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import difflib
 import json
 import logging
 import math
@@ -33,6 +34,7 @@ from .client_events import check_client_event
 from .conversation import Conversation, pricing
 from .conversation.callbacks import Callback
 from .conversation.reduce import is_out_of_band
+from .lifecycle import FrontendGate, Outbox, Pending, label_of, not_sent_text
 from .minting import AsyncMinter, ClientSecret, RealtimeAPIError, mint_client_secret, redact
 from .session_control import Rejected, SessionControl, changed_fields
 from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
@@ -234,6 +236,15 @@ class RealtimeWidget(anywidget.AnyWidget):
         # Private, never synced: see the module docstring.
         self._api_key = key
         self._lock = threading.Lock()
+        # Messages wait for the browser's `ready`; client events wait for the session.
+        self._gate = FrontendGate()
+        self._outbox = Outbox()
+        self._displayed = False
+        # connect() was asked for and the call has not started or failed since.
+        self._connect_requested = False
+        #: What was asked to be sent while the call was starting but never went out (the
+        #: call failed or was hung up first), oldest first; also shown under the widget.
+        self.unsent: list[Pending] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._next_seq: int | None = None
         self._minted: dict[str, Any] | None = None
@@ -280,6 +291,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         self.set_trait("backend", backend)
         self.price_table = pricing.prices_json(self.conversation.prices)
         self.on_msg(self._on_custom_msg)
+        self._frozen = True
         if backend == "emulator":
             log.info(
                 "No OpenAI API key: using the offline emulator at %s. "
@@ -325,12 +337,73 @@ class RealtimeWidget(anywidget.AnyWidget):
     # -- Python API: commands ------------------------------------------------------------
 
     def connect(self) -> None:
-        """Ask the browser to connect (as the Connect button does)."""
-        self.send({"type": "command", "name": "connect"})
+        """Ask the browser to connect (as the Connect button does).
+
+        Returns at once; the call starts in the browser. What you send meanwhile
+        (`send_text`, `respond`, `send_event`) waits and goes once the session is ready, so
+        `w.connect(); w.send_text("Hi")` works in one cell. To wait for the connection
+        itself: `await w.wait_until_connected()`. Called before the widget is displayed, the
+        connect waits for the view (and says so).
+        """
+        if not self._displayed and not self._gate.ready:
+            warnings.warn(
+                "The widget is not displayed yet, so nothing can connect: show it in a cell "
+                "(put `w` on the last line). The connect is kept and starts when the view "
+                "appears.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._connect_requested = True
+        self._to_browser({"type": "command", "name": "connect"})
 
     def disconnect(self) -> None:
         """Ask the browser to hang up; the transcript and the event log stay."""
-        self.send({"type": "command", "name": "disconnect"})
+        self._connect_requested = False
+        self._report_unsent("you disconnected before the session was ready")
+        self._to_browser({"type": "command", "name": "disconnect"})
+
+    async def wait_until_connected(self, timeout: float = 30.0) -> None:
+        """Wait in a cell (top-level `await`) until the session is ready.
+
+        Returns at once when connected. Raises RuntimeError with the widget's error when the
+        connection fails, or when nothing asked to connect; TimeoutError after `timeout`
+        seconds, saying what the status was. Needs ipykernel >= 7.4 (widget messages reach
+        the kernel while a cell awaits, never while it blocks in `time.sleep`).
+        """
+        if self.status == "connected":
+            return
+        if not self._connect_requested and self.status != "connecting":
+            raise RuntimeError(
+                f"nothing is connecting (status {self.status!r}): call w.connect() or press "
+                "Connect first"
+            )
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+
+        def on_status(change: Mapping[str, Any]) -> None:
+            if done.done():
+                return
+            if change["new"] == "connected":
+                done.set_result(None)
+            elif change["new"] == "error":
+                done.set_exception(RuntimeError(f"the connection failed: {self.error}"))
+            elif change["new"] == "idle" and change["old"] in ("connecting", "closing"):
+                done.set_exception(RuntimeError("the call ended before it was connected"))
+
+        self.observe(on_status, names=["status"])
+        try:
+            await asyncio.wait_for(done, timeout)
+        except TimeoutError:
+            shown = (
+                "the view never reported ready: is the widget displayed in this notebook?"
+                if not self._gate.ready
+                else "check the view under the widget"
+            )
+            raise TimeoutError(
+                f"not connected after {timeout:g} s (status {self.status!r}); {shown}"
+            ) from None
+        finally:
+            self.unobserve(on_status, names=["status"])
 
     def send_event(self, event: Mapping[str, Any]) -> str:
         """Send any GA client event on the data channel; returns its `event_id`.
@@ -340,7 +413,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         has sent it, so the log keeps the real order.
         """
         checked = check_client_event(event)
-        self.send({"type": "client-event", "event": checked})
+        self._deliver([checked], "send a client event")
         event_id: str = checked["event_id"]
         return event_id
 
@@ -360,7 +433,7 @@ class RealtimeWidget(anywidget.AnyWidget):
             return False
         if self._active_response is None and not self._audio_playing:
             return False
-        self.send({"type": "command", "name": "interrupt"})
+        self._to_browser({"type": "command", "name": "interrupt"})
         return True
 
     def send_text(
@@ -379,19 +452,21 @@ class RealtimeWidget(anywidget.AnyWidget):
             raise ValueError("text is empty; type a message to send")
         if len(text) > _MAX_TEXT_CHARS:
             raise ValueError(f"text is {len(text)} characters; the limit here is {_MAX_TEXT_CHARS}")
-        self._require_connected("send text")
-        self.send_event(
-            {
-                "type": "conversation.item.create",
-                "item": {
-                    "type": "message",
-                    "role": role,
-                    "content": [{"type": "input_text", "text": text}],
-                },
-            }
-        )
+        events = [
+            check_client_event(
+                {
+                    "type": "conversation.item.create",
+                    "item": {
+                        "type": "message",
+                        "role": role,
+                        "content": [{"type": "input_text", "text": text}],
+                    },
+                }
+            )
+        ]
         if respond if respond is not None else role == "user":
-            self.send_event({"type": "response.create"})
+            events.append(check_client_event({"type": "response.create"}))
+        self._deliver(events, "send text")
 
     def respond(self, instructions: str | None = None, **overrides: Any) -> str:
         """Ask for one response now, with settings for this response only; returns the
@@ -404,9 +479,12 @@ class RealtimeWidget(anywidget.AnyWidget):
         (an effort or {"effort": ...}) and `parallel_tool_calls`. The session's settings
         stay as they are.
         """
-        event = config.build_response_create({"instructions": instructions, **overrides})
-        self._require_connected("ask for a response")
-        return self.send_event(event)
+        event = check_client_event(
+            config.build_response_create({"instructions": instructions, **overrides})
+        )
+        self._deliver([event], "ask for a response")
+        event_id: str = event["event_id"]
+        return event_id
 
     def update_session(self, **fields: Any) -> str | None:
         """Change several session settings at once: one `session.update` while connected.
@@ -447,12 +525,78 @@ class RealtimeWidget(anywidget.AnyWidget):
             self.disconnect()
         self.connect()
 
-    def _require_connected(self, what: str) -> None:
-        if self.status != "connected":
+    def _starting(self) -> bool:
+        """A call was asked for (or is being set up) and is not ready yet."""
+        return self.status == "connecting" or (
+            self._connect_requested and self.status not in ("connected", "closing")
+        )
+
+    def _deliver(self, events: list[dict[str, Any]], what: str) -> None:
+        """Send checked client events now, or keep them for the session being started."""
+        if self.status == "connected":
+            for event in events:
+                self._send_client_event(event)
+        elif self._starting():
+            self._outbox.add(label_of(events), events)
+            self._show_outbox()
+        else:
             raise RuntimeError(
                 f"cannot {what} while status is {self.status!r}: call w.connect() (or press "
-                "Connect) and wait until status is 'connected'"
+                "Connect) first; what you send while it connects waits and goes once the "
+                "session is ready"
             )
+
+    def _send_client_event(self, event: dict[str, Any]) -> None:
+        self._to_browser({"type": "client-event", "event": event})
+
+    def _show_outbox(self) -> None:
+        self._to_browser({"type": "outbox", "items": self._outbox.view()})
+
+    def _flush_outbox(self) -> None:
+        pending = self._outbox.drain()
+        for item in pending:
+            for event in item.events:
+                self._send_client_event(event)
+        if pending:
+            self._show_outbox()
+
+    def _report_unsent(self, reason: str) -> None:
+        pending = self._outbox.drain()
+        if not pending:
+            return
+        self.unsent.extend(pending)
+        text = not_sent_text(pending, reason)
+        log.warning("%s", text)
+        warnings.warn(text, RuntimeWarning, stacklevel=3)
+        self._show_outbox()
+        self._notice(text)
+
+    def _to_browser(self, msg: dict[str, Any]) -> None:
+        """Send to the browser, or hold until its view is ready (see `lifecycle`)."""
+        if self._gate.offer(msg):
+            self.send(msg)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._displayed = True
+        return super()._repr_mimebundle_(**kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A typo such as `w.mute = True` (the trait is `muted`) must not pass silently.
+        if (
+            not name.startswith("_")
+            and getattr(self, "_frozen", False)
+            and name not in self.__dict__
+            and not hasattr(type(self), name)
+        ):
+            options = [n for n in dir(type(self)) if not n.startswith("_")] + [
+                n for n in self.__dict__ if not n.startswith("_")
+            ]
+            close = difflib.get_close_matches(name, options, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(
+                f"RealtimeWidget has no setting {name!r}{hint} See help(RealtimeWidget)."
+            )
+        super().__setattr__(name, value)
 
     # -- Python API: tools --------------------------------------------------------------
 
@@ -643,6 +787,7 @@ class RealtimeWidget(anywidget.AnyWidget):
     def _on_status(self, change: Mapping[str, Any]) -> None:
         new = change["new"]
         if new == "connected":
+            self._connect_requested = False
             # The call started with the config minted into its secret; inputs changed since
             # then go in one session.update now.
             self._control = SessionControl(self._minted if self._minted else self._snapshot())
@@ -650,7 +795,17 @@ class RealtimeWidget(anywidget.AnyWidget):
             restore, self._restore = self._restore, None
             for event in restore or ():
                 self.send_event(event)
-        elif new != "connecting":
+            # Then what was sent while the call started, in order.
+            self._flush_outbox()
+        elif new == "connecting":
+            self._connect_requested = False
+        else:
+            # The attempt is over without a session: what waited for it is reported.
+            if new == "error":
+                self._connect_requested = False
+                self._report_unsent(f"the connection failed: {self.error}")
+            elif new == "idle" and change["old"] in ("connecting", "closing"):
+                self._report_unsent("the call ended before it was ready")
             self._control = None
             self._model_spoke = False
             # Calls of a call that has ended can no longer be answered.
@@ -704,7 +859,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         )
         log.warning("%s", text)
         warnings.warn(text, RuntimeWarning, stacklevel=2)
-        self.send({"type": "notice", "level": "error", "text": text})
+        self._to_browser({"type": "notice", "level": "error", "text": text})
 
     # -- browser messages ----------------------------------------------------------------
 
@@ -725,7 +880,9 @@ class RealtimeWidget(anywidget.AnyWidget):
             if not isinstance(content, dict):
                 raise ValueError(f"message is a {type(content).__name__}, not a dict")
             kind = content.get("type")
-            if kind == "events":
+            if kind == "ready":
+                self._on_ready()
+            elif kind == "events":
                 self._on_events(content)
             elif kind == "rpc":
                 self._on_rpc(content)
@@ -737,6 +894,14 @@ class RealtimeWidget(anywidget.AnyWidget):
                 log.warning("ignored a browser message of unknown type %r", kind)
         except Exception:
             log.exception("failed to handle a message from the browser")
+
+    def _on_ready(self) -> None:
+        """A front end built this widget's model: deliver what waited for it, in order."""
+        reload = self._gate.ready  # another front end (a page reload, a second tab)
+        for msg in self._gate.open():
+            self.send(msg)
+        if reload and len(self._outbox):
+            self._show_outbox()
 
     def _on_browser_log(self, msg: Mapping[str, Any]) -> None:
         level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}.get(
@@ -750,7 +915,9 @@ class RealtimeWidget(anywidget.AnyWidget):
             try:
                 self.send_text(msg.get("text"))  # type: ignore[arg-type]
             except (TypeError, ValueError, RuntimeError) as exc:
+                # Shown under the widget: a typed message must never vanish without a word.
                 log.warning("could not send the typed message: %s", exc)
+                self._notice(f"Your message was not sent: {exc}")
         elif action == "reconnect":
             self.reconnect()
         else:
@@ -837,10 +1004,11 @@ class RealtimeWidget(anywidget.AnyWidget):
 
     def _notice(self, text: str, level: Literal["info", "warning", "error"] = "error") -> None:
         """Show `text` under the widget (every view); it must hold no secret."""
-        self.send({"type": "notice", "level": level, "text": text})
+        self._to_browser({"type": "notice", "level": level, "text": text})
 
     def _send_tool_event(self, event: dict[str, Any]) -> None:
-        self.send_event(event)
+        # Tool outputs belong to the running call (the runner is cancelled when it ends).
+        self._send_client_event(check_client_event(event))
 
     def _on_tool_result(self, call: ToolCall, result: ToolResult) -> None:
         # The output item reaches the transcript through the server; this tells the view
@@ -861,7 +1029,7 @@ class RealtimeWidget(anywidget.AnyWidget):
                 result.error,
                 f"\n{result.traceback}" if result.traceback else "",
             )
-        self.send(message)
+        self._to_browser(message)
 
     def _run_tools(self, records: Sequence[tuple[float, str, dict[str, Any] | str]]) -> None:
         try:

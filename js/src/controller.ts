@@ -3,7 +3,7 @@
 // routing. Views only read from it and subscribe; reports (status, error,
 // call_id) are written here, once per change, never by a view.
 import { Batcher } from "./batcher";
-import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type RpcReply } from "./protocol";
+import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem, type RpcReply } from "./protocol";
 import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
 import { PrototypingState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./prototyping";
@@ -47,6 +47,8 @@ export class WidgetController {
   readonly display: DisplayState = createDisplayState();
   /** Interrupt, push-to-talk and tool outcomes (js/src/prototyping.ts). */
   readonly prototyping = new PrototypingState();
+  /** Messages sent while the call starts, waiting in the kernel (shown as pending). */
+  outbox: PendingItem[] = [];
   readonly #now: () => number;
   /** Records, timings and usage for the view (inspector, clock, cost, JSONL). */
   readonly session = new SessionLog();
@@ -120,6 +122,9 @@ export class WidgetController {
     const onBatch = (): void => this.#batcher.setOptions(this.#batchOptions());
     this.#listen("change:batch_interval_ms", onBatch);
     this.#listen("change:batch_max_events", onBatch);
+    // Last: from here on messages from the kernel have a listener (anywidget drops earlier
+    // ones), so the kernel may deliver what it held for this front end.
+    this.#sendQuietly({ type: "ready" });
   }
 
   /** The kernel restarted or stopped (comm_live_update): nothing that needs it can work again. */
@@ -305,6 +310,11 @@ export class WidgetController {
         this.#notify();
         break;
       }
+      case "outbox":
+        // What the kernel keeps until the session is ready; the view shows it as pending.
+        this.outbox = Array.isArray(msg["items"]) ? msg["items"].filter(isPendingItem) : [];
+        this.#notify();
+        break;
       case "notice":
         if (typeof msg["text"] === "string") this.#report({ error: msg["text"] });
         break;
@@ -422,6 +432,10 @@ export class WidgetController {
       maxEvents: Number(this.#model.get("batch_max_events") ?? 200),
     };
   }
+}
+
+function isPendingItem(value: unknown): value is PendingItem {
+  return isJsonObject(value) && typeof value["id"] === "number" && typeof value["label"] === "string";
 }
 
 function defaultNow(): number {

@@ -29,7 +29,15 @@ export type BrowserMessage =
   | { type: "events"; seq: number; events: EventRecord[] }
   | { type: "log"; level: "info" | "warning" | "error"; message: string }
   | { type: "ui"; action: "send_text"; text: string }
-  | { type: "ui"; action: "reconnect" };
+  | { type: "ui"; action: "reconnect" }
+  // From `initialize`: this front end's model exists; the kernel delivers what it held.
+  | { type: "ready" };
+
+/** Kernel → browser: what waits for the session to be ready (typed text, client events). */
+export interface PendingItem {
+  id: number;
+  label: string;
+}
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);

@@ -77,6 +77,9 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   const transcript = h("ol", "rtw-transcript");
   transcript.setAttribute("aria-label", "Transcript");
+  const outbox = h("ol", "rtw-outbox");
+  outbox.setAttribute("aria-label", "Waiting to be sent");
+  outbox.hidden = true;
   const empty = h("li", "rtw-empty");
   empty.textContent = "The conversation will appear here.";
   transcript.append(empty);
@@ -121,7 +124,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   const proto = new PrototypingControls(root, model, controller);
   bar.insertBefore(proto.el, status);
-  root.append(bar, meters.el, badge, transcript, form, tools, panels, error, oldError, proto.endedEl, announcer);
+  root.append(bar, meters.el, badge, transcript, outbox, form, tools, panels, error, oldError, proto.endedEl, announcer);
   el.append(root);
 
   // ---------------------------------------------------------------- input
@@ -283,6 +286,28 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     drawSession();
   }
 
+  // What was sent while the call starts: pending rows until the kernel sends it.
+  let drawnOutbox: unknown = null;
+  function drawOutbox(): void {
+    if (controller.outbox === drawnOutbox) return;
+    drawnOutbox = controller.outbox;
+    outbox.replaceChildren(
+      ...controller.outbox.map((item) => {
+        const li = h("li", "rtw-turn rtw-user rtw-pending");
+        li.dataset["pendingId"] = String(item.id);
+        const who = h("span", "rtw-who");
+        who.textContent = "You";
+        const text = h("span", "rtw-text");
+        text.textContent = item.label;
+        const meta = h("span", "rtw-meta");
+        meta.textContent = "waiting for the connection…";
+        li.append(who, text, meta);
+        return li;
+      }),
+    );
+    outbox.hidden = controller.outbox.length === 0;
+  }
+
   let drawnSessionRev = -1;
   function drawSession(): void {
     const log = controller.session;
@@ -368,6 +393,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     drawTraits();
     drawDisplay();
     drawPhase();
+    drawOutbox();
     if (scrollPending && frame === null) frame = raf(onFrame);
   };
   const schedule = (): void => {
@@ -404,6 +430,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const unsubscribe = controller.subscribe(schedule);
   drawTraits();
   drawDisplay();
+  drawOutbox();
 
   return () => {
     unsubscribe();

@@ -36,6 +36,27 @@ async function connectViaKernel(model: FakeModel, world: ReturnType<typeof fakeW
 }
 
 describe("WidgetController", () => {
+  it("tells the kernel it is ready once it listens, and shows what waits for the session", () => {
+    const { model, controller } = setup();
+    // The first message: from here on the kernel's messages have a listener.
+    expect(model.sent[0]).toEqual({ type: "ready" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    renderView(el, model, controller);
+    const pending = (): string[] => [...el.querySelectorAll(".rtw-outbox .rtw-pending .rtw-text")].map((n) => n.textContent ?? "");
+    expect(pending()).toEqual([]);
+    expect(el.querySelector<HTMLElement>(".rtw-outbox")!.hidden).toBe(true);
+    model.fromKernel({ type: "outbox", items: [{ id: 0, label: "typed at once <b>not html</b>" }, { id: 1, label: "response.create" }, { bad: 1 }] });
+    flushFrames();
+    expect(pending()).toEqual(["typed at once <b>not html</b>", "response.create"]);
+    expect(el.querySelector(".rtw-outbox b")).toBeNull();
+    expect(el.querySelector(".rtw-outbox")!.textContent).toContain("waiting for the connection");
+    model.fromKernel({ type: "outbox", items: [] });
+    flushFrames();
+    expect(pending()).toEqual([]);
+    expect(el.querySelector<HTMLElement>(".rtw-outbox")!.hidden).toBe(true);
+  });
+
   it("connects on the kernel's command and reports status and call_id once per change", async () => {
     const { model, world } = setup();
     const statuses: unknown[] = [];

@@ -27,6 +27,8 @@ class Browser:
         self.sent: list[dict[str, Any]] = []
         self.seq = 0
         widget.send = self.sent.append
+        # What the front end's initialize sends once the widget's model exists.
+        self.message({"type": "ready"})
 
     def message(self, content: Any) -> None:
         deliver(self.widget, content)

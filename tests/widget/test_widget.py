@@ -228,6 +228,11 @@ def test_send_event_validates_before_sending(browser: Browser) -> None:
         w.send_event({"type": "x", "event_id": "e" * 513})
     assert browser.sent == []
     event = {"type": "response.cancel"}
+    # With no call and none starting, nothing could receive it: refused, not dropped.
+    with pytest.raises(RuntimeError, match=r"w\.connect"):
+        w.send_event(event)
+    assert browser.sent == []
+    browser.set_status("connected")
     event_id = w.send_event(event)
     assert event == {"type": "response.cancel"}  # the caller's dict is not changed
     assert browser.sent == [
