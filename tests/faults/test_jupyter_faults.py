@@ -170,6 +170,11 @@ def test_kernel_restart_while_connected(
     problems = PageProblems()
     problems.watch(page)
     notebook, kernel, view = _connected(lab, page, emulator, "restart.ipynb")
+    # A turn, so that "New session with context" is offered once the call has ended.
+    box = view.get_by_role("textbox", name="Message")
+    box.fill("Hello")
+    box.press("Enter")
+    expect(view.locator(".rtw-turn.rtw-assistant")).to_have_count(1, timeout=30_000)
     kernel.close()
     # What Kernel > Restart Kernel does once confirmed.
     page.evaluate(
@@ -183,6 +188,26 @@ def test_kernel_restart_while_connected(
         "The Python kernel restarted or stopped, so the call was closed", timeout=15_000
     )
     assert _mic_tracks(page) == (1, 0)
+    # What needs the kernel is disabled (issue 13): re-running the cell is the way back.
+    connect = view.get_by_role("button", name="Connect", exact=True)
+    reconnect = view.get_by_role("button", name="New session with context")
+    for control in (
+        connect,
+        reconnect,
+        view.get_by_role("button", name="Send"),
+        view.get_by_role("textbox", name="Message"),
+        view.get_by_role("button", name="Mute microphone"),
+    ):
+        expect(control).to_be_disabled()
+    expect(view.get_by_role("button", name="Download JSONL")).to_be_enabled()
+    # A click (forced past the disabled state) neither replaces the reason nor throws.
+    connect.click(force=True)
+    reconnect.click(force=True)
+    page.wait_for_timeout(1_000)
+    alert = view.get_by_role("alert")
+    expect(alert).to_contain_text("Re-run the cell that creates the widget")
+    expect(alert).not_to_contain_text("Cannot send")
+    assert problems.page_errors == []
     assert problems.unexpected_console_errors() == []
     notebook.close()
 
