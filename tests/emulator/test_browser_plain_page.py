@@ -114,3 +114,30 @@ async def test_plain_page_text_turn_and_audio(
     print(
         f"\nplain page: offer POST to channel open {connect_s * 1000:.0f} ms, {len(events)} events"
     )
+
+
+async def test_default_fake_microphone_makes_turns_that_end(
+    emulator: Emulator, page_server: str, page: Page
+) -> None:
+    """Chromium's default fake microphone (a 20 ms beep every 500 ms) with server VAD on:
+    turns start and end (speech_stopped arrives), instead of one turn that never ends."""
+    await page.goto(f"{page_server}/plain_client.html")
+    secret = await mint_secret(emulator.base_url)  # default session: server_vad
+    started = time.monotonic()
+    await page.evaluate("([url, s]) => connect(url, s)", [emulator.base_url, secret["value"]])
+    await wait_js(page, "channelState() === 'open'")
+    stopped = "window.events.filter(e => e.type === 'input_audio_buffer.speech_stopped').length"
+    await wait_js(page, f"{stopped} >= 3", timeout_s=20)
+    elapsed_s = time.monotonic() - started
+    events: list[dict[str, Any]] = await page.evaluate("window.events")
+    await page.evaluate("hangUp()")
+    for event in events:
+        assert_server_event(event)
+    assert not [e for e in events if e["type"] == "error"]
+    starts = [e for e in events if e["type"] == "input_audio_buffer.speech_started"]
+    stops = [e for e in events if e["type"] == "input_audio_buffer.speech_stopped"]
+    assert len(starts) - len(stops) in (0, 1)
+    lengths = [b["audio_end_ms"] - a["audio_start_ms"] for a, b in zip(starts, stops, strict=False)]
+    assert all(a["item_id"] == b["item_id"] for a, b in zip(starts, stops, strict=False))
+    assert max(lengths) <= 1500, lengths  # beep + prefix padding + silence, not an endless turn
+    print(f"\nfake microphone: {len(stops)} turns ended in {elapsed_s:.1f} s, lengths {lengths} ms")
