@@ -480,7 +480,11 @@ class RealtimeWidget(anywidget.AnyWidget):
         stay as they are.
         """
         event = check_client_event(
-            config.build_response_create({"instructions": instructions, **overrides})
+            config.build_response_create(
+                {"instructions": instructions, **overrides},
+                # tool_choice may only name a tool the model has (registered or assigned).
+                tool_names=[*self.tools.names(), *(spec["name"] for spec in self.tool_specs)],
+            )
         )
         self._deliver([event], "ask for a response")
         event_id: str = event["event_id"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -111,6 +112,8 @@ def emulator_url(emulator: EmulatorProcess) -> str:
 def jupyter_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     base = tmp_path_factory.mktemp("jupyterlab")
     lab = start_lab(base, sorted(NOTEBOOKS.glob("*.ipynb")))
+    # The notebooks read their data (analysis.ipynb: data/demo_session.jsonl) beside them.
+    shutil.copytree(NOTEBOOKS / "data", lab.root_dir / "data")
     print(f"\n[e2e] JupyterLab ready in {lab.started_in_s:.2f} s at {lab.url}")
     try:
         yield lab

@@ -414,8 +414,12 @@ class NotebookPage:
             """() => {
               const nb = window.jupyterapp.shell.currentWidget;
               const kernel = nb.sessionContext.session.kernel;
-              return kernel.status === 'idle' && nb.content.widgets.every(
-                c => c.model.type !== 'code' || c.model.executionCount !== null);
+              const code = nb.content.widgets.filter(c => c.model.type === 'code');
+              // JupyterLab stops "Run All" at the first error: report it at once.
+              const failed = code.some(
+                c => c.model.outputs.toJSON().some(o => o.output_type === 'error'));
+              return kernel.status === 'idle' && (
+                failed || code.every(c => c.model.executionCount !== null));
             }""",
             timeout=timeout * 1000,
             polling=100,

@@ -31,7 +31,7 @@ from realtime_widget import RealtimeWidget
 w = RealtimeWidget()
 w"""
 
-# `item` has no default, so the emulator calls with the first allowed value, "plums".
+# `item` has no default: the emulator takes the value the typed message names ("plums").
 TOOL = '''\
 inventory = pd.DataFrame({"item": ["plums", "pears"], "count": [4200, 17], "reserved": [13, 2]})
 

@@ -138,3 +138,23 @@ def test_respond_accepts_reasoning_and_parallel_tool_calls(browser: Browser) -> 
     assert_client_event(event)
     assert event["response"]["reasoning"] == {"effort": "minimal"}
     assert event["response"]["parallel_tool_calls"] is False
+
+
+def test_respond_tool_choice_must_name_a_tool_the_model_has(browser: Browser) -> None:
+    w = _connected(browser)
+    with pytest.raises(ValueError, match="nope"):
+        w.respond(tool_choice="nope")
+    assert _sent(browser, "response.create") == []
+
+    @w.tool
+    def lookup(city: str) -> str:
+        """Look a city up.
+
+        Args:
+            city: The city.
+        """
+        return city
+
+    w.respond(tool_choice="lookup")
+    (event,) = _sent(browser, "response.create")
+    assert event["response"]["tool_choice"] == {"type": "function", "name": "lookup"}

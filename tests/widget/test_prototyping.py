@@ -128,6 +128,8 @@ def test_voice_after_model_spoke_is_refused_up_front(browser: Browser) -> None:
 
 def test_respond_sends_one_response_create_with_overrides(browser: Browser) -> None:
     w = _connected(browser)
+    w.tool_specs = [{"type": "function", "name": "lookup", "parameters": {"type": "object"}}]
+    browser.sent.clear()  # (its session.update)
     event_id = w.respond(
         instructions="Answer in French.",
         output_modalities="text",
