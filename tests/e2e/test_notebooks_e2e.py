@@ -9,6 +9,8 @@ pace, before the call is up: the message waits, shown as pending, and gets its r
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -52,9 +54,12 @@ def test_run_all_finishes_with_no_error_output(
     assert sent.index("conversation.item.create") < sent.index("response.create")
 
 
-def test_a_newcomer_connects_and_types_at_once(
-    open_notebook: OpenNotebook, page_problems: PageProblems
+@pytest.mark.parametrize("pace", ["playwright", "person"])
+def test_a_newcomer_connects_and_types(
+    pace: str, open_notebook: OpenNotebook, page_problems: PageProblems
 ) -> None:
+    """At Playwright's pace the message is typed while the call starts; at a person's pace
+    (a pause between steps, typing key by key) it usually goes once connected."""
     notebook = open_notebook("quickstart.ipynb")
     notebook.run_all()
     kernel = notebook.kernel()
@@ -62,7 +67,11 @@ def test_a_newcomer_connects_and_types_at_once(
     view = widget_view(notebook, WIDGET_CELL)
     view.get_by_role("button", name="Connect", exact=True).click()
     box = view.get_by_role("textbox", name="Message")
-    box.fill("Hello, I typed this the moment the box appeared")
+    if pace == "person":
+        time.sleep(0.8)
+        box.press_sequentially("Hello, I typed this the moment the box appeared", delay=20)
+    else:
+        box.fill("Hello, I typed this the moment the box appeared")
     box.press("Enter")
     expect(box).to_have_value("")
     # Shown at once (pending while the call starts, then in the transcript), never lost.
@@ -88,4 +97,4 @@ def test_a_newcomer_connects_and_types_at_once(
         expect(view.locator(chip)).not_to_have_attribute("data-active", "true")
     expect(view).to_contain_text("You said: Hello, I typed this")  # the transcript stays
     assert page_problems.page_errors == []
-    notebook.screenshot("newcomer-typed-at-once")
+    notebook.screenshot(f"newcomer-{pace}-pace")
