@@ -128,3 +128,33 @@ def not_sent_text(items: Iterable[Pending], reason: str) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class BatchSequencer:
+    """Which event batches from the browser to take: go-back-N per front end.
+
+    The browser (js/src/delivery.ts) numbers its batches (`seq`), names itself (`fe`: a new
+    id per page load) and resends everything not acknowledged after a dropped connection.
+    Only the next expected batch is taken; copies and batches after a gap are dropped and
+    come again in order. `base` is the oldest batch the browser still holds: batches before
+    it were given up by the browser and are not waited for (counted in `lost`).
+    """
+
+    def __init__(self) -> None:
+        self._next: dict[str, int] = {}
+        self.lost = 0
+        self.duplicates = 0
+
+    def accept(self, fe: str, seq: int, base: int) -> tuple[bool, int]:
+        """(take this batch, the seq to acknowledge: everything up to it is in the log)."""
+        expected = self._next.get(fe, base)
+        if base > expected:
+            self.lost += base - expected
+            expected = base
+        if seq == expected:
+            self._next[fe] = seq + 1
+            return True, seq
+        if seq < expected:
+            self.duplicates += 1
+        self._next[fe] = expected
+        return False, expected - 1

@@ -20,7 +20,7 @@ import threading
 import warnings
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, TypeVar, cast, overload
+from typing import Any, Final, Literal, TypeGuard, TypeVar, cast, overload
 
 import anywidget
 import traitlets
@@ -34,7 +34,7 @@ from .client_events import check_client_event
 from .conversation import Conversation, pricing
 from .conversation.callbacks import Callback
 from .conversation.reduce import is_out_of_band
-from .lifecycle import FrontendGate, Outbox, Pending, label_of, not_sent_text
+from .lifecycle import BatchSequencer, FrontendGate, Outbox, Pending, label_of, not_sent_text
 from .minting import AsyncMinter, ClientSecret, RealtimeAPIError, mint_client_secret, redact
 from .session_control import Rejected, SessionControl, changed_fields
 from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
@@ -76,6 +76,10 @@ _FIXED_HINT = "it is chosen when the widget is created; create a new RealtimeWid
 
 # Client event echoes and problems are logged from the handler; these bound the noise.
 _MAX_TEXT_CHARS: Final = 100_000
+
+
+def _is_int(value: object) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _normalize_timeout(value: object) -> float | None:
@@ -239,6 +243,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         # Messages wait for the browser's `ready`; client events wait for the session.
         self._gate = FrontendGate()
         self._outbox = Outbox()
+        self._sequencer = BatchSequencer()
         self._displayed = False
         # connect() was asked for and the call has not started or failed since.
         self._connect_requested = False
@@ -932,7 +937,22 @@ class RealtimeWidget(anywidget.AnyWidget):
         batch = msg.get("events")
         if not isinstance(batch, list):
             raise ValueError(f"events batch without a list of events (seq={seq!r})")
-        if isinstance(seq, int) and not isinstance(seq, bool):
+        fe, base = msg.get("fe"), msg.get("base", seq)
+        ack: tuple[str, int] | None = None
+        if isinstance(fe, str) and _is_int(seq) and _is_int(base):
+            # Exactly once, in order: copies and batches after a gap are dropped here and
+            # come again (js/src/delivery.ts); acknowledged only once ingested (and logged).
+            lost = self._sequencer.lost
+            take, upto = self._sequencer.accept(fe, seq, base)
+            gave_up = self._sequencer.lost - lost
+            if gave_up:
+                self.lost_batches += gave_up
+                log.warning("the browser gave up %d unacknowledged batch(es)", gave_up)
+            if not take:
+                self._to_browser({"type": "ack", "fe": fe, "seq": upto})
+                return
+            ack = (fe, upto)
+        elif _is_int(seq):
             self._track_seq(seq)
         else:
             log.warning("events batch without an int seq; loss cannot be detected")
@@ -958,6 +978,8 @@ class RealtimeWidget(anywidget.AnyWidget):
                     errors[0]
                     + (f" (and {more} more callback error(s) in this batch)" if more else "")
                 )
+        if ack is not None:
+            self._to_browser({"type": "ack", "fe": ack[0], "seq": ack[1]})
         if len(self.tools):
             self._run_tools(records)
         if self._expired:

@@ -3,6 +3,7 @@
 // routing. Views only read from it and subscribe; reports (status, error,
 // call_id) are written here, once per change, never by a view.
 import { Batcher } from "./batcher";
+import { Delivery } from "./delivery";
 import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem, type RpcReply } from "./protocol";
 import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
@@ -58,6 +59,7 @@ export class WidgetController {
   readonly #model: ModelLike;
   readonly #rpc: Rpc;
   readonly #batcher: Batcher;
+  readonly #delivery: Delivery;
   readonly #audio: HTMLAudioElement | null;
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
@@ -75,7 +77,13 @@ export class WidgetController {
     // once the comm is gone (notebook closed, kernel stopped) nothing can receive them,
     // and an exception there would escape into the page.
     this.#rpc = new Rpc(send, deps.rpcTimeoutMs ?? 30_000);
-    this.#batcher = new Batcher((msg) => this.#sendQuietly(msg), this.#batchOptions());
+    // Batches are kept until the kernel acknowledges them and resent after a dropped
+    // connection (delivery.ts): every event reaches the kernel once, in order.
+    this.#delivery = new Delivery((msg) => this.#sendQuietly(msg), {
+      onGiveUp: (batches, events) =>
+        this.log("error", `Gave up resending ${batches} batch(es) (${events} events) the kernel never acknowledged.`),
+    });
+    this.#batcher = new Batcher((msg) => this.#delivery.send(msg), this.#batchOptions());
     this.#audio = (deps.createAudio ?? defaultAudio)();
     this.transport = new Transport(
       {
@@ -270,6 +278,7 @@ export class WidgetController {
     this.#viewTimer = null;
     this.transport.disconnect();
     this.#batcher.dispose();
+    this.#delivery.dispose();
     this.#rpc.dispose();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe.length = 0;
@@ -310,6 +319,9 @@ export class WidgetController {
         this.#notify();
         break;
       }
+      case "ack":
+        this.#delivery.ack(msg["fe"], msg["seq"]);
+        break;
       case "outbox":
         // What the kernel keeps until the session is ready; the view shows it as pending.
         this.outbox = Array.isArray(msg["items"]) ? msg["items"].filter(isPendingItem) : [];

@@ -26,7 +26,7 @@ export type RpcReply =
 /** Browser → kernel. */
 export type BrowserMessage =
   | { type: "rpc"; id: number; method: string; params: JsonObject }
-  | { type: "events"; seq: number; events: EventRecord[] }
+  | { type: "events"; seq: number; events: EventRecord[]; fe?: string; base?: number }
   | { type: "log"; level: "info" | "warning" | "error"; message: string }
   | { type: "ui"; action: "send_text"; text: string }
   | { type: "ui"; action: "reconnect" }

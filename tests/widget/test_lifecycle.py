@@ -238,3 +238,45 @@ def test_an_unknown_setting_names_the_closest_one(browser: Browser) -> None:
     w.muted = True  # real settings and attributes still work
     w.auto_reconnect = True
     assert w.muted is True and not hasattr(w, "mute")
+
+
+# -- every event once, in order, across a dropped connection ---------------------------------
+
+
+def test_sequencer_takes_the_next_batch_only_and_acknowledges_what_it_has() -> None:
+    from realtime_widget.lifecycle import BatchSequencer
+
+    s = BatchSequencer()
+    assert s.accept("fe1", 0, 0) == (True, 0)
+    assert s.accept("fe1", 2, 1) == (False, 0)  # after a gap: wait for 1, ack 0
+    assert s.accept("fe1", 1, 1) == (True, 1)
+    assert s.accept("fe1", 2, 1) == (True, 2)
+    assert s.accept("fe1", 1, 1) == (False, 2)  # a resent copy
+    assert s.duplicates == 1
+    assert s.accept("fe2", 0, 0) == (True, 0)  # another front end numbers on its own
+    assert s.accept("fe1", 7, 5) == (False, 4)  # the browser gave up 3 and 4
+    assert s.lost == 2
+    assert s.accept("fe1", 5, 5) == (True, 5)
+
+
+def _batch(seq: int, base: int, *ids: str, fe: str = "fe_test") -> dict[str, Any]:
+    events = [
+        {"t": 1_700_000_000_000.0 + i, "dir": "server", "event": {"type": "x.test", "event_id": e}}
+        for i, e in enumerate(ids)
+    ]
+    return {"type": "events", "seq": seq, "fe": fe, "base": base, "events": events}
+
+
+def test_resent_and_out_of_order_batches_reach_the_log_once_in_order(browser: Browser) -> None:
+    w = browser.widget
+    browser.message(_batch(0, 0, "e1", "e2"))
+    browser.message(_batch(2, 1, "e5"))  # batch 1 was lost on the wire
+    browser.message(_batch(1, 1, "e3", "e4"))  # the browser goes back to 1 …
+    browser.message(_batch(2, 1, "e5"))  # … and resends 2
+    browser.message(_batch(1, 1, "e3", "e4"))  # a late copy
+    ids = [p["event_id"] for _t, _d, p in w.conversation.raw_events if isinstance(p, dict)]
+    assert ids == ["e1", "e2", "e3", "e4", "e5"]
+    acks = [m["seq"] for m in browser.of_type("ack")]
+    assert acks == [0, 0, 1, 2, 2]
+    assert all(m["fe"] == "fe_test" for m in browser.of_type("ack"))
+    assert w.lost_batches == 0

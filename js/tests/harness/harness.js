@@ -26,6 +26,16 @@ class StandInModel extends HarnessModel {
     setTimeout(() => this.emit("msg:custom", msg, []), 0);
   }
   send(msg) {
+    if (msg.type === "events" && typeof msg.fe === "string") {
+      // Like the kernel: take only the next batch, acknowledge what is in the log.
+      const next = this.nextSeq ?? msg.base ?? 0;
+      if (msg.seq === next) {
+        this.nextSeq = msg.seq + 1;
+        this.sent.push(msg);
+      }
+      if (this.nextSeq !== undefined) this.kernel({ type: "ack", fe: msg.fe, seq: this.nextSeq - 1 });
+      return;
+    }
     this.sent.push(msg);
     if (msg.type === "rpc" && msg.method === "client_secret") void this.#mint(msg.id);
     if (msg.type === "ui" && msg.action === "send_text") this.sendText(msg.text);
