@@ -15,6 +15,8 @@ from realtime_widget.emulator.background import shared_emulator as e2e_shared_em
 
 # call_id -> types of the server events the emulator put on the data channel, in order.
 E2E_WIRE: dict[str, list[str]] = {}
+# call_id -> their event ids, in the same order.
+E2E_WIRE_IDS: dict[str, list[str]] = {}
 
 
 def e2e_tap_wire() -> None:
@@ -34,10 +36,13 @@ def e2e_tap_wire() -> None:
         channel = self._channel
         if channel is not None and channel.readyState == "open":
             try:
-                kind = str(json.loads(text).get("type"))
+                parsed = json.loads(text)
+                kind = str(parsed.get("type"))
+                event_id = str(parsed.get("event_id"))
             except (ValueError, AttributeError):
-                kind = "<not JSON>"
+                kind = event_id = "<not JSON>"
             E2E_WIRE.setdefault(self.call_id, []).append(kind)
+            E2E_WIRE_IDS.setdefault(self.call_id, []).append(event_id)
         original(self, text)
 
     send_text.e2e_tap = True  # type: ignore[attr-defined]
