@@ -18,7 +18,6 @@ import pytest_asyncio
 from playwright.async_api import Browser, expect
 from support.chromium import async_chromium
 
-import tests.faults.bridge as bridge_module
 from realtime_widget.emulator import EmulatorThread
 from tests.faults.bridge import FAKE_KEY, Bridge, OpenBridge, open_bridges, serve_pages
 from tests.support.openai_types import assert_client_event
@@ -32,10 +31,6 @@ inventory = pd.DataFrame({"item": ["apples", "pears", "plums"], "count": [12, 7,
 @pytest.fixture(autouse=True)
 def _no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    # The view also reads turn_detection (hold-to-talk); the bridge's page model must carry it.
-    traits = bridge_module._PAGE_TRAITS
-    if "turn_detection" not in traits:
-        monkeypatch.setattr(bridge_module, "_PAGE_TRAITS", (*traits, "turn_detection"))
 
 
 @pytest.fixture(scope="module")

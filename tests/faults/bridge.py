@@ -16,13 +16,16 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
+from anywidget import AnyWidget
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
 
 from realtime_widget import RealtimeWidget
 from realtime_widget.emulator import EmulatorThread
 from realtime_widget.emulator.faults import Faults
+from realtime_widget.emulator.peer import CallPeer
+from realtime_widget.emulator.server import Emulator, _default_engine_factory
 
 # Through `tests.`: benchmarks/load.py imports this module with only the repository on sys.path.
 from tests.support.chromium import CHROMIUM_ARGS, serve_harness
@@ -30,31 +33,64 @@ from tests.support.chromium import CHROMIUM_ARGS, serve_harness
 __all__ = [
     "CHROMIUM_ARGS",
     "FAKE_KEY",
+    "PAGE_TRAITS",
     "Bridge",
     "OpenBridge",
+    "handler_outcomes",
     "open_bridges",
     "reset_faults",
     "serve_pages",
+    "wire_tapped_engine",
 ]
 
 #: A recognisable fake standard key: it must never leave this process.
 FAKE_KEY = "sk-test-DO-NOT-LEAK-1234567890"
 
-# Traits the page's proxy model carries (the rest of get_state() is ipywidgets plumbing).
-_PAGE_TRAITS = (
-    "model",
-    "voice",
-    "instructions",
-    "muted",
-    "base_url",
-    "backend",
-    "batch_interval_ms",
-    "batch_max_events",
-    "call_timeout_ms",
-    "status",
-    "error",
-    "call_id",
-)
+
+def _synced_traits() -> tuple[str, ...]:
+    """Every synced trait RealtimeWidget adds to AnyWidget's (the rest of get_state() is
+    ipywidgets plumbing: layout, _model_name, ...). Derived from the class, so a trait the
+    widget gains is on the page too."""
+    own = set(RealtimeWidget.class_traits(sync=True)) - set(AnyWidget.class_traits(sync=True))
+    return tuple(sorted(own))
+
+
+#: The traits the page's proxy model carries: all of the widget's own synced traits.
+PAGE_TRAITS = _synced_traits()
+
+
+class _WireTap:
+    """A call's link that keeps every data channel message that really went on the wire
+    (the peer drops messages while the channel is not open or the call is silenced)."""
+
+    def __init__(self, peer: CallPeer) -> None:
+        self._peer = peer
+        self.sent: list[str] = []
+
+    def send_text(self, text: str) -> None:
+        dropped = self._peer.messages_dropped
+        self._peer.send_text(text)
+        if self._peer.messages_dropped == dropped:
+            self.sent.append(text)
+
+    def close_channel(self) -> None:
+        self._peer.close_channel()
+
+    def close_call(self, reason: str) -> None:
+        self._peer.close_call(reason)
+
+
+def wire_tapped_engine(
+    *, call_id: str, session: dict[str, Any], link: CallPeer, emulator: Emulator
+) -> Any:
+    """The emulator's own engine, on a link that records its wire (`engine.wire_log`): pass as
+    `EmulatorThread(engine_factory=wire_tapped_engine)`; `Bridge.wire_log` reads it."""
+    tap = _WireTap(link)
+    engine = _default_engine_factory(
+        call_id=call_id, session=session, link=cast(CallPeer, tap), emulator=emulator
+    )
+    engine.wire_log = tap.sent  # type: ignore[attr-defined]
+    return engine
 
 
 def serve_pages() -> Iterator[str]:
@@ -110,7 +146,7 @@ class Bridge:
         logging.getLogger("realtime_widget").setLevel(logging.DEBUG)
         asyncio.get_running_loop().set_exception_handler(bridge._on_loop_exception)
         widget.send = bridge._kernel_send
-        widget.observe(bridge._kernel_state, names=list(_PAGE_TRAITS))
+        widget.observe(bridge._kernel_state, names=list(PAGE_TRAITS))
         page.on("pageerror", lambda err: bridge.page_problems.append(f"pageerror: {err}"))
         page.on("console", bridge._on_console)
         await page.expose_binding("__toKernel", bridge._from_browser)
@@ -152,14 +188,16 @@ class Bridge:
         self._to_page("m => harness.fromKernel(m)", wire)
 
     def _kernel_state(self, change: Any) -> None:
-        patch = {change["name"]: json.loads(json.dumps(change["new"]))}
+        # As ipywidgets sends it: the trait's serialized value (get_state), through JSON.
+        patch = json.loads(json.dumps(self.widget.get_state(change["name"]), allow_nan=False))
         self.state_to_browser.append(patch)
         self._to_page("p => harness.stateFromKernel(p)", patch)
 
     def _initial_state(self, _source: Any) -> dict[str, Any]:
         full = self.widget.get_state()
         self.state_to_browser.append(full)
-        return {k: json.loads(json.dumps(v)) for k, v in full.items() if k in _PAGE_TRAITS}
+        state = {k: v for k, v in full.items() if k in PAGE_TRAITS}
+        return cast(dict[str, Any], json.loads(json.dumps(state, allow_nan=False)))
 
     def _from_browser(self, _source: Any, msg: Any) -> None:
         self.widget._handle_msg(
@@ -226,6 +264,11 @@ class Bridge:
         n: int = await self.page.evaluate("harness.openPeers()")
         return n
 
+    async def page_state(self) -> dict[str, Any]:
+        """The page model's traits (what the widget JS reads with model.get)."""
+        attrs: dict[str, Any] = await self.page.evaluate("({ ...harness.model.attrs })")
+        return attrs
+
     def active_calls(self) -> int:
         return self.emulator.call(lambda emu: emu.active_call_count)
 
@@ -238,6 +281,24 @@ class Bridge:
             return dict(call.engine.stats.server_events)
 
         return Counter(self.emulator.call(read))
+
+    def wire_log(self, call_id: str | None = None) -> tuple[str, list[str]]:
+        """(call id, every data channel message the emulator put on that call's wire, in
+        order); default: the last call. Needs an emulator built with `wire_tapped_engine`."""
+
+        def read(emu: Any) -> tuple[str, list[str]]:
+            call = emu.calls[call_id] if call_id else emu.last_call
+            assert call is not None, "the emulator saw no call"
+            log = getattr(call.engine, "wire_log", None)
+            assert log is not None, "the emulator was not built with wire_tapped_engine"
+            return call.call_id, list(log)
+
+        return self.emulator.call(read)
+
+    def kernel_server_log(self) -> list[Any]:
+        """The server events in the Python log, in order: JSON events as dicts, the rest as
+        the raw text received."""
+        return [p for _t, d, p in self.widget.conversation.raw_events if d == "server"]
 
     def logged_counts(self) -> Counter[str]:
         """Server events in the Python log, by type (raw records under '<raw>')."""
@@ -252,6 +313,34 @@ class Bridge:
         """Log records with a traceback (an exception escaped a handler) and loop errors."""
         found = [r.getMessage() for r in self.logs.records if r.exc_info]
         return found + self.loop_problems
+
+
+@contextlib.contextmanager
+def handler_outcomes(emulator: EmulatorThread, name: str) -> Iterator[list[str]]:
+    """How each request the emulator's handler `name` (e.g. "_create_call_inner") takes from
+    now on ends: "<status>" when it answers, the exception's name when it gives up (the
+    client went away). For waiting on a request the browser or kernel abandoned."""
+    outcomes: list[str] = []
+
+    def install(emu: Any) -> None:
+        original = getattr(emu, name)
+
+        async def watched(*args: Any, **kwargs: Any) -> Any:
+            try:
+                response = await original(*args, **kwargs)
+            except BaseException as exc:
+                outcomes.append(type(exc).__name__)
+                raise
+            outcomes.append(str(response.status))
+            return response
+
+        setattr(emu, name, watched)
+
+    emulator.call(install)
+    try:
+        yield outcomes
+    finally:
+        emulator.call(lambda emu: delattr(emu, name))
 
 
 def reset_faults(emulator: EmulatorThread) -> None:

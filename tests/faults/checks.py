@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections import Counter
 
 from playwright.async_api import expect
@@ -25,22 +27,74 @@ async def assert_fault_reported(b: Bridge, *parts: str, timeout: float = 20_000)
     return shown
 
 
-async def assert_released(b: Bridge) -> None:
-    """No live microphone track, no open peer connection, no call left on the emulator."""
-    await b.until(lambda: True, "")  # let queued page messages land
-    tracks = await b.mic_tracks()
-    assert all(t["readyState"] == "ended" for t in tracks), tracks
-    assert await b.open_peers() == 0
-    await b.until(lambda: b.active_calls() == 0, "the emulator's active calls to reach 0")
+async def assert_released(b: Bridge, *, mic_opened: bool = True, timeout: float = 15.0) -> None:
+    """No live microphone track, no open peer connection, no call left on the emulator.
+
+    Waits (up to `timeout`) for all three at once. `mic_opened`: the test made the widget open
+    the microphone, so at least one track must have been handed out (an empty list would
+    prove nothing); with False, none may have been."""
+    state: dict[str, object] = {}
+
+    async def probe() -> bool:
+        tracks = await b.mic_tracks()
+        live = [t for t in tracks if t["readyState"] != "ended"]
+        state.update(tracks=tracks, peers=await b.open_peers(), calls=b.active_calls())
+        return not live and state["peers"] == 0 and state["calls"] == 0
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await probe():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(
+                f"not released after {timeout:g} s: mic tracks {state['tracks']}, "
+                f"open peers {state['peers']}, active calls on the emulator {state['calls']}"
+            )
+        await asyncio.sleep(0.05)
+    if mic_opened:
+        assert state["tracks"], "no microphone track was ever opened: nothing was released"
+    else:
+        assert state["tracks"] == [], f"a microphone track was opened: {state['tracks']}"
+
+
+def _wire_key(message: object) -> str:
+    """An event's identity: its event_id; a message that is not a JSON event: its text."""
+    if isinstance(message, dict):
+        return f"id:{message.get('event_id')}"
+    assert isinstance(message, str), message
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return f"raw:{message}"
+    return f"id:{event.get('event_id')}" if isinstance(event, dict) else f"raw:{message}"
+
+
+def _wire_type(message: str) -> str:
+    try:
+        event = json.loads(message)
+    except ValueError:
+        return "<raw>"
+    return str(event.get("type", "?")) if isinstance(event, dict) else "<raw>"
 
 
 def assert_events_kept(b: Bridge, call_id: str | None = None) -> Counter[str]:
-    """Every server event the emulator sent before the fault is in the Python log."""
-    sent = b.server_counts(call_id)
-    logged = b.logged_counts()
-    missing = sent - logged
-    assert not missing, f"events the emulator sent but the Python log lacks: {dict(missing)}"
-    return sent
+    """Every server event the emulator put on the call's wire is in the Python log, once, in
+    the order sent (by event_id; raw non-JSON messages by their text). Returns the wire's
+    counts by event type (non-JSON messages under '<raw>')."""
+    call_id, wire = b.wire_log(call_id)
+    assert wire, f"the emulator sent nothing on call {call_id}: nothing to compare"
+    sent = [_wire_key(m) for m in wire]
+    assert len(set(sent)) == len(sent), f"the emulator repeated an event_id on {call_id}"
+    on_call = set(sent)
+    logged = [k for k in (_wire_key(p) for p in b.kernel_server_log()) if k in on_call]
+    if logged != sent:
+        pairs = enumerate(zip(sent, logged, strict=False))
+        at = next((i for i, (x, y) in pairs if x != y), min(len(sent), len(logged)))
+        missing = [k for k in sent if k not in logged]
+        raise AssertionError(
+            f"the Python log of call {call_id} differs from its wire at event {at}: "
+            f"{len(sent)} sent, {len(logged)} logged; missing {missing[:5]}; "
+            f"sent {sent[at : at + 3]}, logged {logged[at : at + 3]}"
+        )
+    return Counter(_wire_type(m) for m in wire)
 
 
 def assert_clean(b: Bridge, *allowed_console: str) -> None:

@@ -13,7 +13,7 @@ from support.chromium import async_chromium
 
 from realtime_widget.emulator import EmulatorThread
 
-from .bridge import FAKE_KEY, OpenBridge, open_bridges, serve_pages
+from .bridge import FAKE_KEY, OpenBridge, open_bridges, serve_pages, wire_tapped_engine
 
 __all__ = ["OpenBridge"]
 
@@ -35,6 +35,8 @@ def emulator() -> Iterator[EmulatorThread]:
         api_keys=[FAKE_KEY],
         ms_per_char=5.0,
         connect_timeout_s=4.0,
+        # Every call keeps its wire (engine.wire_log) for assert_events_kept.
+        engine_factory=wire_tapped_engine,
     ) as emu:
         yield emu
 

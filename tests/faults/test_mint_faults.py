@@ -18,7 +18,7 @@ import pytest
 from realtime_widget import minting
 from realtime_widget.emulator.faults import HttpFault
 
-from .bridge import FAKE_KEY, Bridge
+from .bridge import FAKE_KEY, Bridge, handler_outcomes
 from .checks import assert_clean, assert_fault_reported, assert_reconnects, assert_released
 from .conftest import OpenBridge
 
@@ -86,11 +86,13 @@ async def test_mint_timeout(open_bridge: OpenBridge, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(minting, "DEFAULT_TIMEOUT", httpx.Timeout(0.5))
     b = await open_bridge(muted=True)
     b.emulator.set_faults(client_secrets_delay_s=2.0)
-    await b.click_connect()
-    await assert_fault_reported(b, "timed out after 0.5 s", "Check the network")
-    assert b.widget.mint_error is not None and b.widget.mint_error.code == "timeout"
-    await assert_released(b)
-    await asyncio.sleep(2.0)  # the emulator finishes the delayed request it still holds
+    with handler_outcomes(b.emulator, "_client_secrets_inner") as outcomes:
+        await b.click_connect()
+        await assert_fault_reported(b, "timed out after 0.5 s", "Check the network")
+        assert b.widget.mint_error is not None and b.widget.mint_error.code == "timeout"
+        await assert_released(b)
+        # The emulator finishes the delayed request it still holds.
+        await b.until(lambda: outcomes, "the emulator to finish the abandoned mint")
     await assert_reconnects(b)
     assert_clean(b)
 
