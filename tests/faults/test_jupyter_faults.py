@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +21,7 @@ from queue import Empty
 from typing import Any
 
 import pytest
+from jupyter_client.blocking.client import BlockingKernelClient
 from playwright.sync_api import Browser, Locator, Page, expect
 from support.chromium import sync_chromium
 
@@ -231,19 +234,83 @@ def test_notebook_closed_while_connected(
     lab.shutdown_sessions_for("closed.ipynb")
 
 
-def _iopub(kernel: AttachedKernel) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    while True:
-        try:
-            out.append(kernel.client.get_iopub_msg(timeout=0.2))
-        except Empty:
-            return out
+class _IopubRecorder:
+    """A client of its own on the kernel's iopub channel (the notebook's connection file), read
+    by a thread of its own: it keeps every message the kernel publishes, whatever any other
+    client (the attached one's execute_interactive discards what is not its own) reads."""
+
+    def __init__(self, connection_file: Path) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self._client = BlockingKernelClient(connection_file=str(connection_file))
+        self._client.load_connection_file()
+        self._client.start_channels(shell=False, iopub=True, stdin=False, hb=False, control=False)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._read, name="iopub-recorder", daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.messages.append(self._client.get_iopub_msg(timeout=0.1))
+            except Empty:
+                continue
+
+    def subscribed(self, kernel: AttachedKernel, timeout: float = 20) -> None:
+        """Returns once this client provably receives: a marker printed in the kernel arrived
+        (a SUB socket misses what is published before its subscription has reached the
+        kernel)."""
+        marker = f"iopub-recorder-{secrets.token_hex(4)}"
+        deadline = time.monotonic() + timeout
+        while True:
+            kernel.run(f"print({marker!r})")
+            try:
+                wait_until(lambda: self._has(marker), timeout=1, what="the recorder's marker")
+                return
+            except TimeoutError:
+                if time.monotonic() > deadline:
+                    raise
+
+    def _has(self, text: str) -> bool:
+        return any(text in json.dumps(m.get("content"), default=str) for m in self.messages)
+
+    def close(self) -> list[dict[str, Any]]:
+        """Stop reading (after the kernel's last idle status is in) and return the messages."""
+        wait_until(self._settled, timeout=10, what="the kernel's iopub to go quiet")
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self._client.stop_channels()
+        return list(self.messages)
+
+    def _settled(self) -> bool:
+        n = len(self.messages)
+        time.sleep(0.5)  # no new message for half a second: the kernel has published all
+        return len(self.messages) == n
+
+
+def _wire(message: dict[str, Any]) -> str:
+    """Everything of one iopub message a reader could see: header, parent, metadata,
+    content and buffers."""
+    parts = {k: message.get(k) for k in ("header", "parent_header", "metadata", "content")}
+    buffers = [bytes(b).decode("utf-8", "replace") for b in message.get("buffers") or []]
+    return json.dumps({**parts, "buffers": buffers}, default=str)
+
+
+def _minted(emulator: EmulatorThread) -> set[str]:
+    """The client secrets the emulator has minted and still holds."""
+    return set(emulator.call(lambda emu: list(emu.secrets._secrets)))
 
 
 def test_key_not_in_iopub_saved_notebook_or_html_export(
     lab: LabServer, page: Page, emulator: EmulatorThread, tmp_path: Path
 ) -> None:
-    notebook, kernel, view = _connected(lab, page, emulator, "secret.ipynb")
+    notebook = _notebook(lab, page, emulator, "secret.ipynb")
+    kernel = notebook.kernel()
+    view = _view(notebook)
+    # Subscribed before Connect, so the mint's rpc-reply is on record.
+    recorder = _IopubRecorder(lab.connection_file(notebook.kernel_id))
+    recorder.subscribed(kernel)
+    minted_before = _minted(emulator)
+    _connect(view, kernel, emulator)
     box = view.get_by_role("textbox", name="Message")
     box.fill("hello")
     box.press("Enter")
@@ -252,9 +319,31 @@ def test_key_not_in_iopub_saved_notebook_or_html_export(
     )
     view.get_by_role("button", name="Disconnect", exact=True).click()
     _no_call(emulator)
-    # Everything the kernel published (comm messages to the browser included).
-    traffic = json.dumps([m.get("content") for m in _iopub(kernel)], default=str)
-    assert '"method": "custom"' in traffic, "no widget message seen on iopub"
+    messages = recorder.close()
+    new_secrets = _minted(emulator) - minted_before
+    assert len(new_secrets) == 1, f"one client secret minted for the call, got {new_secrets}"
+    secret = new_secrets.pop()
+
+    # The secret travels to the browser once, in the reply to its request, and nowhere else.
+    carrying = [m for m in messages if secret in _wire(m)]
+    assert len(carrying) == 1, (
+        f"the client secret is in {len(carrying)} iopub messages (expected 1): "
+        f"{[(m['msg_type'], m.get('content')) for m in carrying][:3]}"
+    )
+    reply = carrying[0]
+    assert reply["msg_type"] == "comm_msg", reply["msg_type"]
+    data = reply["content"]["data"]
+    assert data["method"] == "custom"
+    assert data["content"]["type"] == "rpc-reply" and data["content"]["ok"] is True
+    assert data["content"]["result"]["value"] == secret
+    assert _wire(reply).count(secret) == 1, "the secret is repeated inside its rpc-reply"
+    others = [m for m in messages if m is not reply]
+    assert any(
+        m["msg_type"] == "comm_msg" and m["content"]["data"].get("method") == "custom"
+        for m in others
+    ), "no other widget message seen on iopub"
+    traffic = "\n".join(_wire(m) for m in others)
+
     notebook.save()
     saved = lab.read_notebook_file("secret.ipynb")
     assert "application/vnd.jupyter.widget-state+json" in saved, "widget state was not saved"
@@ -265,12 +354,12 @@ def test_key_not_in_iopub_saved_notebook_or_html_export(
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     for where, text in {
-        "iopub traffic": traffic,
+        "iopub traffic (besides the rpc-reply)": traffic,
         "saved notebook": saved,
         "HTML export": html.read_text(),
     }.items():
-        assert "DO-NOT-LEAK" not in text, f"the API key is in the {where}"
+        assert FAKE_KEY not in text and "DO-NOT-LEAK" not in text, f"the API key is in the {where}"
+        assert secret not in text, f"the client secret is in the {where}"
         assert not SECRET_SHAPE.search(text), f"a client secret is in the {where}"
     kernel.close()
     notebook.close()
-    time.sleep(0)
