@@ -206,6 +206,7 @@ def test_kernel_restart_while_connected(
     # A click (forced past the disabled state) neither replaces the reason nor throws.
     connect.click(force=True)
     reconnect.click(force=True)
+    # Deliberate: a second passes, then the NEGATIVE check that nothing replaced the reason.
     page.wait_for_timeout(1_000)
     alert = view.get_by_role("alert")
     expect(alert).to_contain_text("Re-run the cell that creates the widget")
