@@ -1,5 +1,5 @@
-// Live prototyping controls that need the browser: interrupt, push-to-talk, and
-// how each tool call went.
+// The state behind the call controls (the live prototyping controls that need
+// the browser): interrupt, push-to-talk, and how each tool call went.
 //
 // Pure state fed with server events; it builds client events but sends nothing
 // (the controller does). Interrupt is what the Realtime API's WebRTC server
@@ -10,7 +10,7 @@
 // (`conversation.item.truncated`) and `output_audio_buffer.cleared`. A client
 // `conversation.item.truncate` at a wall-clock estimate would be refused when
 // the estimate overshoots ("Audio content of Xms is already shorter than Yms").
-import { isJsonObject, type JsonObject } from "./protocol";
+import { eventType, isJsonObject, type JsonObject } from "./protocol";
 import { isOutOfBand } from "./reducer";
 
 export interface ToolOutcome {
@@ -21,7 +21,7 @@ export interface ToolOutcome {
   durationMs: number | null;
 }
 
-export class PrototypingState {
+export class CallControlsState {
   /**
    * The in-conversation response the server is producing (response.created …
    * response.done). Out-of-band responses (`conversation: "none"`, which the
@@ -36,8 +36,8 @@ export class PrototypingState {
   /** Bumped on every change a view may draw. */
   rev = 0;
 
-  observe(event: JsonObject): void {
-    const type = typeof event["type"] === "string" ? event["type"] : "";
+  /** A server event; `type`: its GA type name as the controller read it once (read here when not given). */
+  observe(event: JsonObject, type: string = eventType(event).ga): void {
     switch (type) {
       case "session.created":
         this.activeResponse = null;

@@ -4,12 +4,12 @@
 // call_id) are written here, once per change, never by a view.
 import { Batcher } from "./batcher";
 import { Delivery } from "./delivery";
-import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem, type RpcReply } from "./protocol";
+import { isJsonObject, recordType, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem, type RpcReply } from "./protocol";
 import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
-import { PrototypingState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./prototyping";
+import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
 import { Transport, type ClientSecret, type ConnectionState, type TransportDeps } from "./transport";
-import { SessionLog } from "./view/session_log";
+import { EventLog } from "./event_log";
 
 /** The synced traits (docs/architecture.md). */
 export interface WidgetTraits {
@@ -46,13 +46,13 @@ export type ControllerDeps = Partial<Omit<TransportDeps, "getClientSecret" | "ba
 export class WidgetController {
   readonly transport: Transport;
   readonly display: DisplayState = createDisplayState();
-  /** Interrupt, push-to-talk and tool outcomes (js/src/prototyping.ts). */
-  readonly prototyping = new PrototypingState();
+  /** Interrupt, push-to-talk and tool outcomes (js/src/call_controls.ts). */
+  readonly callControls = new CallControlsState();
   /** Messages sent while the call starts, waiting in the kernel (shown as pending). */
   outbox: PendingItem[] = [];
   readonly #now: () => number;
   /** Records, timings and usage for the view (inspector, clock, cost, JSONL). */
-  readonly session = new SessionLog();
+  readonly eventLog = new EventLog();
   /** The tracks the level meters analyse: our microphone and the model's voice. */
   micStream: MediaStream | null = null;
   remoteStream: MediaStream | null = null;
@@ -124,8 +124,8 @@ export class WidgetController {
       window.addEventListener("pagehide", onPageHide);
       this.#unsubscribe.push(() => window.removeEventListener("pagehide", onPageHide));
     }
-    // The view marks an error as old once a later turn succeeds (view/session_log.ts).
-    this.#listen("change:error", () => this.session.noteError(String(model.get("error") ?? "")));
+    // The view marks an error as old once a later turn succeeds (event_log.ts).
+    this.#listen("change:error", () => this.eventLog.noteError(String(model.get("error") ?? "")));
     this.#listen("change:muted", () => this.transport.setMuted(Boolean(model.get("muted"))));
     const onBatch = (): void => this.#batcher.setOptions(this.#batchOptions());
     this.#listen("change:batch_interval_ms", onBatch);
@@ -158,11 +158,11 @@ export class WidgetController {
 
   /**
    * Stops the model's answer: response.cancel and output_audio_buffer.clear; the
-   * server truncates the playing item to what was played (see prototyping.ts).
+   * server truncates the playing item to what was played (see call_controls.ts).
    * Built here because the browser sees the answer's state first.
    */
   interrupt(): boolean {
-    const events = this.prototyping.interruptEvents(browserEventId);
+    const events = this.callControls.interruptEvents(browserEventId);
     for (const event of events) this.transport.send(event);
     return events.length > 0;
   }
@@ -314,7 +314,7 @@ export class WidgetController {
         else if (msg["name"] === "disconnect") this.disconnect();
         break;
       case "tool-result": {
-        const outcome = this.prototyping.toolResult(msg);
+        const outcome = this.callControls.toolResult(msg);
         if (outcome && !outcome.ok) this.#report({ error: `Tool ${outcome.name} failed: ${outcome.error ?? "error"}` });
         this.#notify();
         break;
@@ -366,19 +366,29 @@ export class WidgetController {
     }
     if (state.kind === "idle" || state.kind === "error") this.#batcher.flush();
     // No call, nobody speaking: the server will not send the events that would say so.
-    if (state.kind !== "connected") this.session.callEnded();
+    if (state.kind !== "connected") this.eventLog.callEnded();
     this.#report(patch);
     this.#notify();
   }
 
+  /**
+   * Every data channel message, both directions. Its type is read here once and handed with
+   * it to each consumer (event log, call controls, display reducer), which switch on it.
+   */
   #onRecord(record: EventRecord): void {
+    const type = recordType(record);
     this.#batcher.push(record);
-    this.session.push(record);
+    this.eventLog.push(record, type);
     if (record.dir !== "server") {
       this.#notify(); // a sent message starts "thinking" in the view
       return;
     }
-    if ("event" in record && record.event["type"] === "error") {
+    if (!("event" in record)) {
+      reduceDisplay(this.display, { raw: record.raw });
+      this.#notify();
+      return;
+    }
+    if (type.ga === "error") {
       // A server error event (e.g. a rejected client event): show it as the last error.
       const error = isJsonObject(record.event["error"]) ? record.event["error"] : {};
       const message = typeof error["message"] === "string" ? error["message"] : "unknown error";
@@ -389,8 +399,8 @@ export class WidgetController {
       const about = cause ? ` (caused by the client event ${causeType ?? "with event_id"} ${cause})` : "";
       this.#report({ error: `The server reported an error: ${message}${code}${about}` });
     }
-    if ("event" in record) this.prototyping.observe(record.event);
-    reduceDisplay(this.display, "event" in record ? record.event : { raw: record.raw });
+    this.callControls.observe(record.event, type.ga);
+    reduceDisplay(this.display, record.event, type.ga);
     this.#notify();
   }
 

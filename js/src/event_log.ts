@@ -1,15 +1,16 @@
-// What the view knows beyond the display reducer, kept once per widget model
-// (the controller feeds it every record, both directions): the records
+// The browser's event log, kept once per widget model (the controller feeds it
+// every record, both directions): what the view knows beyond the display
+// reducer. Not DOM code (the view only reads it): the records
 // themselves (for the event inspector and the JSONL download), indexes from
 // event type / item / response to records, per-turn times and latency, the
 // speaking phases, token usage per model, and the session's clock facts.
 //
 // Pure with respect to time: everything is derived from the records' own `t`
 // (epoch ms) so that tests replay recorded sessions exactly.
-import { isJsonObject, type EventRecord, type JsonObject } from "../protocol";
-import { gaEventName, isOutOfBand } from "../reducer";
-import { redact } from "../transport";
-import { addCounts, tokenCounts, ZERO_COUNTS, type TokenCounts } from "./usage";
+import { isJsonObject, recordType, type EventRecord, type JsonObject, type RecordType } from "./protocol";
+import { isOutOfBand } from "./reducer";
+import { redact } from "./transport";
+import { addCounts, tokenCounts, ZERO_COUNTS, type TokenCounts } from "./pricing";
 
 /** Records kept in memory. A 60-minute voice session is typically 20-40k events. */
 export const MAX_RECORDS = 100_000;
@@ -55,7 +56,7 @@ export interface Phase {
   thinking: boolean;
 }
 
-export class SessionLog {
+export class EventLog {
   rev = 0;
   /** Bumped only when what the usage panel shows may change (responses, tokens, models). */
   usageRev = 0;
@@ -137,7 +138,8 @@ export class SessionLog {
     return { responses, transcription };
   }
 
-  push(record: EventRecord): void {
+  /** `type`: the record's type as the controller read it once (read here when not given). */
+  push(record: EventRecord, type: RecordType = recordType(record)): void {
     this.rev++;
     const seq = this.nextSeq;
     this.#records.push(record);
@@ -147,14 +149,9 @@ export class SessionLog {
       this.#records.splice(0, drop);
       this.#base += drop;
     }
-    if (!("event" in record)) {
-      index(this.byType, record.dir === "server" ? "(not JSON)" : "(client, not JSON)", seq);
-      return;
-    }
+    index(this.byType, type.received, seq);
+    if (!("event" in record)) return;
     const event = record.event;
-    const received = typeof event["type"] === "string" ? event["type"] : "(no type)";
-    index(this.byType, received, seq);
-    const type = gaEventName(received);
     const itemId = str(event["item_id"]) || str(obj(event["item"])["id"]);
     if (itemId) {
       index(this.#byItem, itemId, seq);
@@ -165,8 +162,8 @@ export class SessionLog {
       index(this.#byResponse, responseId, seq);
       if (itemId && record.dir === "server") this.#itemResponse.set(itemId, responseId);
     }
-    if (record.dir === "client") this.#client(type, event, record.t);
-    else this.#server(type, event, record.t, responseId, seq);
+    if (record.dir === "client") this.#client(type.ga, event, record.t);
+    else this.#server(type.ga, event, record.t, responseId, seq);
   }
 
   /**

@@ -2,7 +2,7 @@
 // realtime_widget/conversation/pricing.py (token_counts, lookup, cost_of), so the
 // view shows the same figures Python reports. The prices themselves are not
 // here: Python ships its table in the `price_table` trait (one source of truth).
-import { isJsonObject, type JsonObject } from "../protocol";
+import { isJsonObject, type JsonObject } from "./protocol";
 
 /** USD per 1M tokens; null is "unknown" (Python's NaN, which JSON cannot carry). */
 export interface ModelPrices {

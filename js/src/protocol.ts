@@ -42,3 +42,47 @@ export interface PendingItem {
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
+
+/** The received type of a server message that was not JSON (and of a client one). */
+export const NOT_JSON = "(not JSON)";
+export const CLIENT_NOT_JSON = "(client, not JSON)";
+/** The received type of a JSON event without a string `type`. */
+export const NO_TYPE = "(no type)";
+
+/**
+ * A record's type, read once per record (controller.#onRecord) and handed with the record
+ * to every consumer (event log, call controls, display reducer), so none re-reads
+ * `event.type` or maps beta names again.
+ */
+export interface RecordType {
+  /** As received: the event's `type`; NO_TYPE without one; NOT_JSON / CLIENT_NOT_JSON for raw text. */
+  received: string;
+  /** What the consumers switch on: `received` with beta names mapped to their GA names. */
+  ga: string;
+}
+
+/** Beta event names the browser understands, mapped to their GA names. */
+const BETA_NAMES = new Map<string, string>([
+  ["conversation.item.created", "conversation.item.added"],
+  ["response.audio_transcript.delta", "response.output_audio_transcript.delta"],
+  ["response.audio_transcript.done", "response.output_audio_transcript.done"],
+  ["response.text.delta", "response.output_text.delta"],
+  ["response.text.done", "response.output_text.done"],
+  ["response.audio.delta", "response.output_audio.delta"],
+  ["response.audio.done", "response.output_audio.done"],
+]);
+
+export function gaEventName(type: string): string {
+  return BETA_NAMES.get(type) ?? type;
+}
+
+export function eventType(event: JsonObject): RecordType {
+  const received = typeof event["type"] === "string" ? event["type"] : NO_TYPE;
+  return { received, ga: gaEventName(received) };
+}
+
+export function recordType(record: EventRecord): RecordType {
+  if ("event" in record) return eventType(record.event);
+  const received = record.dir === "server" ? NOT_JSON : CLIENT_NOT_JSON;
+  return { received, ga: received };
+}

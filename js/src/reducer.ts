@@ -1,5 +1,6 @@
 // The display reducer: server events → what the view shows (transcript turns
-// in conversation order, event type counts, token totals, status flags).
+// in conversation order). Event counts, token usage and speaking phases are the
+// event log's (event_log.ts); what Interrupt can stop is call_controls.ts's.
 //
 // `reduceDisplay(state, event)` depends only on its inputs (no clock, no I/O).
 // For O(1) work per event it updates `state` in place and returns it, so the
@@ -9,10 +10,10 @@
 // Same rules as the Python reducer (realtime_widget/conversation/reduce.py):
 // - out-of-band responses (`response.create` with conversation "none"; their
 //   response.created/done carry `conversation_id: null`) are no turns: their output
-//   is not shown, they do not flip `responding`; their usage is in the totals (billed);
+//   is not shown (their usage is billed: event_log.ts);
 // - a truncated item keeps all its text; `heardMs` and `heardSplit` say what was heard;
 // - MCP items have their type as kind; items of unknown types too.
-import { isJsonObject, type JsonObject } from "./protocol";
+import { eventType, isJsonObject, type JsonObject } from "./protocol";
 
 export type TurnRole = "user" | "assistant" | "system" | "tool";
 export type McpKind = "mcp_list_tools" | "mcp_call" | "mcp_approval_request" | "mcp_approval_response";
@@ -79,22 +80,6 @@ export interface Turn {
   rev: number;
 }
 
-export interface DisplayTotals {
-  responses: number;
-  input_tokens: number;
-  output_tokens: number;
-  total_tokens: number;
-  cached_tokens: number;
-}
-
-export interface DisplayFlags {
-  userSpeaking: boolean;
-  responding: boolean;
-  assistantAudio: boolean;
-  lastServerError: string | null;
-  model: string | null;
-}
-
 export interface DisplayState {
   turns: Map<string, Turn>;
   order: string[];
@@ -107,16 +92,10 @@ export interface DisplayState {
   /** Out-of-band responses and their output items: never turns. */
   outOfBand: Set<string>;
   outOfBandItems: Set<string>;
-  counts: Map<string, number>;
-  totals: DisplayTotals;
-  flags: DisplayFlags;
-  events: number;
   rev: number;
   /** state.rev when the order of turns last changed. */
   orderRev: number;
 }
-
-export const NOT_JSON = "(not JSON)";
 
 export function createDisplayState(): DisplayState {
   return {
@@ -127,61 +106,22 @@ export function createDisplayState(): DisplayState {
     responseItems: new Map(),
     outOfBand: new Set(),
     outOfBandItems: new Set(),
-    counts: new Map(),
-    totals: { responses: 0, input_tokens: 0, output_tokens: 0, total_tokens: 0, cached_tokens: 0 },
-    flags: { userSpeaking: false, responding: false, assistantAudio: false, lastServerError: null, model: null },
-    events: 0,
     rev: 0,
     orderRev: 0,
   };
 }
 
-/** Beta event names the display understands, mapped to their GA names. */
-const BETA_NAMES: Record<string, string> = {
-  "conversation.item.created": "conversation.item.added",
-  "response.audio_transcript.delta": "response.output_audio_transcript.delta",
-  "response.audio_transcript.done": "response.output_audio_transcript.done",
-  "response.text.delta": "response.output_text.delta",
-  "response.text.done": "response.output_text.done",
-  "response.audio.delta": "response.output_audio.delta",
-  "response.audio.done": "response.output_audio.done",
-};
-
-export function gaEventName(type: string): string {
-  return BETA_NAMES[type] ?? type;
-}
-
-/** Applies one server event (or a non-JSON message, as `{raw}`) to the display state. */
-export function reduceDisplay(state: DisplayState, input: JsonObject | { raw: string }): DisplayState {
+/**
+ * Applies one server event (or a non-JSON message, as `{raw}`) to the display state.
+ * `type`: the event's GA type name (protocol.RecordType.ga), which the controller reads
+ * once per record for all its consumers; read from the event when not given.
+ */
+export function reduceDisplay(state: DisplayState, input: JsonObject | { raw: string }, gaType?: string): DisplayState {
   state.rev++;
-  state.events++;
-  if (!("type" in input) && "raw" in input) {
-    bump(state.counts, NOT_JSON);
-    return state;
-  }
+  if (!("type" in input) && "raw" in input) return state;
   const event = input as JsonObject;
-  const received = typeof event["type"] === "string" ? event["type"] : "(no type)";
-  bump(state.counts, received);
-  const type = gaEventName(received);
-
+  const type = gaType ?? eventType(event).ga;
   switch (type) {
-    case "session.created":
-    case "session.updated": {
-      const session = obj(event["session"]);
-      if (typeof session["model"] === "string") state.flags.model = session["model"];
-      break;
-    }
-    case "error": {
-      const error = obj(event["error"]);
-      state.flags.lastServerError = str(error["message"]) || str(error["code"]) || "error";
-      break;
-    }
-    case "input_audio_buffer.speech_started":
-      state.flags.userSpeaking = true;
-      break;
-    case "input_audio_buffer.speech_stopped":
-      state.flags.userSpeaking = false;
-      break;
     case "input_audio_buffer.committed": {
       // The user's turn belongs where they spoke, even if its transcript comes late.
       const id = str(event["item_id"]);
@@ -306,23 +246,12 @@ export function reduceDisplay(state: DisplayState, input: JsonObject | { raw: st
     }
     case "response.created": {
       const response = obj(event["response"]);
-      if (isOutOfBand(response) === true) {
-        const id = str(response["id"]);
-        if (id) state.outOfBand.add(id);
-        break;
-      }
-      state.flags.responding = true;
+      const id = str(response["id"]);
+      if (id && isOutOfBand(response) === true) state.outOfBand.add(id);
       break;
     }
     case "response.done":
       applyResponseDone(state, obj(event["response"]));
-      break;
-    case "output_audio_buffer.started":
-      state.flags.assistantAudio = true;
-      break;
-    case "output_audio_buffer.stopped":
-    case "output_audio_buffer.cleared":
-      state.flags.assistantAudio = false;
       break;
     default:
       break;
@@ -367,13 +296,7 @@ function isOutOfBandEvent(state: DisplayState, event: JsonObject): boolean {
 }
 
 function applyResponseDone(state: DisplayState, response: JsonObject): void {
-  // Every response is billed: out-of-band ones count in the totals too.
-  state.totals.responses++;
   const usage = obj(response["usage"]);
-  state.totals.input_tokens += num(usage["input_tokens"]);
-  state.totals.output_tokens += num(usage["output_tokens"]);
-  state.totals.total_tokens += num(usage["total_tokens"]);
-  state.totals.cached_tokens += num(obj(usage["input_token_details"])["cached_tokens"]);
   const output = Array.isArray(response["output"]) ? response["output"] : [];
   const responseId = str(response["id"]);
   if (state.outOfBand.has(responseId) || isOutOfBand(response) === true) {
@@ -383,7 +306,6 @@ function applyResponseDone(state: DisplayState, response: JsonObject): void {
     }
     return;
   }
-  state.flags.responding = false;
   const audioItems: Turn[] = [];
   for (const item of output) {
     applyItem(state, obj(item), undefined, true);
@@ -602,10 +524,6 @@ function prevOf(event: JsonObject): string | null | undefined {
   const prev = event["previous_item_id"];
   if (typeof prev === "string") return prev;
   return prev === null ? null : undefined;
-}
-
-function bump(counts: Map<string, number>, key: string): void {
-  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 function obj(value: unknown): JsonObject {

@@ -7,7 +7,7 @@ import { SessionClock } from "./view/clock";
 import { button, copyText, download, h as el_ } from "./view/dom";
 import { Inspector } from "./view/inspector";
 import { LevelMeters } from "./view/meters";
-import { PrototypingControls } from "./view/prototyping_controls";
+import { CallControlsView } from "./view/call_controls";
 import { SettingsPanel } from "./view/settings";
 import { textSlot, type TextSlot } from "./view/text_row";
 import { transcriptAsText, turnExtras, turnExtrasKey, updateTurnText, whoOf } from "./view/transcript";
@@ -56,7 +56,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     setTimeout(() => (announcer.textContent = text), 30);
   };
   const clock = new SessionClock(
-    () => ({ active: String(model.get("status")) === "connected", startT: controller.session.sessionStartT, endT: controller.session.expiresT }),
+    () => ({ active: String(model.get("status")) === "connected", startT: controller.eventLog.sessionStartT, endT: controller.eventLog.expiresT }),
     announce,
   );
   bar.append(connectBtn, muteBtn, status, activity, clock.el, tokens);
@@ -110,7 +110,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const copyBtn = button("rtw-copy-transcript", "Copy transcript");
   const jsonlBtn = button("rtw-download", "Download JSONL", "Download JSONL: the session as JSON Lines");
   tools.append(copyBtn, jsonlBtn);
-  const inspector = new Inspector(controller.session, announce);
+  const inspector = new Inspector(controller.eventLog, announce);
   const usage = new UsagePanel();
   const settings = new SettingsPanel(model);
   const panels = el_("div", "rtw-panels");
@@ -122,7 +122,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const oldError = h("div", "rtw-error-old");
   oldError.hidden = true;
 
-  const proto = new PrototypingControls(root, model, controller);
+  const proto = new CallControlsView(root, model, controller);
   bar.insertBefore(proto.el, status);
   root.append(bar, meters.el, badge, transcript, outbox, form, tools, panels, error, oldError, proto.endedEl, announcer);
   el.append(root);
@@ -156,13 +156,13 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     meters.resume();
   };
   const onCopy = (): void => {
-    const text = transcriptAsText(transcriptOf(controller.display), controller.session);
+    const text = transcriptAsText(transcriptOf(controller.display), controller.eventLog);
     void copyText(text).then((ok) => announce(ok ? "Transcript copied." : "Copy failed: the browser refused the clipboard."));
   };
   const onDownload = (): void => {
     const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, "-");
-    download(`realtime-session-${stamp}.jsonl`, controller.session.toJsonl(), "application/x-ndjson");
-    announce(`Downloaded ${controller.session.size} events.`);
+    download(`realtime-session-${stamp}.jsonl`, controller.eventLog.toJsonl(), "application/x-ndjson");
+    announce(`Downloaded ${controller.eventLog.size} events.`);
   };
   // A turn's "events" button opens the inspector on that turn's events.
   const onTranscriptClick = (ev: Event): void => {
@@ -194,12 +194,12 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   let traitsDirty = true;
   let drawnTraitsKey = "";
   function traitsKey(): string {
-    const log = controller.session;
+    const log = controller.eventLog;
     return [
       log.sessionStartT,
       log.expiresT,
       log.modelSpoke,
-      controller.prototyping.canInterrupt,
+      controller.callControls.canInterrupt,
       controller.display.order.length > 0,
       controller.micStream?.id ?? "",
       controller.remoteStream?.id ?? "",
@@ -231,8 +231,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     meters.update();
     clock.update();
     proto.draw();
-    settings.draw({ voiceLocked: s === "connected" && controller.session.modelSpoke, disabled: gone });
-    usage.draw(controller.session, model.get("price_table"), String(model.get("model") ?? ""));
+    settings.draw({ voiceLocked: s === "connected" && controller.eventLog.modelSpoke, disabled: gone });
+    usage.draw(controller.eventLog, model.get("price_table"), String(model.get("model") ?? ""));
   }
 
   function drawDisplay(): void {
@@ -254,10 +254,10 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
         rows.set(turn.itemId, row);
       }
       if (row.rev !== turn.rev) grew = fillRow(row, turn) || grew;
-      const key = turnExtrasKey(turn, controller.session);
+      const key = turnExtrasKey(turn, controller.eventLog);
       if (key !== row.metaKey) {
         row.metaKey = key;
-        row.meta.replaceChildren(...turnExtras(turn, controller.session).nodes);
+        row.meta.replaceChildren(...turnExtras(turn, controller.eventLog).nodes);
       }
     }
     if (state.orderRev !== drawnOrderRev) {
@@ -310,7 +310,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   let drawnSessionRev = -1;
   function drawSession(): void {
-    const log = controller.session;
+    const log = controller.eventLog;
     if (log.rev === drawnSessionRev) return;
     drawnSessionRev = log.rev;
     drawPhase();
@@ -324,7 +324,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   // The indicators follow the call: with no call (disconnected, failed, kernel gone) all are off.
   function drawPhase(): void {
     const live = String(model.get("status")) === "connected";
-    const phase = controller.session.phase;
+    const phase = controller.eventLog.phase;
     const user = live && phase.userSpeaking;
     const thinking = live && phase.thinking;
     const speaking = live && phase.modelSpeaking;
@@ -345,7 +345,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   // not the state of the call, so it leaves the alert for a quiet "Earlier" note.
   function drawError(): void {
     const text = String(model.get("error") ?? "");
-    const old = text !== "" && controller.session.errorIsOld;
+    const old = text !== "" && controller.eventLog.errorIsOld;
     const key = `${old}|${text}`;
     if (key === drawnError) return;
     drawnError = key;
@@ -369,7 +369,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   // after it. A normal session (tens of deltas a second) draws every frame as before.
   let flooding = false;
   let floodTimer: ReturnType<typeof setTimeout> | null = null;
-  let drawnSeq = controller.session.nextSeq;
+  let drawnSeq = controller.eventLog.nextSeq;
   let drawnAt = Number.NEGATIVE_INFINITY;
   const raf: (cb: () => void) => number =
     typeof requestAnimationFrame === "function" ? (cb) => requestAnimationFrame(cb) : (cb) => Number(setTimeout(cb, 16));
@@ -386,7 +386,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     // A scroll-only frame, or one that came before the flood timer: the timer draws.
     if (!drawDue || floodTimer !== null) return;
     drawDue = false;
-    const seq = controller.session.nextSeq;
+    const seq = controller.eventLog.nextSeq;
     flooding = seq - drawnSeq > FLOOD_EVENTS;
     drawnSeq = seq;
     drawnAt = clockNow();

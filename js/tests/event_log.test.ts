@@ -1,12 +1,12 @@
-// The view's session log and cost arithmetic on the shared fixtures
-// (tests/fixtures/*.jsonl): the same figures Python reports.
+// The browser's event log (src/event_log.ts) and the cost arithmetic on the shared
+// fixtures (tests/fixtures/*.jsonl): the same figures Python reports.
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { EventRecord, JsonObject } from "../src/protocol";
-import { isoTime, MAX_RECORDS, SESSION_LIMIT_MS, SessionLog } from "../src/view/session_log";
-import { costOf, lookupPrices, readPriceTable, tokenCounts, type ModelPrices } from "../src/view/usage";
+import { isoTime, MAX_RECORDS, SESSION_LIMIT_MS, EventLog } from "../src/event_log";
+import { costOf, lookupPrices, readPriceTable, tokenCounts, type ModelPrices } from "../src/pricing";
 import { usageFigures } from "../src/view/usage_panel";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "tests", "fixtures");
@@ -42,8 +42,8 @@ function records(name: string): EventRecord[] {
   return out;
 }
 
-function replay(name: string): SessionLog {
-  const log = new SessionLog();
+function replay(name: string): EventLog {
+  const log = new EventLog();
   for (const r of records(name)) log.push(r);
   return log;
 }
@@ -56,11 +56,16 @@ describe("usage and cost as Python computes them", () => {
   for (const name of names) {
     it(`${name}: session dollars equal the hand-computed cost_usd`, () => {
       const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as { totals: Record<string, number> };
-      const f = usageFigures(replay(name), TABLE, "gpt-realtime");
+      const log = replay(name);
+      const f = usageFigures(log, TABLE, "gpt-realtime");
       expect(f.sessionUsd).toBeCloseTo(expected.totals["cost_usd"]!, 12);
       expect(f.session.input_tokens).toBe(expected.totals["input_tokens"]);
       expect(f.session.output_tokens).toBe(expected.totals["output_tokens"]);
       expect(f.session.cached_tokens).toBe(expected.totals["cached_tokens"]);
+      expect(f.session.total_tokens).toBe(expected.totals["total_tokens"]);
+      // Every response is billed, out-of-band ones too.
+      expect([...log.responses.values()].filter((r) => r.counts !== null)).toHaveLength(expected.totals["responses"]!);
+      expect(log.size).toBe(records(name).length);
     });
   }
 
@@ -100,7 +105,37 @@ describe("usage and cost as Python computes them", () => {
   });
 });
 
-describe("session log", () => {
+describe("event log", () => {
+  it("counts event types as received, including unknown types and non-JSON messages", () => {
+    const log = new EventLog();
+    const server = (event: JsonObject): void => log.push({ t: 0, dir: "server", event });
+    server({ type: "session.created", session: { model: "gpt-realtime" } });
+    server({ type: "some.future_event", x: 1 });
+    server({ type: "some.future_event", x: 2 });
+    server({ x: 3 });
+    log.push({ t: 0, dir: "server", raw: "{broken" });
+    log.push({ t: 0, dir: "client", raw: "{also broken" });
+    const counts = Object.fromEntries([...log.byType].map(([type, seqs]) => [type, seqs.length]));
+    expect(counts).toEqual({ "session.created": 1, "some.future_event": 2, "(no type)": 1, "(not JSON)": 1, "(client, not JSON)": 1 });
+    expect(log.size).toBe(6);
+    expect(log.sessionModel).toBe("gpt-realtime");
+  });
+
+  it("tracks who speaks; a server error ends thinking", () => {
+    const log = new EventLog();
+    const server = (event: JsonObject): void => log.push({ t: 0, dir: "server", event });
+    server({ type: "input_audio_buffer.speech_started", item_id: "u1", audio_start_ms: 0 });
+    expect(log.phase).toEqual({ userSpeaking: true, modelSpeaking: false, thinking: false });
+    server({ type: "input_audio_buffer.speech_stopped", item_id: "u1", audio_end_ms: 900 });
+    expect(log.phase).toEqual({ userSpeaking: false, modelSpeaking: false, thinking: true });
+    server({ type: "output_audio_buffer.started", response_id: "r1" });
+    server({ type: "input_audio_buffer.speech_started", item_id: "u2", audio_start_ms: 1000 });
+    server({ type: "input_audio_buffer.speech_stopped", item_id: "u2", audio_end_ms: 1900 });
+    expect(log.phase).toEqual({ userSpeaking: false, modelSpeaking: true, thinking: true });
+    server({ type: "error", error: { type: "invalid_request_error", message: "Unknown parameter" } });
+    expect(log.phase).toEqual({ userSpeaking: false, modelSpeaking: true, thinking: false });
+  });
+
   it("latency per assistant turn is from the end of speech to the first reply delta (w.latency to_first_delta_ms)", () => {
     const recs = records("voice_turn");
     const log = replay("voice_turn");
@@ -133,7 +168,7 @@ describe("session log", () => {
 
     // A judge that starts right after a typed message and ends after the answer does not take
     // the message's latency trigger and does not become the last turn.
-    const live = new SessionLog();
+    const live = new EventLog();
     const usage = { total_tokens: 10, input_tokens: 8, output_tokens: 2 };
     const push = (t: number, dir: "server" | "client", event: JsonObject): void => live.push({ t, dir, event });
     push(1000, "client", { type: "conversation.item.create", item: { type: "message", role: "user", content: [] } });
@@ -148,7 +183,7 @@ describe("session log", () => {
   });
 
   it("thinks only when a response is asked for: not for re-inserted context or an out-of-band response", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     const push = (t: number, event: JsonObject): void => log.push({ t, dir: "client", event });
     const user = { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] };
     // A reconnect re-inserts the earlier turns and asks for nothing.
@@ -167,7 +202,7 @@ describe("session log", () => {
   });
 
   it("tracks speaking, thinking and the voice lock through a barge-in", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     const seen: string[] = [];
     const snap = (): void => {
       const p = log.phase;
@@ -185,7 +220,7 @@ describe("session log", () => {
   });
 
   it("session.created starts the clock; expires_at from the server wins over the 60-minute default", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     log.push({ t: 1_000_000, dir: "server", event: { type: "session.created", session: { model: "gpt-realtime" } } });
     expect(log.sessionStartT).toBe(1_000_000);
     expect(log.expiresT).toBe(1_000_000 + SESSION_LIMIT_MS);
@@ -208,7 +243,7 @@ describe("session log", () => {
   });
 
   it("writes JSONL in the package's format (time with microseconds, direction, event | raw), secrets masked", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     log.push({ t: Date.UTC(2026, 2, 1, 12, 0, 0, 123) + 0.456, dir: "server", event: { type: "x", note: "ek_abcdef123" } });
     log.push({ t: Date.UTC(2026, 2, 1, 12, 0, 1), dir: "server", raw: "oops" });
     const lines = log.toJsonl().trimEnd().split("\n").map((l) => JSON.parse(l) as JsonObject);
@@ -218,7 +253,7 @@ describe("session log", () => {
   });
 
   it("keeps at most MAX_RECORDS records; indexes skip the dropped ones", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     for (let i = 0; i < MAX_RECORDS + 5; i++) log.push({ t: i, dir: "server", event: { type: i % 2 ? "odd" : "even" } });
     expect(log.size).toBeLessThanOrEqual(MAX_RECORDS);
     expect(log.dropped + log.size).toBe(MAX_RECORDS + 5);

@@ -1,8 +1,8 @@
-// The view's price lookup and cost arithmetic (src/view/usage.ts) follow
+// The view's price lookup and cost arithmetic (src/pricing.ts) follow
 // realtime_widget/conversation/pricing.py exactly: the same rule, the same hand-computed
 // figures as tests/conversation/test_pricing.py.
 import { describe, expect, it } from "vitest";
-import { costOf, lookupPrices, readPriceTable, tokenCounts, type ModelPrices } from "../src/view/usage";
+import { costOf, lookupPrices, readPriceTable, tokenCounts, type ModelPrices } from "../src/pricing";
 
 /** pricing.PRICES rows (read 2026-12-01) as the `price_table` trait carries them (NaN → null). */
 function row(

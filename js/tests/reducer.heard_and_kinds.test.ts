@@ -5,7 +5,8 @@ import type { JsonObject } from "../src/protocol";
 import { createDisplayState, heardSplit, reduceDisplay, transcriptOf, type DisplayState } from "../src/reducer";
 import { textSlot } from "../src/view/text_row";
 import { heardParts, transcriptAsText, updateTurnText, whoOf } from "../src/view/transcript";
-import { SessionLog } from "../src/view/session_log";
+import { CallControlsState } from "../src/call_controls";
+import { EventLog } from "../src/event_log";
 
 function run(events: JsonObject[], state: DisplayState = createDisplayState()): DisplayState {
   for (const e of events) state = reduceDisplay(state, e);
@@ -87,7 +88,7 @@ describe("truncated reply in the display", () => {
 
   it("copies the transcript with the unheard part marked", () => {
     const s = run(events);
-    const text = transcriptAsText(transcriptOf(s), new SessionLog());
+    const text = transcriptAsText(transcriptOf(s), new EventLog());
     expect(text).toBe("Assistant: The Moon is [not heard: Earth's only natural satellite.] [interrupted]");
   });
 
@@ -103,8 +104,8 @@ describe("truncated reply in the display", () => {
 });
 
 describe("out-of-band responses", () => {
-  it("are no turns, do not touch `responding`, and count in the totals", () => {
-    const s = run([
+  it("are no turns, do not touch the active response, and count in the billed totals", () => {
+    const events: JsonObject[] = [
       { type: "response.created", response: { id: "r1", status: "in_progress", conversation_id: "conv_1" } },
       { type: "response.created", response: { id: "oob", status: "in_progress", conversation_id: null, metadata: { purpose: "x" } } },
       { type: "response.output_item.added", response_id: "oob", item: { id: "x1", type: "message", role: "assistant", status: "in_progress", content: [] } },
@@ -114,11 +115,19 @@ describe("out-of-band responses", () => {
         type: "response.done",
         response: { id: "oob", status: "completed", conversation_id: null, output: [{ id: "x1", type: "message", role: "assistant", content: [{ type: "output_text", text: "question" }] }], usage: { input_tokens: 5, output_tokens: 1, total_tokens: 6 } },
       },
-    ]);
+    ];
+    const s = run(events);
     expect(transcriptOf(s)).toEqual([]);
-    expect(s.flags.responding).toBe(true); // r1 is still running
-    expect(s.totals.responses).toBe(1);
-    expect(s.totals.total_tokens).toBe(6);
+    // The running response and the billed totals are the call controls' and the event log's.
+    const controls = new CallControlsState();
+    const log = new EventLog();
+    for (const event of events) {
+      controls.observe(event);
+      log.push({ t: 0, dir: "server", event });
+    }
+    expect(controls.activeResponse).toBe("r1"); // r1 is still running
+    expect([...log.responses.values()].filter((r) => r.counts !== null)).toHaveLength(1);
+    expect(log.sessionTokens().responses.total_tokens).toBe(6);
   });
 
   it("a response without conversation_id (old logs) is in the conversation", () => {

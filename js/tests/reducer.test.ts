@@ -1,24 +1,42 @@
 import { describe, expect, it } from "vitest";
+import { CallControlsState } from "../src/call_controls";
+import { EventLog } from "../src/event_log";
 import type { JsonObject } from "../src/protocol";
-import { NOT_JSON, createDisplayState, reduceDisplay, transcriptOf, type DisplayState } from "../src/reducer";
+import { createDisplayState, reduceDisplay, transcriptOf, type DisplayState } from "../src/reducer";
 
 function run(events: Array<JsonObject | { raw: string }>, state: DisplayState = createDisplayState()): DisplayState {
   for (const e of events) state = reduceDisplay(state, e);
   return state;
 }
 
+/** The same server events through the call controls and the event log (the controller's other consumers). */
+function others(events: Array<JsonObject | { raw: string }>): { controls: CallControlsState; log: EventLog } {
+  const controls = new CallControlsState();
+  const log = new EventLog();
+  for (const e of events) {
+    if ("raw" in e && typeof e["raw"] === "string") {
+      log.push({ t: 0, dir: "server", raw: e["raw"] });
+    } else {
+      controls.observe(e as JsonObject);
+      log.push({ t: 0, dir: "server", event: e as JsonObject });
+    }
+  }
+  return { controls, log };
+}
+
 const rows = (s: DisplayState) => transcriptOf(s).map((t) => [t.itemId, t.role, t.kind, t.text, t.status]);
 
 describe("display reducer", () => {
   it("shows assistant deltas as partial, then the final transcript as complete", () => {
-    const s = run([
+    const events: JsonObject[] = [
       { type: "response.created", response: { id: "r1", status: "in_progress" } },
       { type: "response.output_item.added", response_id: "r1", output_index: 0, item: { id: "a1", type: "message", role: "assistant", status: "in_progress", content: [] } },
       { type: "response.output_audio_transcript.delta", item_id: "a1", delta: "Hel" },
       { type: "response.output_audio_transcript.delta", item_id: "a1", delta: "lo" },
-    ]);
+    ];
+    const s = run(events);
     expect(rows(s)).toEqual([["a1", "assistant", "audio", "Hello", "partial"]]);
-    expect(s.flags.responding).toBe(true);
+    expect(others(events).controls.activeResponse).toBe("r1");
     const rev = s.turns.get("a1")!.rev;
     run([{ type: "response.output_audio_transcript.done", item_id: "a1", transcript: "Hello!" }], s);
     expect(rows(s)).toEqual([["a1", "assistant", "audio", "Hello!", "complete"]]);
@@ -58,15 +76,17 @@ describe("display reducer", () => {
   });
 
   it("marks the parts of a cancelled response as interrupted", () => {
-    const s = run([
+    const events: JsonObject[] = [
       { type: "response.output_item.added", response_id: "r1", item: { id: "a1", type: "message", role: "assistant", status: "in_progress", content: [] } },
       { type: "response.output_audio_transcript.delta", item_id: "a1", delta: "Once upon" },
       { type: "response.done", response: { id: "r1", status: "cancelled", status_details: { type: "cancelled", reason: "turn_detected" }, output: [] } },
       { type: "response.output_audio_transcript.delta", item_id: "a1", delta: " IGNORED" },
-    ]);
+    ];
+    const s = run(events);
     expect(rows(s)).toEqual([["a1", "assistant", "audio", "Once upon", "interrupted"]]);
-    expect(s.flags.responding).toBe(false);
-    expect(s.totals.responses).toBe(1);
+    const { controls, log } = others([{ type: "response.created", response: { id: "r1", status: "in_progress" } }, ...events]);
+    expect(controls.activeResponse).toBeNull();
+    expect([...log.responses.values()].filter((r) => r.counts !== null)).toHaveLength(1);
   });
 
   it("shows function calls with their name and arguments", () => {
@@ -88,40 +108,29 @@ describe("display reducer", () => {
   });
 
   it("reads beta names (text deltas, conversation.item.created)", () => {
-    const s = run([
+    const events: JsonObject[] = [
       { type: "conversation.item.created", previous_item_id: null, item: { id: "u1", type: "message", role: "user", content: [{ type: "input_text", text: "hey" }] } },
       { type: "response.text.delta", item_id: "a1", delta: "Hi" },
       { type: "response.text.done", item_id: "a1", text: "Hi!" },
-    ]);
+    ];
+    const s = run(events);
     expect(rows(s)).toEqual([
       ["u1", "user", "text", "hey", "complete"],
       ["a1", "assistant", "text", "Hi!", "complete"],
     ]);
-    expect(s.counts.get("response.text.delta")).toBe(1);
+    // Counted as received (the inspector's list), switched on as GA.
+    expect(others(events).log.seqsOfType("response.text.delta")).toHaveLength(1);
   });
 
-  it("counts event types as received, including unknown types and non-JSON messages", () => {
+  it("unknown types and non-JSON messages are no turns, but each is a change (rev)", () => {
     const s = run([
       { type: "session.created", session: { model: "gpt-realtime" } },
       { type: "some.future_event", x: 1 },
       { type: "some.future_event", x: 2 },
       { raw: "{broken" },
     ]);
-    expect(Object.fromEntries(s.counts)).toEqual({ "session.created": 1, "some.future_event": 2, [NOT_JSON]: 1 });
-    expect(s.events).toBe(4);
-    expect(s.flags.model).toBe("gpt-realtime");
+    expect(s.rev).toBe(4);
     expect(rows(s)).toEqual([]);
-  });
-
-  it("tracks speaking and audio flags and the last server error", () => {
-    const s = run([{ type: "input_audio_buffer.speech_started", item_id: "u1", audio_start_ms: 0 }]);
-    expect(s.flags.userSpeaking).toBe(true);
-    run([
-      { type: "input_audio_buffer.speech_stopped", item_id: "u1", audio_end_ms: 900 },
-      { type: "output_audio_buffer.started", response_id: "r1" },
-      { type: "error", error: { type: "invalid_request_error", message: "Unknown parameter" } },
-    ], s);
-    expect(s.flags).toMatchObject({ userSpeaking: false, assistantAudio: true, lastServerError: "Unknown parameter" });
   });
 
   it("is deterministic: the same events give the same transcript", () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { WidgetController } from "../src/controller";
 import { renderView } from "../src/view";
 import { Inspector } from "../src/view/inspector";
-import { SessionLog } from "../src/view/session_log";
+import { EventLog } from "../src/event_log";
 import { FakeModel, fakeWorld, freshDomEachTest } from "./fakes";
 
 const frames = freshDomEachTest();
@@ -219,7 +219,7 @@ describe("an error banner after a later successful turn", () => {
 
 describe("texts", () => {
   it("the event counter pluralises", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     const ins = new Inspector(log, () => undefined);
     ins.draw();
     expect(ins.el.querySelector("summary")!.textContent).toBe("0 events · 0 types");

@@ -7,7 +7,7 @@ import { readClock, SessionClock } from "../src/view/clock";
 import { formatDuration, formatUsd } from "../src/view/dom";
 import { Inspector } from "../src/view/inspector";
 import { LevelMeters, levelOf, type MeterSources } from "../src/view/meters";
-import { SessionLog } from "../src/view/session_log";
+import { EventLog } from "../src/event_log";
 import { SettingsPanel } from "../src/view/settings";
 import { FakeModel, FakeStream, fakeWorld, freshDomEachTest } from "./fakes";
 
@@ -193,8 +193,8 @@ describe("session clock", () => {
 });
 
 describe("event inspector", () => {
-  function logWith(n: number): SessionLog {
-    const log = new SessionLog();
+  function logWith(n: number): EventLog {
+    const log = new EventLog();
     for (let i = 0; i < n; i++) log.push({ t: 1000 + i, dir: "server", event: { type: "response.output_audio_transcript.delta", item_id: "a1", response_id: "r1", delta: `d${i}` } });
     log.push({ t: 5000, dir: "client", event: { type: "response.create", event_id: "e1" } });
     log.push({ t: 5001, dir: "server", raw: "not json <b>" });
@@ -258,7 +258,7 @@ describe("event inspector", () => {
   });
 
   it("a turn selection shows that item's and its response's events, oldest first", () => {
-    const log = new SessionLog();
+    const log = new EventLog();
     const recs: EventRecord[] = [
       { t: 1, dir: "server", event: { type: "response.created", response: { id: "r1" } } },
       { t: 2, dir: "server", event: { type: "response.output_item.added", response_id: "r1", item: { id: "a1", type: "message" } } },
@@ -437,7 +437,7 @@ describe("the view with the session", () => {
       reader.onload = () => resolve(String(reader.result));
       reader.readAsText(blobs[0]!);
     });
-    expect(text).toBe(controller.session.toJsonl());
+    expect(text).toBe(controller.eventLog.toJsonl());
     const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toMatchObject({ direction: "server", event: { type: "session.created" } });
     expect(lines.every((l) => typeof l["time"] === "string" && String(l["time"]).endsWith("+00:00"))).toBe(true);

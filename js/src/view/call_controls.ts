@@ -1,9 +1,9 @@
-// Prototyping controls of one view: Interrupt, hold-to-talk (when turn detection
+// The call controls of one view: Interrupt, hold-to-talk (when turn detection
 // is off), and "New session with context" after a session ended. DOM only; the
-// controller builds and sends the events (js/src/prototyping.ts).
+// controller builds and sends the events (js/src/call_controls.ts).
 import type { ModelLike, WidgetController } from "../controller";
 
-export class PrototypingControls {
+export class CallControlsView {
   /** Goes in the toolbar. */
   readonly el: HTMLSpanElement;
   /** Goes near the error line: offered when a session has ended. */
@@ -65,7 +65,7 @@ export class PrototypingControls {
   draw(): void {
     const status = String(this.#model.get("status") ?? "idle");
     const connected = status === "connected";
-    this.#interrupt.disabled = !connected || !this.#controller.prototyping.canInterrupt;
+    this.#interrupt.disabled = !connected || !this.#controller.callControls.canInterrupt;
     const ptt = this.#pttActive();
     this.#talk.hidden = !ptt;
     if (!ptt && this.#holding) this.#holding = null;

@@ -6,7 +6,7 @@
 import type { EventRecord } from "../protocol";
 import { redact } from "../transport";
 import { button, copyText, field, formatClock, h } from "./dom";
-import type { SessionLog } from "./session_log";
+import type { EventLog } from "../event_log";
 
 export type Selection = { kind: "type"; type: string } | { kind: "item"; itemId: string; label: string } | null;
 
@@ -21,7 +21,7 @@ export class Inspector {
   readonly #heading: HTMLHeadingElement;
   readonly #list: HTMLOListElement;
   readonly #more: HTMLButtonElement;
-  readonly #log: SessionLog;
+  readonly #log: EventLog;
   readonly #pageSize: number;
   readonly #announce: (text: string) => void;
   #selection: Selection = null;
@@ -30,7 +30,7 @@ export class Inspector {
   #drawnFilter = "";
   #drawnList = "";
 
-  constructor(log: SessionLog, announce: (text: string) => void, pageSize = PAGE_SIZE) {
+  constructor(log: EventLog, announce: (text: string) => void, pageSize = PAGE_SIZE) {
     this.#log = log;
     this.#announce = announce;
     this.#pageSize = pageSize;

@@ -3,7 +3,7 @@
 // transcript as plain text for "Copy transcript".
 import { heardSplit, type Turn } from "../reducer";
 import { button, formatClock, h } from "./dom";
-import type { SessionLog } from "./session_log";
+import type { EventLog } from "../event_log";
 import { updateText, type TextSlot, type TextUpdate } from "./text_row";
 
 const WHO: Record<Turn["role"], string> = { user: "You", assistant: "Assistant", system: "System", tool: "Tool" };
@@ -41,14 +41,14 @@ export function whoOf(turn: Turn): string {
 }
 
 /** Cheap (a few map reads): the view calls it per turn per frame and builds nodes only when it changes. */
-export function turnExtrasKey(turn: Turn, log: SessionLog): string {
+export function turnExtrasKey(turn: Turn, log: EventLog): string {
   const t = log.itemFirstT.get(turn.itemId);
   const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
   const heard = log.heardMs.get(turn.itemId) ?? turn.heardMs ?? undefined;
   return `${t ?? ""}|${latency ?? ""}|${heard ?? ""}|${turn.status}|${turn.kind}`;
 }
 
-export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
+export function turnExtras(turn: Turn, log: EventLog): TurnExtras {
   const t = log.itemFirstT.get(turn.itemId);
   const latency = turn.role === "assistant" ? log.latencyOfItem(turn.itemId) : null;
   const heard = log.heardMs.get(turn.itemId) ?? turn.heardMs ?? undefined;
@@ -80,7 +80,7 @@ export function turnExtras(turn: Turn, log: SessionLog): TurnExtras {
 }
 
 /** "[14:03:07] You: Hello" lines, in conversation order. */
-export function transcriptAsText(turns: Turn[], log: SessionLog): string {
+export function transcriptAsText(turns: Turn[], log: EventLog): string {
   return turns
     .map((turn) => {
       const t = log.itemFirstT.get(turn.itemId);

@@ -1,9 +1,9 @@
 // Usage and cost: tokens of the last turn and of the session (input, of which
 // cached, and output; text/audio), and the estimated dollars so far, priced with
 // the table Python ships (`price_table`) the way Conversation.cost() prices them.
-import type { SessionLog } from "./session_log";
+import type { EventLog } from "../event_log";
 import { h, formatUsd } from "./dom";
-import { addCounts, costOf, readPriceTable, ZERO_COUNTS, type PriceTable, type TokenCounts } from "./usage";
+import { addCounts, costOf, readPriceTable, ZERO_COUNTS, type PriceTable, type TokenCounts } from "../pricing";
 
 export interface UsageFigures {
   last: TokenCounts | null;
@@ -16,7 +16,7 @@ export interface UsageFigures {
 }
 
 /** Pure: the figures the panel shows. `widgetModel` prices responses whose session named no model. */
-export function usageFigures(log: SessionLog, table: PriceTable, widgetModel: string): UsageFigures {
+export function usageFigures(log: EventLog, table: PriceTable, widgetModel: string): UsageFigures {
   let session: TokenCounts = { ...ZERO_COUNTS };
   let usd = 0;
   let pricedAs = log.sessionModel ?? widgetModel;
@@ -76,7 +76,7 @@ export class UsagePanel {
     this.el.append(summary, scroll, this.#note);
   }
 
-  draw(log: SessionLog, priceTrait: unknown, widgetModel: string): void {
+  draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
     // usageRev, not rev: an event flood must not rebuild the table every frame.
     const key = `${log.usageRev}|${widgetModel}`;
     if (key === this.#drawn && priceTrait === this.#lastTrait) return;

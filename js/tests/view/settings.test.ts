@@ -2,8 +2,8 @@
 // models first, retiring ones labelled, options a model refuses dropped on a switch, a noise
 // strength and a custom voice set from Python kept.
 import { describe, expect, it } from "vitest";
-import { RETIRING_TRANSCRIPTION_MODELS, SettingsPanel, switchNoiseReduction, switchTranscription, TRANSCRIPTION_MODELS, TRANSCRIPTION_OPTIONS } from "../src/view/settings";
-import { FakeModel, freshDomEachTest } from "./fakes";
+import { RETIRING_TRANSCRIPTION_MODELS, SettingsPanel, switchNoiseReduction, switchTranscription, TRANSCRIPTION_MODELS, TRANSCRIPTION_OPTIONS } from "../../src/view/settings";
+import { FakeModel, freshDomEachTest } from "../fakes";
 
 freshDomEachTest();
 
