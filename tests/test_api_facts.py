@@ -146,7 +146,7 @@ def test_defaults_are_current_and_reasoning_capable() -> None:
 
 
 def test_dated_names_belong_to_the_family_their_name_says() -> None:
-    # The view's price lookup (js/src/view/usage.ts) strips the date to find the family;
+    # The view's price lookup (js/src/pricing.ts) strips the date to find the family;
     # Python uses family_of. Both agree only while this holds.
     snapshot = re.compile(r"-\d{4}-\d{2}-\d{2}$")
     for table in (facts.REALTIME_MODELS, facts.TRANSCRIPTION_MODEL_INFO):
