@@ -1,0 +1,103 @@
+"""What every layer of the session engine shares: ids, options, counters, the context.
+
+The engine is split by layer (`items`, `input_audio`, `responses`, `response_output`,
+`playback`); `engine.SessionEngine` builds them and is their `EngineContext`: the one
+place that holds the session configuration in force, the options and counters, and
+sends events. A layer sees the façade only through that protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import string
+from collections import Counter
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .audio_out import AudioOut
+from .faults import Faults
+from .replies import ReplyScript
+from .transcribe import TranscriptScript
+
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_id(prefix: str, length: int = 21) -> str:
+    """An id shaped like the real ones (`event_…`, `item_…`, `resp_…`, `call_…`)."""
+    return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+
+
+class CallLink(Protocol):
+    """What the engine needs from the peer side."""
+
+    def send_text(self, text: str) -> None: ...  # one data channel message (JSON text)
+
+    def close_channel(self) -> None: ...  # fault: drop the data channel
+
+    def close_call(self, reason: str) -> None: ...  # end the call (expiry, drop-peer fault)
+
+
+@dataclass
+class EngineOptions:
+    replies: ReplyScript | None = None
+    faults: Faults = field(default_factory=Faults)  # shared, mutable, per emulator
+    max_session_seconds: float = 3600.0
+    ms_per_char: float = 60.0
+    transcription_delay_s: float = 0.15
+    text_delta_interval_s: float = 0.02  # pacing of transcript/text deltas
+    # The i-th voice turn's transcript (default: "(spoken 1.4 s)").
+    transcripts: TranscriptScript | None = None
+    # None: the peer's track pulls `audio_out` in real time. A number: an internal
+    # clock consumes the audio at that speed (tests without WebRTC; 1.0 = real time).
+    audio_clock_speed: float | None = None
+
+
+@dataclass
+class EngineStats:
+    client_events: Counter[str] = field(default_factory=Counter)  # by type
+    client_raw: list[str] = field(default_factory=list)  # every client message as received
+    mic_frames: int = 0
+    mic_peak: float = 0.0  # 0..1 of full scale
+    mic_ms: float = 0.0
+    server_events: Counter[str] = field(default_factory=Counter)
+    responses: int = 0
+
+
+class EngineContext(Protocol):
+    """The façade as the layers see it (implemented by `engine.SessionEngine`)."""
+
+    session_id: str
+    options: EngineOptions
+    stats: EngineStats
+    audio_out: AudioOut
+
+    @property
+    def config(self) -> dict[str, Any]:
+        """The session configuration in force (the live object: read, do not change)."""
+        ...
+
+    def send(self, evt: dict[str, Any]) -> None:
+        """Send one server event (an `event_id` is added)."""
+        ...
+
+    def error(
+        self,
+        code: str,
+        message: str,
+        *,
+        param: str | None = None,
+        event_id: str | None = None,
+        kind: str = "invalid_request_error",
+    ) -> None:
+        """Send an `error` event shaped like the real server's."""
+        ...
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        """Run timed work as a task the engine cancels when it closes."""
+        ...
+
+    def lock_voice(self) -> None:
+        """Assistant audio now exists: `session.update` may no longer change the voice."""
+        ...

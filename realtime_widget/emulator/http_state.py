@@ -1,0 +1,116 @@
+"""What the emulator's HTTP side keeps: client secrets, live calls and request counters."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from aiohttp import web
+
+from .peer import CallPeer
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+
+class Engine(Protocol):
+    """The slice of `engine.SessionEngine` the server and the peer use."""
+
+    def start(self) -> None: ...
+    def handle_message(self, text: str) -> None: ...
+    def feed_mic(self, samples: Any, sample_rate: int) -> None: ...
+    def close(self) -> None: ...
+
+    @property
+    def audio_out(self) -> Any: ...
+
+
+class EngineFactory(Protocol):
+    def __call__(
+        self, *, call_id: str, session: dict[str, Any], link: CallPeer, emulator: Emulator
+    ) -> Engine: ...
+
+
+@dataclass
+class ClientSecret:
+    value: str
+    expires_at: float
+    session: dict[str, Any]
+
+
+class SecretStore:
+    """Client secrets in memory. A secret gates creating calls only, until it expires."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, ClientSecret] = {}
+
+    def mint(self, session: dict[str, Any], ttl_s: float) -> ClientSecret:
+        self._prune()
+        secret = ClientSecret(
+            value=f"ek_{secrets.token_hex(16)}",
+            expires_at=time.time() + ttl_s,
+            session=session,
+        )
+        self._secrets[secret.value] = secret
+        return secret
+
+    def lookup(self, value: str) -> ClientSecret | None:
+        secret = self._secrets.get(value)
+        if secret is None or secret.expires_at <= time.time():
+            return None
+        return secret
+
+    def expire(self, value: str) -> None:
+        """Test hook: make a secret expire now."""
+        if value in self._secrets:
+            self._secrets[value].expires_at = time.time() - 1
+
+    def _prune(self) -> None:
+        now = time.time()
+        for value in [v for v, s in self._secrets.items() if s.expires_at <= now]:
+            del self._secrets[value]
+
+    def __len__(self) -> int:
+        return len(self._secrets)
+
+
+@dataclass
+class Call:
+    call_id: str
+    engine: Engine
+    peer: CallPeer
+    created_at: float = field(default_factory=time.time)
+    state: Literal["active", "closed"] = "active"
+    closed_at: float | None = None
+    close_reason: str | None = None
+
+    @property
+    def connect_seconds(self) -> float | None:
+        """Answer sent → data channel open, as seen by the emulator."""
+        if self.peer.channel_open_at is None:
+            return None
+        return self.peer.channel_open_at - self.peer.created_at
+
+
+@dataclass
+class EmulatorStats:
+    client_secret_requests: Counter[int] = field(default_factory=Counter)
+    call_requests: Counter[int] = field(default_factory=Counter)
+    hangup_requests: Counter[int] = field(default_factory=Counter)
+    calls_created: int = 0
+    calls_closed: int = 0
+    close_reasons: Counter[str] = field(default_factory=Counter)
+
+
+#: The `Emulator` an application serves (set by `Emulator.make_app`).
+EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
+#: On a request that authenticated with a live client secret (`ek_…`): that secret
+#: (a `web.RequestKey` where aiohttp has them, a plain key on older versions).
+CLIENT_SECRET_KEY: Any = (
+    web.RequestKey("client_secret", ClientSecret)
+    if hasattr(web, "RequestKey")
+    else "realtime_widget.client_secret"
+)
