@@ -32,7 +32,7 @@ async def _fails_then_recovers(b: Bridge, *parts: str, status: int | None) -> No
     assert b.widget.mint_error.status == status
     assert b.widget.mint_error.message in shown
     assert FAKE_KEY not in repr(b.widget.mint_error) + str(b.widget.mint_error)
-    await assert_released(b)
+    await assert_released(b, mic_opened=None)  # minting failed beside getUserMedia
     assert_clean(b)
     await assert_reconnects(b)
     assert b.widget.mint_error is None
@@ -129,7 +129,7 @@ async def test_mint_connection_refused(open_bridge: OpenBridge) -> None:
     await b.click_connect()
     await assert_fault_reported(b, f"Cannot reach http://127.0.0.1:{port}", "base_url")
     assert b.widget.mint_error is not None and b.widget.mint_error.code == "connection_error"
-    await assert_released(b)
+    await assert_released(b, mic_opened=None)  # refused at once, beside getUserMedia
     assert_clean(b)
     async with _forwarder(port, target):
         await assert_reconnects(b)
