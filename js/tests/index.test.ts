@@ -1,39 +1,12 @@
 // The anywidget entry (src/index.ts), in jsdom with
 // fake WebRTC and a fake anywidget model.
 import { describe, expect, it, vi } from "vitest";
-import { WidgetController } from "../src/controller";
 import createWidget from "../src/index";
-import { renderView } from "../src/view";
-import { FakeModel, fakeWorld, freshDomEachTest, type FakePeerConnection } from "./fakes";
+import { FakeModel, fakeWorld, freshDomEachTest } from "./fakes";
+import { answerSecret } from "./kernel_side";
 
 const frames = freshDomEachTest();
 const flushFrames = (): void => frames.flush();
-
-function setup(attrs: Record<string, unknown> = {}) {
-  const model = new FakeModel(attrs);
-  const world = fakeWorld();
-  const controller = new WidgetController(model, { ...world.deps, createAudio: () => null, now: () => 5000 });
-  return { model, world, controller };
-}
-
-/** Answers the kernel side of a connect: the client secret rpc. */
-async function answerSecret(model: FakeModel): Promise<void> {
-  await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
-  const rpc = model.sentOfType("rpc")[0]!;
-  expect(rpc).toMatchObject({ method: "client_secret", params: {} });
-  model.fromKernel({ type: "rpc-reply", id: rpc["id"], ok: true, result: { value: "ek_widget_test", expires_at: 1 } });
-}
-
-async function connectViaKernel(model: FakeModel, world: ReturnType<typeof fakeWorld>): Promise<FakePeerConnection> {
-  model.fromKernel({ type: "command", name: "connect" });
-  await answerSecret(model);
-  await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
-  const pc = world.pcs[0]!;
-  pc.channel.open();
-  pc.channel.receive({ type: "session.created", session: { model: "gpt-realtime" } });
-  await vi.waitFor(() => expect(model.get("status")).toBe("connected"));
-  return pc;
-}
 
 describe("anywidget entry", () => {
   it("two views of one model share one controller: one peer connection, same transcript", async () => {
