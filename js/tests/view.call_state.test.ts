@@ -8,6 +8,7 @@ import { renderView } from "../src/view";
 import { Inspector } from "../src/view/inspector";
 import { EventLog } from "../src/event_log";
 import { FakeModel, fakeWorld, freshDomEachTest } from "./fakes";
+import { connectViaKernel } from "./kernel_side";
 
 const frames = freshDomEachTest();
 afterEach(() => {
@@ -41,14 +42,8 @@ async function connected(attrs: Record<string, unknown> = {}) {
   const el = document.createElement("div");
   document.body.append(el);
   const cleanup = renderView(el, model, controller);
-  model.fromKernel({ type: "command", name: "connect" });
-  await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
-  model.fromKernel({ type: "rpc-reply", id: model.sentOfType("rpc")[0]!["id"], ok: true, result: { value: "ek_x" } });
-  await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
-  const pc = world.pcs[0]!;
-  pc.channel.open();
-  pc.channel.receive({ type: "session.created", session: { model: "gpt-realtime" } });
-  await vi.waitFor(() => expect(model.get("status")).toBe("connected"));
+  // The kernel answers the connect (tests/kernel_side.ts).
+  const pc = await connectViaKernel(model, world);
   frames.flush();
   const q = <T extends HTMLElement = HTMLElement>(sel: string): T => el.querySelector<T>(sel)!;
   return { model, world, controller, el, pc, cleanup, q };

@@ -10,6 +10,7 @@ import { LevelMeters, levelOf, type MeterSources } from "../src/view/meters";
 import { EventLog } from "../src/event_log";
 import { SettingsPanel } from "../src/view/settings";
 import { FakeModel, FakeStream, fakeWorld, freshDomEachTest } from "./fakes";
+import { connectViaKernel } from "./kernel_side";
 
 // ---------------------------------------------------------------- fakes for Web Audio
 
@@ -358,14 +359,8 @@ describe("the view with the session", () => {
     const el = document.createElement("div");
     document.body.append(el);
     const cleanup = renderView(el, model, controller);
-    model.fromKernel({ type: "command", name: "connect" });
-    await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
-    model.fromKernel({ type: "rpc-reply", id: model.sentOfType("rpc")[0]!["id"], ok: true, result: { value: "ek_x" } });
-    await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
-    const pc = world.pcs[0]!;
-    pc.channel.open();
-    pc.channel.receive({ type: "session.created", session: { model: "gpt-realtime" } });
-    await vi.waitFor(() => expect(model.get("status")).toBe("connected"));
+    // The kernel answers the connect (tests/kernel_side.ts).
+    const pc = await connectViaKernel(model, world);
     flushFrames();
     const at = (t: number) => (now = t);
     return { model, world, controller, el, pc, cleanup, at };

@@ -6,6 +6,7 @@ import { WidgetController } from "../src/controller";
 import { renderView } from "../src/view";
 import { CHUNK_CHARS, textSlot, updateText } from "../src/view/text_row";
 import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
+import { connectViaKernel } from "./kernel_side";
 
 let frames: Array<() => void> = [];
 function flushFrames(): void {
@@ -32,15 +33,8 @@ async function mountConnected(): Promise<{ el: HTMLElement; pc: FakePeerConnecti
   const el = document.createElement("div");
   document.body.append(el);
   const cleanup = renderView(el, model, controller);
-  model.fromKernel({ type: "command", name: "connect" });
-  await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
-  const rpc = model.sentOfType("rpc")[0]!;
-  model.fromKernel({ type: "rpc-reply", id: rpc["id"], ok: true, result: { value: "ek_view_test", expires_at: 1 } });
-  await vi.waitFor(() => expect(world.pcs[0]?.remoteDescription).toBeTruthy());
-  const pc = world.pcs[0]!;
-  pc.channel.open();
-  pc.channel.receive({ type: "session.created", session: { model: "gpt-realtime" } });
-  await vi.waitFor(() => expect(model.get("status")).toBe("connected"));
+  // The kernel answers the connect (tests/kernel_side.ts).
+  const pc = await connectViaKernel(model, world);
   flushFrames();
   return { el, pc, cleanup };
 }
