@@ -1,43 +1,45 @@
-"""`RealtimeWidget`: the kernel side of a live Realtime API conversation in a notebook.
+"""`RealtimeWidget`: a live Realtime API conversation in a notebook, shown by a browser.
 
-Thin by design: synced traits (inputs written by Python or the UI, reports written only by
-the browser), routing of the custom messages of docs/architecture.md, and delegation to
-`config` (validation, session objects), `minting` (client secrets) and `Conversation`
-(the event log and its analysis). The API key lives in a private attribute only: never a
-trait, never in a message, repr or log line.
+Thin by design. It holds the synced traits (inputs written by Python or the UI, reports
+written only by the browser, notices written only by the kernel), one dispatch table for
+the browser's messages, and the browser transport (`browser_link.BrowserLink`). Every rule
+of the call lives in `call.CallCore` (settings and live updates, what waits for the
+session, the facts of the call, tools, reconnect, feeding the `Conversation`); the client
+secret is minted by `secret_rpc.SecretRpc`. The API key lives in a private attribute only:
+never a trait, never in a message, repr or log line.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import difflib
 import json
 import logging
 import math
 import os
-import threading
 import warnings
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final, Literal, TypeGuard, TypeVar, cast, overload
+from typing import Any, Final, Literal, TypeVar, cast, overload
 
 import anywidget
 import traitlets
 
 from . import api_facts as facts
 from . import backend as backends
-from . import config, reconnect
+from . import config
 from ._traits import Input, LiveFloat, LiveInt, Report, live_values, same
 from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users catch it
-from .client_events import check_client_event
+from .browser_link import BrowserLink
+from .call import CallCore, CallStatus, NoticeLevel
 from .conversation import Conversation, pricing
-from .conversation.callbacks import Callback
-from .conversation.reduce import is_out_of_band
-from .lifecycle import BatchSequencer, FrontendGate, Outbox, Pending, label_of, not_sent_text
-from .minting import AsyncMinter, ClientSecret, RealtimeAPIError, mint_client_secret, redact
-from .session_control import Rejected, SessionControl, changed_fields
-from .tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
+from .conversation_views import ConversationViews
+from .lifecycle import Pending
+from .minting import ClientSecret, RealtimeAPIError, redact
+from .protocols import REALTIME
+from .secret_rpc import SecretRpc
+from .session_control import Rejected
+from .tools import ToolCall, ToolRegistry, ToolResult
 
 log = logging.getLogger("realtime_widget")
 
@@ -65,21 +67,14 @@ def _static(name: str) -> Path | str:
     return f"export default {{ render({{ el }}) {{ el.textContent = {hint}; }} }};"
 
 
-#: A callback error shown under the widget is cut here (a huge repr must not flood the view).
-_MAX_NOTICE_CHARS: Final = 600
+#: Notices kept for the view (the newest; older ones are in the kernel's log).
+MAX_NOTICES: Final = 5
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 _STATUS_HINT = "the browser reports it; use w.connect() / w.disconnect() to change it"
 _FIXED_HINT = "it is chosen when the widget is created; create a new RealtimeWidget(...)"
-
-# Client event echoes and problems are logged from the handler; these bound the noise.
-_MAX_TEXT_CHARS: Final = 100_000
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _normalize_timeout(value: object) -> float | None:
@@ -92,7 +87,7 @@ def _normalize_timeout(value: object) -> float | None:
     return float(value)
 
 
-class RealtimeWidget(anywidget.AnyWidget):
+class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
     """A live voice (and text) conversation with the OpenAI Realtime API.
 
     Display it, press Connect (or call `connect()`), talk or type. Every event reaches
@@ -104,20 +99,29 @@ class RealtimeWidget(anywidget.AnyWidget):
     _esm = _static("widget.js")
     _css = _static("widget.css")
 
-    # Inputs (Python or a UI control writes, the browser reads).
+    # Inputs (Python or a UI control writes, the browser reads). Each is normalized by its
+    # `config.normalize_*` function; a session field changes the running call at once.
+    #: Realtime model ("gpt-realtime-2.1", …); a running call keeps its model.
     model = Input(config.normalize_model, facts.DEFAULT_MODEL).tag(sync=True)
+    #: The model's voice (a built-in name or a custom "voice_…"); fixed once it has spoken.
     voice = Input(config.normalize_voice, facts.DEFAULT_VOICE).tag(sync=True)
+    #: System instructions of the session.
     instructions = Input(config.normalize_instructions, facts.DEFAULT_INSTRUCTIONS).tag(sync=True)
+    #: Turn detection object ({"type": "server_vad" | "semantic_vad", …}); None: push-to-talk.
     turn_detection = Input(
         config.normalize_turn_detection, {"type": "server_vad"}, allow_none=True
     ).tag(sync=True)
+    #: Input transcription ({"model": …, options}); None: no transcript of your speech.
     transcription = Input(
         config.normalize_transcription,
         {"model": facts.DEFAULT_TRANSCRIPTION_MODEL},
         allow_none=True,
     ).tag(sync=True)
+    #: Input noise reduction ("near_field" | "far_field" or {"type", "strength"}); None: off.
     noise_reduction = Input(config.normalize_noise_reduction, None, allow_none=True).tag(sync=True)
+    #: ["audio"] (speech with its transcript) or ["text"].
     output_modalities = Input(config.normalize_output_modalities, ["audio"]).tag(sync=True)
+    #: GA function tool schemas offered to the model (the `tool` decorator writes them).
     tool_specs = Input(config.normalize_tool_specs, []).tag(sync=True)
     #: gpt-realtime-2.x: `reasoning.effort` ("minimal" … "xhigh"; None: the server's default,
     #: low). Reasoning models only (api_facts.ModelInfo.reasoning).
@@ -132,11 +136,14 @@ class RealtimeWidget(anywidget.AnyWidget):
     speed = Input(config.normalize_speed, None, allow_none=True).tag(sync=True)
     #: OpenAI tracing: None (off), "auto", or {"workflow_name", "group_id", "metadata"}.
     tracing = Input(config.normalize_tracing, None, allow_none=True).tag(sync=True)
+    #: The microphone track is disabled (the call stays up).
     muted = traitlets.Bool(False).tag(sync=True)
+    #: The browser sends a batch of events at most this often (ms), or at `batch_max_events`.
     batch_interval_ms = Input(
         lambda v: config.normalize_int("batch_interval_ms", v, minimum=1, maximum=10_000),
         50,
     ).tag(sync=True)
+    #: Events per batch before the browser sends it early.
     batch_max_events = Input(
         lambda v: config.normalize_int("batch_max_events", v, minimum=1, maximum=100_000),
         200,
@@ -148,16 +155,26 @@ class RealtimeWidget(anywidget.AnyWidget):
         15_000,
     ).tag(sync=True)
     # Fixed at construction (Python sets them once; the browser reads them).
+    #: Where the browser posts its SDP offer (OpenAI or the emulator on 127.0.0.1).
     base_url = Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
+    #: "openai", or "emulator" when no key was found (the view says it is offline).
     backend = Report("openai", _FIXED_HINT).tag(sync=True)
     #: The conversation's price table as the view prices usage with it (one source of truth;
     #: None is an unknown price). Written by Python only: assign `w.prices` to change it.
     price_table = traitlets.Dict().tag(sync=True)
 
     # Reports (the browser writes; read-only in Python).
+    #: "idle" | "connecting" | "connected" | "closing" | "error", as the browser's call is.
     status = Report("idle", _STATUS_HINT).tag(sync=True)
-    error = Report("", "the browser reports the last error; see also w.mint_error").tag(sync=True)
+    #: The browser's last connection error ("" when none); see also `notices`, `mint_error`.
+    error = Report("", "the browser reports the last error; see also w.notices").tag(sync=True)
+    #: The id of the browser's current call (from the SDP answer's Location), "" when none.
     call_id = Report("", "the browser reports the id of the current call").tag(sync=True)
+
+    #: What the kernel tells you under the widget (written by the kernel only): refused
+    #: session updates, messages not sent, failed callbacks and tools. The newest
+    #: `MAX_NOTICES`, oldest first, as {"id", "level", "text"}; the view's × dismisses one.
+    notices: traitlets.List[dict[str, Any]] = traitlets.List(read_only=True).tag(sync=True)
 
     # Live summary of the conversation (Python-only, not synced: the view keeps its own
     # figures). Updated once per batch of events, so `observe` fires at most once per batch.
@@ -239,54 +256,29 @@ class RealtimeWidget(anywidget.AnyWidget):
 
         # Private, never synced: see the module docstring.
         self._api_key = key
-        self._lock = threading.Lock()
-        # Messages wait for the browser's `ready`; client events wait for the session.
-        self._gate = FrontendGate()
-        self._outbox = Outbox()
-        self._sequencer = BatchSequencer()
         self._displayed = False
-        # connect() was asked for and the call has not started or failed since.
-        self._connect_requested = False
-        #: What was asked to be sent while the call was starting but never went out (the
-        #: call failed or was hung up first), oldest first; also shown under the widget.
-        self.unsent: list[Pending] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._next_seq: int | None = None
-        self._minted: dict[str, Any] | None = None
-        # What the running call uses and which session.updates are unanswered (None
-        # while not connected).
-        self._control: SessionControl | None = None
-        self._rolling_back = False
-        self._holding_updates = False
-        # conversation.item.create events that give the next call the earlier context.
-        self._restore: list[dict[str, Any]] | None = None
-        self._expired = False
-        #: Start a new call with the conversation so far when the session expires.
-        self.auto_reconnect = auto_reconnect
-        #: The last session.update the server refused (its values were rolled back).
-        self.session_error: Rejected | None = None
-        #: Tool calls that failed (exception, bad arguments, timeout), oldest first.
-        self.tool_errors: list[ToolResult] = []
-        self._model_spoke = False
-        self._active_response: str | None = None
-        self._audio_playing = False
-        #: The last minting failure (None after a success); its text is also in `error`.
-        self.mint_error: RealtimeAPIError | None = None
-        # One HTTP client for every mint of this widget (closed by close()).
-        self._minter = AsyncMinter()
-        #: Batches the browser numbered but the kernel never received.
-        self.lost_batches = 0
-        self._seen_session = False
+        self._mirroring = False  # the core's settings are being copied into the traits
+        self._next_notice = 0
         #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
-        self.conversation = Conversation(model=inputs["model"], log_path=log_path)
-        # Callback failures are shown under the widget (the conversation logs them too);
-        # during a batch they are collected and shown as one notice.
-        self.conversation.on_callback_error = self._on_callback_error
-        self._batch_errors: list[str] | None = None
+        self.conversation = Conversation(
+            model=inputs["model"], log_path=log_path, protocol=REALTIME
+        )
         #: Python functions the model may call (see `tool`); they run in this kernel.
         self.tools = ToolRegistry()
-        self._tool_runner = ToolCallRunner(
-            self.tools, self._send_tool_event, timeout=timeout, on_result=self._on_tool_result
+        # Looked up per message: ipywidgets (and tests) may rebind `send`.
+        self._link = BrowserLink(lambda msg: self.send(msg))
+        self._secrets = SecretRpc(key, url, lambda msg: self.send(msg))
+        self._core = CallCore(
+            self._link,
+            _WidgetHost(self),
+            self.conversation,
+            config.SessionSettings(
+                **{k: v for k, v in inputs.items() if k in config.SESSION_FIELDS}
+            ),
+            tools=self.tools,
+            tool_timeout=timeout,
+            auto_reconnect=auto_reconnect,
+            secret=key,
         )
 
         self._constructed = False
@@ -304,6 +296,8 @@ class RealtimeWidget(anywidget.AnyWidget):
                 url,
             )
 
+    # -- options that are not traits ------------------------------------------------------
+
     @property
     def secret_ttl_s(self) -> int:
         """Lifetime of each minted client secret in seconds (10..7200; it only needs to
@@ -317,26 +311,58 @@ class RealtimeWidget(anywidget.AnyWidget):
     @property
     def tool_timeout_s(self) -> float | None:
         """Seconds a tool may run before the model gets a timeout error (None: no limit)."""
-        return self._tool_runner.timeout
+        return self._core.tool_timeout
 
     @tool_timeout_s.setter
     def tool_timeout_s(self, value: float | None) -> None:
-        self._tool_runner.timeout = _normalize_timeout(value)
+        self._core.tool_timeout = _normalize_timeout(value)
+
+    @property
+    def auto_reconnect(self) -> bool:
+        """Start a new call with the conversation so far when the session expires."""
+        return self._core.auto_reconnect
+
+    @auto_reconnect.setter
+    def auto_reconnect(self, value: bool) -> None:
+        if not isinstance(value, bool):
+            raise TypeError(f"auto_reconnect must be True or False, got {value!r}")
+        self._core.auto_reconnect = value
+
+    # -- what the call has reported -------------------------------------------------------
+
+    @property
+    def unsent(self) -> list[Pending]:
+        """What was asked to be sent while the call was starting but never went out (the
+        call failed or was hung up first), oldest first; also shown under the widget."""
+        return self._core.unsent
+
+    @property
+    def tool_errors(self) -> list[ToolResult]:
+        """Tool calls that failed (exception, bad arguments, timeout), oldest first."""
+        return self._core.tool_errors
+
+    @property
+    def session_error(self) -> Rejected | None:
+        """The last session.update the server refused (its values were rolled back)."""
+        return self._core.settings.session_error
+
+    @property
+    def mint_error(self) -> RealtimeAPIError | None:
+        """The last minting failure (None after a success); the view shows it too."""
+        return self._secrets.error
+
+    @property
+    def lost_batches(self) -> int:
+        """Batches of events the browser numbered but the kernel never received."""
+        return self._link.lost_batches
 
     def close(self) -> None:
         """Close the widget (views disappear); the conversation stays readable."""
         # Also called by ipywidgets' __del__, possibly on a half-built widget.
-        runner = getattr(self, "_tool_runner", None)
-        if runner is not None:
-            runner.cancel()
-        for task in list(getattr(self, "_tasks", ())):
-            task.cancel()
-        minter = getattr(self, "_minter", None)
-        if minter is not None:
-            minter.close()
-        conversation = getattr(self, "conversation", None)
-        if conversation is not None:
-            conversation.close()
+        for part in ("_core", "_secrets", "conversation"):
+            closing = getattr(self, part, None)
+            if closing is not None:
+                closing.close()
         super().close()
 
     # -- Python API: commands ------------------------------------------------------------
@@ -350,7 +376,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         itself: `await w.wait_until_connected()`. Called before the widget is displayed, the
         connect waits for the view (and says so).
         """
-        if not self._displayed and not self._gate.ready:
+        if not self._displayed and not self._link.ready:
             warnings.warn(
                 "The widget is not displayed yet, so nothing can connect: show it in a cell "
                 "(put `w` on the last line). The connect is kept and starts when the view "
@@ -358,14 +384,11 @@ class RealtimeWidget(anywidget.AnyWidget):
                 UserWarning,
                 stacklevel=2,
             )
-        self._connect_requested = True
-        self._to_browser({"type": "command", "name": "connect"})
+        self._core.connect()
 
     def disconnect(self) -> None:
         """Ask the browser to hang up; the transcript and the event log stay."""
-        self._connect_requested = False
-        self._report_unsent("you disconnected before the session was ready")
-        self._to_browser({"type": "command", "name": "disconnect"})
+        self._core.disconnect()
 
     async def wait_until_connected(self, timeout: float = 30.0) -> None:
         """Wait in a cell (top-level `await`) until the session is ready.
@@ -377,7 +400,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         """
         if self.status == "connected":
             return
-        if not self._connect_requested and self.status != "connecting":
+        if not self._core.connect_requested and self.status != "connecting":
             raise RuntimeError(
                 f"nothing is connecting (status {self.status!r}): call w.connect() or press "
                 "Connect first"
@@ -401,7 +424,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         except TimeoutError:
             shown = (
                 "the view never reported ready: is the widget displayed in this notebook?"
-                if not self._gate.ready
+                if not self._link.ready
                 else "check the view under the widget"
             )
             raise TimeoutError(
@@ -417,10 +440,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         added when missing. It appears in `events` (direction "client") when the browser
         has sent it, so the log keeps the real order.
         """
-        checked = check_client_event(event)
-        self._deliver([checked], "send a client event")
-        event_id: str = checked["event_id"]
-        return event_id
+        return self._core.send_event(event)
 
     def interrupt(self) -> bool:
         """Stop the model's current answer, as the view's Interrupt button does; False if
@@ -434,12 +454,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         the model no longer has the cut text, and `transcript` shows the heard part
         (`heard_text`) and the rest (`unheard_text`).
         """
-        if self.status != "connected":
-            return False
-        if self._active_response is None and not self._audio_playing:
-            return False
-        self._to_browser({"type": "command", "name": "interrupt"})
-        return True
+        return self._core.interrupt()
 
     def send_text(
         self, text: str, role: Literal["user", "system"] = "user", *, respond: bool | None = None
@@ -449,29 +464,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         `role="system"` steers the model mid-conversation without a reply (pass
         `respond=True` to get one).
         """
-        if not isinstance(text, str):
-            raise TypeError(f"text must be a str, got {type(text).__name__}")
-        if role not in ("user", "system"):
-            raise ValueError(f"role must be 'user' or 'system', got {role!r}")
-        if not text.strip():
-            raise ValueError("text is empty; type a message to send")
-        if len(text) > _MAX_TEXT_CHARS:
-            raise ValueError(f"text is {len(text)} characters; the limit here is {_MAX_TEXT_CHARS}")
-        events = [
-            check_client_event(
-                {
-                    "type": "conversation.item.create",
-                    "item": {
-                        "type": "message",
-                        "role": role,
-                        "content": [{"type": "input_text", "text": text}],
-                    },
-                }
-            )
-        ]
-        if respond if respond is not None else role == "user":
-            events.append(check_client_event({"type": "response.create"}))
-        self._deliver(events, "send text")
+        self._core.send_text(text, role, respond=respond)
 
     def respond(self, instructions: str | None = None, **overrides: Any) -> str:
         """Ask for one response now, with settings for this response only; returns the
@@ -484,16 +477,9 @@ class RealtimeWidget(anywidget.AnyWidget):
         (an effort or {"effort": ...}) and `parallel_tool_calls`. The session's settings
         stay as they are.
         """
-        event = check_client_event(
-            config.build_response_create(
-                {"instructions": instructions, **overrides},
-                # tool_choice may only name a tool the model has (registered or assigned).
-                tool_names=[*self.tools.names(), *(spec["name"] for spec in self.tool_specs)],
-            )
-        )
-        self._deliver([event], "ask for a response")
-        event_id: str = event["event_id"]
-        return event_id
+        # tool_choice may only name a tool the model has (registered or assigned).
+        names = [*self.tools.names(), *(spec["name"] for spec in self.tool_specs)]
+        return self._core.respond({"instructions": instructions, **overrides}, names)
 
     def update_session(self, **fields: Any) -> str | None:
         """Change several session settings at once: one `session.update` while connected.
@@ -505,20 +491,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         changes if one is invalid. Returns the event_id of the update, or None when
         nothing was sent (not connected, or no value differs).
         """
-        values = config.normalize_session_fields(fields)
-        config.check_settings(dataclasses.replace(self.settings(), **values))
-        self._holding_updates = True
-        try:
-            for name, value in values.items():
-                self._check_input(name, value)
-            with self.hold_trait_notifications():
-                for name, value in values.items():
-                    setattr(self, name, value)
-        finally:
-            self._holding_updates = False
-        if self.status == "connected":
-            return self._sync_session()
-        return None
+        return self._core.update(fields)
 
     def reconnect(self) -> None:
         """Start a new call that continues this conversation.
@@ -528,84 +501,17 @@ class RealtimeWidget(anywidget.AnyWidget):
         with a session boundary marked. Used on `session_expired` when
         `auto_reconnect=True`, and by the view's "New session with context" button.
         """
-        rows = cast(list[Mapping[str, Any]], self.conversation.transcript.to_dict("records"))
-        self._restore = reconnect.context_events(reconnect.history_items(rows))
-        if self.status in ("connecting", "connected"):
-            self.disconnect()
-        self.connect()
+        self._core.reconnect()
 
-    def _starting(self) -> bool:
-        """A call was asked for (or is being set up) and is not ready yet."""
-        return self.status == "connecting" or (
-            self._connect_requested and self.status not in ("connected", "closing")
-        )
+    def settings(self) -> config.SessionSettings:
+        """The current session inputs (what the next call starts with)."""
+        return self._core.settings.settings()
 
-    def _deliver(self, events: list[dict[str, Any]], what: str) -> None:
-        """Send checked client events now, or keep them for the session being started."""
-        if self.status == "connected":
-            for event in events:
-                self._send_client_event(event)
-        elif self._starting():
-            self._outbox.add(label_of(events), events)
-            self._show_outbox()
-        else:
-            raise RuntimeError(
-                f"cannot {what} while status is {self.status!r}: call w.connect() (or press "
-                "Connect) first; what you send while it connects waits and goes once the "
-                "session is ready"
-            )
-
-    def _send_client_event(self, event: dict[str, Any]) -> None:
-        self._to_browser({"type": "client-event", "event": event})
-
-    def _show_outbox(self) -> None:
-        self._to_browser({"type": "outbox", "items": self._outbox.view()})
-
-    def _flush_outbox(self) -> None:
-        pending = self._outbox.drain()
-        for item in pending:
-            for event in item.events:
-                self._send_client_event(event)
-        if pending:
-            self._show_outbox()
-
-    def _report_unsent(self, reason: str) -> None:
-        pending = self._outbox.drain()
-        if not pending:
-            return
-        self.unsent.extend(pending)
-        text = not_sent_text(pending, reason)
-        log.warning("%s", text)
-        warnings.warn(text, RuntimeWarning, stacklevel=3)
-        self._show_outbox()
-        self._notice(text)
-
-    def _to_browser(self, msg: dict[str, Any]) -> None:
-        """Send to the browser, or hold until its view is ready (see `lifecycle`)."""
-        if self._gate.offer(msg):
-            self.send(msg)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        self._displayed = True
-        return super()._repr_mimebundle_(**kwargs)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        # A typo such as `w.mute = True` (the trait is `muted`) must not pass silently.
-        if (
-            not name.startswith("_")
-            and getattr(self, "_frozen", False)
-            and name not in self.__dict__
-            and not hasattr(type(self), name)
-        ):
-            options = [n for n in dir(type(self)) if not n.startswith("_")] + [
-                n for n in self.__dict__ if not n.startswith("_")
-            ]
-            close = difflib.get_close_matches(name, options, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise AttributeError(
-                f"RealtimeWidget has no setting {name!r}{hint} See help(RealtimeWidget)."
-            )
-        super().__setattr__(name, value)
+    def mint_client_secret(self) -> ClientSecret:
+        """Mint a client secret now, blocking (for scripts and tests; the browser's
+        request does not go through here). Raises `RealtimeAPIError`."""
+        session, _ = self._core.settings.for_new_call()
+        return self._secrets.mint_now(session, self.secret_ttl_s)
 
     # -- Python API: tools --------------------------------------------------------------
 
@@ -650,26 +556,7 @@ class RealtimeWidget(anywidget.AnyWidget):
         self.tools.remove(name)
         self.tool_specs = self.tools.specs()
 
-    # -- Python API: the conversation (delegated) ---------------------------------------
-
-    @property
-    def events(self) -> Any:
-        """Every event so far, in arrival order (see `Conversation.events`)."""
-        return self.conversation.events
-
-    @property
-    def transcript(self) -> Any:
-        return self.conversation.transcript
-
-    @property
-    def usage(self) -> Any:
-        return self.conversation.usage
-
-    @property
-    def out_of_band(self) -> Any:
-        """One row per out-of-band response (`respond(conversation="none")`): its text,
-        metadata and usage; they never join `transcript` (see `Conversation.out_of_band`)."""
-        return self.conversation.out_of_band
+    # -- the conversation (the rest is in ConversationViews) ------------------------------
 
     @property
     def prices(self) -> pricing.PriceTable:
@@ -688,46 +575,6 @@ class RealtimeWidget(anywidget.AnyWidget):
         self.price_table = pricing.prices_json(self.conversation.prices)
         self._refresh_live()
 
-    @property
-    def latency(self) -> Any:
-        return self.conversation.latency
-
-    @property
-    def sessions(self) -> Any:
-        return self.conversation.sessions
-
-    def cost(self, *args: Any, **kwargs: Any) -> Any:
-        return self.conversation.cost(*args, **kwargs)
-
-    @overload
-    def on(self, event_type: str) -> Callable[[Callback], Callback]: ...
-    @overload
-    def on(self, event_type: str, fn: Callback) -> Callback: ...
-
-    def on(
-        self, event_type: str, fn: Callback | None = None
-    ) -> Callback | Callable[[Callback], Callback]:
-        """Call `fn(event)` for each event of `event_type` ("*" for all); also a decorator.
-
-        An exception in `fn` is logged and shown under the widget; ingest goes on.
-        """
-        if fn is None:
-            return self.conversation.on(event_type)
-        return self.conversation.on(event_type, fn)
-
-    def off(self, event_type: str | None = None, fn: Callback | None = None) -> None:
-        """Remove a callback (`off(type, fn)`), all of a type (`off(type)`), or `fn` everywhere."""
-        self.conversation.off(event_type, fn)
-
-    def wait_for(self, *args: Any, **kwargs: Any) -> Any:
-        return self.conversation.wait_for(*args, **kwargs)
-
-    def save(self, *args: Any, **kwargs: Any) -> Any:
-        return self.conversation.save(*args, **kwargs)
-
-    def summary(self, *args: Any, **kwargs: Any) -> Any:
-        return self.conversation.summary(*args, **kwargs)
-
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(model={self.model!r}, voice={self.voice!r}, "
@@ -735,140 +582,66 @@ class RealtimeWidget(anywidget.AnyWidget):
             f"events={len(self.conversation)})"
         )
 
-    # -- session settings and live updates --------------------------------------------
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        self._displayed = True
+        return super()._repr_mimebundle_(**kwargs)
 
-    def settings(self) -> config.SessionSettings:
-        """The current session inputs (what the next call starts with)."""
-        return config.SessionSettings(
-            model=self.model,
-            voice=self.voice,
-            instructions=self.instructions,
-            turn_detection=self.turn_detection,
-            transcription=self.transcription,
-            noise_reduction=self.noise_reduction,
-            output_modalities=tuple(self.output_modalities),
-            tool_specs=tuple(self.tool_specs),
-            reasoning_effort=self.reasoning_effort,
-            parallel_tool_calls=self.parallel_tool_calls,
-            speed=self.speed,
-            tracing=self.tracing,
-        )
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A typo such as `w.mute = True` (the trait is `muted`) must not pass silently.
+        if (
+            not name.startswith("_")
+            and getattr(self, "_frozen", False)
+            and name not in self.__dict__
+            and not hasattr(type(self), name)
+        ):
+            options = [n for n in dir(type(self)) if not n.startswith("_")] + [
+                n for n in self.__dict__ if not n.startswith("_")
+            ]
+            close = difflib.get_close_matches(name, options, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(
+                f"RealtimeWidget has no setting {name!r}{hint} See help(RealtimeWidget)."
+            )
+        super().__setattr__(name, value)
 
-    def _snapshot(self) -> dict[str, Any]:
-        return {name: json.loads(json.dumps(getattr(self, name))) for name in config.SESSION_FIELDS}
+    # -- traits ⇄ core ----------------------------------------------------------------------
 
     def _check_input(self, name: str, value: Any) -> None:
-        """Refusals that depend on other inputs or the live session (called while validating
-        a trait)."""
-        if (
-            name in config.SESSION_FIELDS
-            and getattr(self, "_constructed", False)
-            and not self._rolling_back
-            and not self._holding_updates  # update_session checks all its fields at once
-        ):
-            # Reasoning fields need a reasoning model (either side may change).
-            config.check_settings(dataclasses.replace(self.settings(), **{name: value}))
-        if (
-            name == "voice"
-            and not self._rolling_back
-            and self._model_spoke
-            and self.status == "connected"
-            and value != self.voice
-        ):
-            raise ValueError(
-                f"voice cannot change to {value!r}: the model has already spoken in this "
-                f"session, and the Realtime API then keeps the voice ({self.voice!r}). "
-                "Disconnect, set the voice, and connect again."
-            )
+        """Refusals that depend on other inputs or the live call (called while validating a
+        trait, so a refused value never lands, from Python or from the browser)."""
+        if name in config.SESSION_FIELDS and self._constructed and not self._mirroring:
+            self._core.check_change({name: value})
 
     @traitlets.observe(*config.SESSION_FIELDS)
     def _on_session_input(self, change: Mapping[str, Any]) -> None:
-        if self._rolling_back or self._holding_updates:
-            return
-        if self.status == "connected":
-            self._sync_session()
-        if change["name"] in config.NOT_UPDATABLE and self.status in ("connecting", "connected"):
-            log.info(
-                "%s changes from the next connect (a running session keeps it)", change["name"]
-            )
+        if not self._mirroring:
+            self._core.change({change["name"]: change["new"]})
+
+    def _mirror(self, values: Mapping[str, Any]) -> None:
+        """Copy the core's settings into the traits (the view follows)."""
+        self._mirroring = True
+        try:
+            with self.hold_trait_notifications():
+                for name, value in values.items():
+                    setattr(self, name, value)
+        finally:
+            self._mirroring = False
 
     @traitlets.observe("status")
     def _on_status(self, change: Mapping[str, Any]) -> None:
-        new = change["new"]
-        if new == "connected":
-            self._connect_requested = False
-            # The call started with the config minted into its secret; inputs changed since
-            # then go in one session.update now.
-            self._control = SessionControl(self._minted if self._minted else self._snapshot())
-            self._sync_session()
-            restore, self._restore = self._restore, None
-            for event in restore or ():
-                self.send_event(event)
-            # Then what was sent while the call started, in order.
-            self._flush_outbox()
-        elif new == "connecting":
-            self._connect_requested = False
-        else:
-            # The attempt is over without a session: what waited for it is reported.
-            if new == "error":
-                self._connect_requested = False
-                self._report_unsent(f"the connection failed: {self.error}")
-            elif new == "idle" and change["old"] in ("connecting", "closing"):
-                self._report_unsent("the call ended before it was ready")
-            self._control = None
-            self._model_spoke = False
-            # Calls of a call that has ended can no longer be answered.
-            self._tool_runner.cancel()
+        self._core.status_changed(cast(CallStatus, change["new"]), self.error)
 
-    def _sync_session(self) -> str | None:
-        """Send one session.update with every updatable input that differs from what the
-        call will use; returns its event_id (None when nothing differs)."""
-        control = self._control
-        if control is None:
-            return None
-        changes = changed_fields(self._snapshot(), control.expected(), skip=config.NOT_UPDATABLE)
-        if not changes:
-            return None
-        event_id = self.send_event(config.build_session_update(changes))
-        control.sent(event_id, changes)
-        return event_id
+    def _notice(self, text: str, level: NoticeLevel = "error") -> None:
+        """Show `text` under the widget, from the kernel (every view; it holds no secret)."""
+        self._next_notice += 1
+        notice = {"id": self._next_notice, "level": level, "text": redact(text, self._api_key)}
+        self.set_trait("notices", [*self.notices, notice][-MAX_NOTICES:])
 
-    def _on_session_reply(self, event: Mapping[str, Any]) -> None:
-        """session.updated confirms the oldest pending update; an error names a refused one."""
-        control = self._control
-        if control is None:
-            return
-        if event.get("type") == "session.updated":
-            control.confirmed()
-            return
-        error = event.get("error")
-        if not isinstance(error, Mapping) or not isinstance(error.get("event_id"), str):
-            return
-        code = error.get("code")
-        rejected = control.rejected(
-            error["event_id"],
-            str(error.get("message") or "no message"),
-            code if isinstance(code, str) else None,
-        )
-        if rejected is None:
-            return
-        self.session_error = rejected
-        self._rolling_back = True
-        try:
-            with self.hold_trait_notifications():
-                for name, value in rejected.rollback.items():
-                    setattr(self, name, value)
-        finally:
-            self._rolling_back = False
-        fields = ", ".join(rejected.attempted)
-        text = (
-            f"The server refused the session update of {fields}: {rejected.message}"
-            f"{f' ({rejected.code})' if rejected.code else ''}. The widget's values are "
-            "back to what the session uses; see w.session_error."
-        )
-        log.warning("%s", text)
-        warnings.warn(text, RuntimeWarning, stacklevel=2)
-        self._to_browser({"type": "notice", "level": "error", "text": text})
+    def _refresh_live(self) -> None:
+        """Bring the live summary traits up to date (each notifies only if it changed)."""
+        for name, value in live_values(self.conversation.summary()).items():
+            if not same(getattr(self, name), value):
+                self.set_trait(name, value)
 
     # -- browser messages ----------------------------------------------------------------
 
@@ -888,29 +661,35 @@ class RealtimeWidget(anywidget.AnyWidget):
         try:
             if not isinstance(content, dict):
                 raise ValueError(f"message is a {type(content).__name__}, not a dict")
-            kind = content.get("type")
-            if kind == "ready":
-                self._on_ready()
-            elif kind == "events":
-                self._on_events(content)
-            elif kind == "rpc":
-                self._on_rpc(content)
-            elif kind == "log":
-                self._on_browser_log(content)
-            elif kind == "ui":
-                self._on_ui(content)
-            else:
-                log.warning("ignored a browser message of unknown type %r", kind)
+            handler = _BROWSER_MESSAGES.get(str(content.get("type")))
+            if handler is None:
+                log.warning("ignored a browser message of unknown type %r", content.get("type"))
+                return
+            handler(self, content)
         except Exception:
             log.exception("failed to handle a message from the browser")
 
-    def _on_ready(self) -> None:
+    def _on_ready(self, _msg: Mapping[str, Any]) -> None:
         """A front end built this widget's model: deliver what waited for it, in order."""
-        reload = self._gate.ready  # another front end (a page reload, a second tab)
-        for msg in self._gate.open():
-            self.send(msg)
-        if reload and len(self._outbox):
-            self._show_outbox()
+        if self._link.on_ready() and self._core.pending:
+            self._link.post({"type": "outbox", "items": self._core.pending})
+
+    def _on_events(self, msg: Mapping[str, Any]) -> None:
+        taken = self._link.take_batch(msg)
+        if taken is None:
+            return
+        records, ack = taken
+        try:
+            self._core.receive(records)
+        finally:
+            self._refresh_live()
+        if ack is not None:
+            self._link.ack(*ack)
+
+    def _on_rpc(self, msg: Mapping[str, Any]) -> None:
+        self._secrets.handle(
+            msg, self._core.settings.for_new_call, self._core.settings.minted, self.secret_ttl_s
+        )
 
     def _on_browser_log(self, msg: Mapping[str, Any]) -> None:
         level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}.get(
@@ -929,116 +708,41 @@ class RealtimeWidget(anywidget.AnyWidget):
                 self._notice(f"Your message was not sent: {exc}")
         elif action == "reconnect":
             self.reconnect()
+        elif action == "dismiss_notice":
+            kept = [n for n in self.notices if n.get("id") != msg.get("id")]
+            self.set_trait("notices", kept)
         else:
             log.warning("ignored an unknown UI action %r", action)
 
-    def _on_events(self, msg: Mapping[str, Any]) -> None:
-        seq = msg.get("seq")
-        batch = msg.get("events")
-        if not isinstance(batch, list):
-            raise ValueError(f"events batch without a list of events (seq={seq!r})")
-        fe, base = msg.get("fe"), msg.get("base", seq)
-        ack: tuple[str, int] | None = None
-        if isinstance(fe, str) and _is_int(seq) and _is_int(base):
-            # Exactly once, in order: copies and batches after a gap are dropped here and
-            # come again (js/src/delivery.ts); acknowledged only once ingested (and logged).
-            lost = self._sequencer.lost
-            take, upto = self._sequencer.accept(fe, seq, base)
-            gave_up = self._sequencer.lost - lost
-            if gave_up:
-                self.lost_batches += gave_up
-                log.warning("the browser gave up %d unacknowledged batch(es)", gave_up)
-            if not take:
-                self._to_browser({"type": "ack", "fe": fe, "seq": upto})
-                return
-            ack = (fe, upto)
-        elif _is_int(seq):
-            self._track_seq(seq)
-        else:
-            log.warning("events batch without an int seq; loss cannot be detected")
-        records: list[tuple[float, Literal["server", "client"], dict[str, Any] | str]] = []
-        skipped = 0
-        for rec in batch:
-            parsed = self._parse_record(rec)
-            if parsed is None:
-                skipped += 1
-            else:
-                records.append(parsed)
-        if skipped:
-            log.warning("skipped %d malformed record(s) in events batch %r", skipped, seq)
-        self._batch_errors = []
-        try:
-            self._ingest(records)
-        finally:
-            errors, self._batch_errors = self._batch_errors, None
-            self._refresh_live()
-            if errors:
-                more = len(errors) - 1
-                self._notice(
-                    errors[0]
-                    + (f" (and {more} more callback error(s) in this batch)" if more else "")
-                )
-        if ack is not None:
-            self._to_browser({"type": "ack", "fe": ack[0], "seq": ack[1]})
-        if len(self.tools):
-            self._run_tools(records)
-        if self._expired:
-            self._expired = False
-            if self.auto_reconnect:
-                # After the ingest above, so that the new session gets every turn.
-                log.info("the session expired; continuing in a new session (auto_reconnect)")
-                self.reconnect()
 
-    def _ingest(
-        self, records: Sequence[tuple[float, Literal["server", "client"], dict[str, Any] | str]]
-    ) -> None:
-        start = 0
-        for i, (_, direction, payload) in enumerate(records):
-            # A second call in this conversation: the boundary goes right before its
-            # session.created so that item order and latency restart there.
-            if (
-                direction == "server"
-                and isinstance(payload, dict)
-                and self._watch_server_event(payload)
-            ):
-                self.conversation.ingest(records[start:i])
-                self.conversation.mark_session_boundary("new call")
-                start = i
-        self.conversation.ingest(records[start:])
+#: Browser message type → handler (docs/architecture.md lists the messages).
+_BROWSER_MESSAGES: Final[dict[str, Callable[[RealtimeWidget, Mapping[str, Any]], None]]] = {
+    "ready": RealtimeWidget._on_ready,
+    "events": RealtimeWidget._on_events,
+    "rpc": RealtimeWidget._on_rpc,
+    "log": RealtimeWidget._on_browser_log,
+    "ui": RealtimeWidget._on_ui,
+}
 
-    def _refresh_live(self) -> None:
-        """Bring the live summary traits up to date (each notifies only if it changed)."""
-        for name, value in live_values(self.conversation.summary()).items():
-            if not same(getattr(self, name), value):
-                self.set_trait(name, value)
 
-    def _on_callback_error(self, event_type: str, exc: BaseException) -> None:
-        last = self.conversation.last_callback_error
-        name = last.callback if last is not None and last.error is exc else "a callback"
-        detail = f"{type(exc).__name__}: {exc}"
-        if len(detail) > _MAX_NOTICE_CHARS:
-            detail = detail[:_MAX_NOTICE_CHARS] + "…"
-        text = redact(
-            f"Callback {name} for {event_type!r} raised {detail}. Events keep arriving; "
-            "see w.conversation.callback_errors for the traceback.",
-            self._api_key,
-        )
-        if self._batch_errors is not None:
-            self._batch_errors.append(text)
-        else:
-            self._notice(text)
+class _WidgetHost:
+    """The call core's host: what it reports is shown under the widget (`call.CallHost`)."""
 
-    def _notice(self, text: str, level: Literal["info", "warning", "error"] = "error") -> None:
-        """Show `text` under the widget (every view); it must hold no secret."""
-        self._to_browser({"type": "notice", "level": level, "text": text})
+    def __init__(self, widget: RealtimeWidget) -> None:
+        self._widget = widget
 
-    def _send_tool_event(self, event: dict[str, Any]) -> None:
-        # Tool outputs belong to the running call (the runner is cancelled when it ends).
-        self._send_client_event(check_client_event(event))
+    def notice(self, text: str, level: NoticeLevel) -> None:
+        self._widget._notice(text, level)
 
-    def _on_tool_result(self, call: ToolCall, result: ToolResult) -> None:
+    def pending_changed(self, items: Any) -> None:
+        self._widget._link.post({"type": "outbox", "items": list(items)})
+
+    def settings_changed(self, values: Mapping[str, Any]) -> None:
+        self._widget._mirror(values)
+
+    def tool_finished(self, call: ToolCall, result: ToolResult) -> None:
         # The output item reaches the transcript through the server; this tells the view
-        # how the call went (and why it failed) without parsing the output text.
+        # how the call went without parsing the output text.
         message: dict[str, Any] = {
             "type": "tool-result",
             "call_id": call.call_id,
@@ -1047,177 +751,6 @@ class RealtimeWidget(anywidget.AnyWidget):
             "duration_ms": round(result.duration_ms, 1),
         }
         if not result.ok:
-            self.tool_errors.append(result)
             message["error"] = result.error or ""
-            log.warning(
-                "tool %r failed: %s%s",
-                call.name,
-                result.error,
-                f"\n{result.traceback}" if result.traceback else "",
-            )
-        self._to_browser(message)
-
-    def _run_tools(self, records: Sequence[tuple[float, str, dict[str, Any] | str]]) -> None:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            log.warning("tool calls need the kernel's event loop; none is running here")
-            return
-        for _, direction, payload in records:
-            if direction == "server" and isinstance(payload, dict):
-                self._tool_runner.feed(payload)
-
-    def _track_seq(self, seq: int) -> None:
-        expected = self._next_seq
-        if expected is not None and seq > expected:
-            self.lost_batches += seq - expected
-            log.warning(
-                "lost %d events batch(es) from the browser (seq %d, expected %d); "
-                "the event log has a gap",
-                seq - expected,
-                seq,
-                expected,
-            )
-        elif expected is not None and seq < expected:
-            # A new front-end model (page reload) numbers from 0 again.
-            log.info(
-                "the browser restarted its batch numbering (seq %d after %d)", seq, expected - 1
-            )
-        self._next_seq = seq + 1
-
-    @staticmethod
-    def _parse_record(
-        rec: Any,
-    ) -> tuple[float, Literal["server", "client"], dict[str, Any] | str] | None:
-        if not isinstance(rec, dict):
-            return None
-        t = rec.get("t")
-        direction = rec.get("dir")
-        if not isinstance(t, int | float) or isinstance(t, bool) or not math.isfinite(t):
-            return None
-        if direction not in ("server", "client"):
-            return None
-        if isinstance(rec.get("event"), dict):
-            payload: dict[str, Any] | str = rec["event"]
-        elif isinstance(rec.get("raw"), str):
-            payload = rec["raw"]
-        else:
-            return None
-        return (t / 1000.0, direction, payload)
-
-    def _watch_server_event(self, event: Mapping[str, Any]) -> bool:
-        """Track what the live session allows; True when `event` starts a second call."""
-        kind = event.get("type")
-        if kind in ("session.updated", "error"):
-            self._on_session_reply(event)
-        if kind == "error" and self._is_expiry(event):
-            self._expired = True
-        if kind in ("response.created", "response.done"):
-            response = event.get("response")
-            response = response if isinstance(response, dict) else {}
-            rid = response.get("id")
-            # Only the in-conversation response is what Interrupt cancels; an out-of-band
-            # one (null conversation_id) runs beside it.
-            if kind == "response.done":
-                if rid == self._active_response:
-                    self._active_response = None
-            elif is_out_of_band(response) is not True:
-                self._active_response = rid if isinstance(rid, str) else None
-        elif kind == "output_audio_buffer.started":
-            self._audio_playing = True
-        elif kind in ("output_audio_buffer.stopped", "output_audio_buffer.cleared"):
-            self._audio_playing = False
-        if kind == "session.created":
-            self._model_spoke = False
-            self._active_response = None
-            self._audio_playing = False
-            new_call = self._seen_session
-            self._seen_session = True
-            return new_call
-        if kind in facts.MODEL_AUDIO_EVENT_TYPES:
-            self._model_spoke = True
-        return False
-
-    @staticmethod
-    def _is_expiry(event: Mapping[str, Any]) -> bool:
-        error = event.get("error")
-        return isinstance(error, Mapping) and error.get("code") == "session_expired"
-
-    # -- rpc: client secrets -------------------------------------------------------------
-
-    def _on_rpc(self, msg: Mapping[str, Any]) -> None:
-        rid = msg.get("id")
-        if not isinstance(rid, int) or isinstance(rid, bool):
-            log.warning("rpc request without an int id; cannot answer it")
-            return
-        method = msg.get("method")
-        if method != "client_secret":
-            self._reply_error(
-                rid,
-                RealtimeAPIError(
-                    f"unknown rpc method {method!r}; the kernel answers 'client_secret'",
-                    code="unknown_method",
-                ),
-            )
-            return
-        snapshot = self._snapshot()
-        session = config.build_session(self.settings())
-        self._run_async(self._mint_and_reply(rid, session, snapshot))
-
-    def _run_async(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run on the kernel's event loop when there is one, else in a thread.
-
-        ipykernel dispatches comm messages on its asyncio loop, so minting there keeps the
-        kernel responsive; without a running loop (plain Python) a thread does the job.
-        """
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            task = loop.create_task(coro)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:
-            threading.Thread(
-                target=asyncio.run, args=(coro,), name="realtime-widget-mint", daemon=True
-            ).start()
-
-    async def _mint_and_reply(
-        self, rid: int, session: dict[str, Any], snapshot: dict[str, Any]
-    ) -> None:
-        try:
-            secret = await self._minter.mint(
-                self._api_key, self.base_url, session, self.secret_ttl_s
-            )
-        except RealtimeAPIError as exc:
-            self.mint_error = exc
-            log.warning("could not mint a client secret: %s", exc.message)
-            self._reply_error(rid, exc)
-            return
-        except Exception as exc:  # a bug here must still answer the browser
-            err = RealtimeAPIError(
-                f"internal error while minting a client secret: {type(exc).__name__}: "
-                f"{redact(str(exc), self._api_key)}",
-                code="internal_error",
-            )
-            self.mint_error = err
-            log.error("%s", err.message)
-            self._reply_error(rid, err)
-            return
-        self.mint_error = None
-        self._minted = snapshot
-        self._reply_secret(rid, secret)
-
-    def mint_client_secret(self) -> ClientSecret:
-        """Mint a client secret now, blocking (for scripts and tests; the browser's
-        request does not go through here). Raises `RealtimeAPIError`."""
-        session = config.build_session(self.settings())
-        return mint_client_secret(self._api_key, self.base_url, session, self.secret_ttl_s)
-
-    def _reply_secret(self, rid: int, secret: ClientSecret) -> None:
-        # The only message that carries a client secret; it is never logged.
-        self.send({"type": "rpc-reply", "id": rid, "ok": True, "result": secret.to_json()})
-
-    def _reply_error(self, rid: int, err: RealtimeAPIError) -> None:
-        self.send({"type": "rpc-reply", "id": rid, "ok": False, "error": err.to_json()})
+            self._widget._notice(f"Tool {call.name} failed: {result.error or 'error'}", "warning")
+        self._widget._link.post(message)

@@ -11,7 +11,7 @@ import time as _time
 import weakref
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, overload
+from typing import Any, Protocol, overload
 
 import pandas as pd
 
@@ -36,6 +36,16 @@ logger = logging.getLogger("realtime_widget.conversation")
 _DIRECTIONS = frozenset(("server", "client"))
 
 
+class EventModel(Protocol):
+    """What a conversation needs from its voice API: a reducer of its events and the
+    prices its usage is metered with (`protocols.VoiceProtocol` provides both; this
+    package stays free of the rest of realtime_widget)."""
+
+    def new_reducer(self, model: str) -> Reducer: ...
+
+    def default_prices(self) -> PriceTable: ...
+
+
 class Conversation:
     """A Realtime API conversation reconstructed from its events; works without any widget.
 
@@ -50,9 +60,13 @@ class Conversation:
         model: str = "gpt-realtime",
         prices: PriceTable | None = None,
         log_path: str | os.PathLike[str] | None = None,
+        protocol: EventModel | None = None,
     ) -> None:
         self._log = EventLog()
-        self._state = Reducer(model)
+        # The voice API whose events these are (its reducer and price meters); the
+        # tables have one shape for every API (protocols.base.VoiceProtocol).
+        self._protocol = protocol
+        self._state = Reducer(model) if protocol is None else protocol.new_reducer(model)
         self._prices = prices
         self._callbacks = CallbackRegistry()
         self._cache: dict[str, tuple[Any, pd.DataFrame]] = {}
@@ -139,7 +153,9 @@ class Conversation:
     @property
     def prices(self) -> PriceTable:
         """The price table in use (this conversation's override, else `realtime_widget.PRICES`)."""
-        return PRICES if self._prices is None else self._prices
+        if self._prices is not None:
+            return self._prices
+        return PRICES if self._protocol is None else self._protocol.default_prices()
 
     @prices.setter
     def prices(self, table: PriceTable | None) -> None:

@@ -20,11 +20,12 @@ from realtime_widget.emulator.background import EmulatorThread
 emu = EmulatorThread(api_keys=["k-test-SECRET"]).start()
 w = RealtimeWidget(api_key="k-test-SECRET", base_url=emu.base_url)
 minted_on = []
-_reply = w._reply_secret
-def _spy(rid, secret):
-    minted_on.append(threading.current_thread().name)
-    _reply(rid, secret)
-w._reply_secret = _spy
+_reply = w._secrets._reply
+def _spy(msg):
+    if msg.get("ok"):
+        minted_on.append(threading.current_thread().name)
+    _reply(msg)
+w._secrets._reply = _spy
 print(w.model_id)
 """
 

@@ -166,7 +166,7 @@ def test_a_failed_connection_reports_every_queued_item_as_not_sent(browser: Brow
             {"status": "error", "error": "The client secret was rejected (401)."}
         )
     assert [p.label for p in w.unsent] == ["first", "second"]
-    (notice,) = browser.of_type("notice")
+    (notice,) = browser.widget.notices
     assert "“first”" in notice["text"] and "“second”" in notice["text"]
     assert _outbox_views(browser.sent)[-1] == []
     assert _client(browser.sent) == []  # nothing went out later either
@@ -192,7 +192,7 @@ def test_sending_with_no_call_is_refused_in_python_and_shown_from_the_view(
     with pytest.raises(RuntimeError, match=r"w\.connect"):
         w.respond()
     browser.message({"type": "ui", "action": "send_text", "text": "typed while idle"})
-    (notice,) = browser.of_type("notice")
+    (notice,) = browser.widget.notices
     assert notice["text"].startswith("Your message was not sent: cannot send text")
 
 

@@ -49,7 +49,7 @@ def watch(widget: RealtimeWidget) -> list[tuple[str, Any]]:
 
 
 def notices(browser: Browser) -> list[dict[str, Any]]:
-    return browser.of_type("notice")
+    return list(browser.widget.notices)
 
 
 # --------------------------------------------------------------------------- live traits

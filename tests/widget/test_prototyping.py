@@ -95,7 +95,7 @@ def test_rejected_update_rolls_back_and_is_reported(
     assert w.session_error is not None
     assert w.session_error.attempted == {"instructions": "v3", "voice": "ash"}
     assert "Invalid value for voice" in caplog.text
-    notice = browser.of_type("notice")[-1]
+    notice = browser.widget.notices[-1]
     assert "refused" in notice["text"] and "instructions, voice" in notice["text"]
     # The rollback itself sends nothing; a new change is diffed against what is in force.
     assert len(_updates(browser)) == 2
@@ -221,7 +221,7 @@ def test_add_tool_and_failed_tool_reaches_python_and_view(browser: Browser) -> N
                 "response": {"id": "r1", "status": "completed", "output": [call]},
             },
         )
-        await w._tool_runner.drain()
+        await w._core.drain_tools()
 
     asyncio.run(run())
     (result,) = browser.of_type("tool-result")
@@ -257,7 +257,7 @@ async def test_tool_timeout_is_configurable(browser: Browser) -> None:
     browser.server(
         {"type": "response.done", "response": {"id": "r1", "status": "completed", "output": [call]}}
     )
-    await w._tool_runner.drain()
+    await w._core.drain_tools()
     (result,) = browser.of_type("tool-result")
     assert result["ok"] is False and "TimeoutError" in result["error"]
     with pytest.raises(ValueError, match="tool_timeout_s"):

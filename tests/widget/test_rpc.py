@@ -45,7 +45,7 @@ async def test_client_secret_minted_on_the_running_loop(
     w = RealtimeWidget(api_key=KEY, base_url=emu.base_url, voice="cedar", instructions="Be brief.")
     browser = Browser(w)
     _request(browser, 7)
-    assert len(w._tasks) == 1  # scheduled on this loop, not a thread
+    assert len(w._secrets._tasks) == 1  # scheduled on this loop, not a thread
     reply = await _reply(browser, 7)
     assert reply["ok"] is True
     secret = reply["result"]["value"]

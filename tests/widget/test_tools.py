@@ -62,7 +62,7 @@ async def test_a_function_call_runs_and_is_answered(browser: Browser) -> None:
             "response": {"id": "resp_1", "status": "completed", "output": [CALL]},
         },
     )
-    await browser.widget._tool_runner.drain()
+    await browser.widget._core.drain_tools()
     assert seen == [(2, 3)]
     output, follow_up = browser.client_events()[sent_before:]
     ConversationItemCreateEvent.model_validate(output)

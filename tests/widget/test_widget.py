@@ -295,7 +295,7 @@ def test_live_changes_become_one_session_update_each(browser: Browser) -> None:
 def test_changes_while_connecting_are_sent_once_connected(browser: Browser) -> None:
     w = browser.widget
     browser.set_status("connecting")
-    w._minted = w._snapshot()  # what the secret was minted with
+    w._core.settings.minted(w._core.settings.values)  # what the secret was minted with
     w.instructions = "Changed while connecting."
     w.noise_reduction = "far_field"
     assert browser.client_events() == []

@@ -1,0 +1,104 @@
+"""The protocol seam: what differs between OpenAI's voice APIs, behind one interface.
+
+The call core (`realtime_widget.call`), the widget and the analysis tables never name an
+event type, build a session payload or look up a price themselves; they ask the
+`VoiceProtocol` of the call. The Realtime API (GA) is `protocols.realtime.REALTIME`; a
+second API (GPT-Live) is added as a second implementation of this interface, with no
+change to the core, the widget or `Conversation`'s tables (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from realtime_widget.config import SessionSettings
+    from realtime_widget.conversation.pricing import PriceTable
+    from realtime_widget.conversation.reduce import Reducer
+
+JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CallFacts:
+    """What the running call has done so far, as far as the kernel must know (immutable).
+
+    One place for these facts: the interrupt rule, the voice lock and the session
+    boundary of a reconnect all read them here.
+    """
+
+    #: `session.created` events seen in this conversation (a second one is a new call).
+    sessions: int = 0
+    #: The model has produced audio in this session (the API then keeps the voice).
+    model_spoke: bool = False
+    #: The in-conversation response that is running (what Interrupt cancels), if any.
+    active_response: str | None = None
+    #: The model's audio is playing (WebRTC: between output_audio_buffer started/stopped).
+    audio_playing: bool = False
+    #: The server said the session expired (the core may continue in a new call).
+    expired: bool = False
+
+    def call_ended(self) -> CallFacts:
+        """The same conversation with no call running."""
+        return CallFacts(sessions=self.sessions)
+
+
+@dataclass(frozen=True)
+class SessionReply:
+    """A server answer to a session change: confirmed, or refused naming the event."""
+
+    kind: Literal["confirmed", "refused"]
+    event_id: str | None = None
+    message: str = ""
+    code: str | None = None
+
+
+class VoiceProtocol(Protocol):
+    """Everything API-specific the core, the widget and the tables use."""
+
+    #: Short name ("realtime"); shown in reprs and docs.
+    name: str
+    #: The session inputs, in payload order; `not_updatable` apply from the next call.
+    session_fields: Sequence[str]
+    not_updatable: frozenset[str]
+
+    # -- the event vocabulary (server → kernel) -------------------------------------------
+    def advance(self, facts: CallFacts, event: Mapping[str, Any]) -> CallFacts:
+        """The call's facts after one server event (pure)."""
+        ...
+
+    def session_reply(self, event: Mapping[str, Any]) -> SessionReply | None:
+        """The answer to a session change that `event` carries, if any."""
+        ...
+
+    def new_reducer(self, model: str) -> Reducer:
+        """A fresh reducer of this API's events into `Conversation`'s rows."""
+        ...
+
+    # -- client events (kernel → server) -------------------------------------------------
+    def check_client_event(self, event: Mapping[str, Any]) -> JSON:
+        """A JSON-ready copy of a client event with an `event_id`; raises on bad input."""
+        ...
+
+    def build_session(self, settings: SessionSettings) -> JSON:
+        """The session object a new call starts with."""
+        ...
+
+    def session_update(self, changes: Mapping[str, Any]) -> JSON:
+        """The client event that changes these (normalized) fields of a running session."""
+        ...
+
+    def text_message(self, text: str, role: str, *, respond: bool) -> list[JSON]:
+        """The client events that add a text message (and ask for a reply)."""
+        ...
+
+    def response_request(self, overrides: Mapping[str, Any], tool_names: Collection[str]) -> JSON:
+        """The client event that asks for one response with per-response settings."""
+        ...
+
+    # -- price meters ---------------------------------------------------------------------
+    def default_prices(self) -> PriceTable:
+        """The price table (USD per 1M tokens) this API's usage is metered with."""
+        ...
