@@ -1,0 +1,50 @@
+// The Transport's public types: its connection state (a union with one variant per
+// phase, so only a connected state has a call id), what it is given (deps, callbacks)
+// and what send() answers.
+import type { EventRecord } from "../protocol";
+
+export type ConnectionState =
+  | { kind: "idle" }
+  | { kind: "connecting"; attempt: number }
+  | { kind: "connected"; attempt: number; callId: string | null }
+  | { kind: "closing" }
+  | { kind: "error"; message: string };
+
+export interface ClientSecret {
+  value: string;
+  expires_at?: number;
+}
+
+export type PeerConnectionCtor = new (config?: RTCConfiguration) => RTCPeerConnection;
+
+export interface TransportDeps {
+  /** Asks the kernel for a short-lived client secret (ek_…). */
+  getClientSecret: () => Promise<ClientSecret>;
+  /** Where the SDP offer goes: `${baseUrl()}/v1/realtime/calls`. */
+  baseUrl: () => string;
+  getUserMedia?: ((constraints: MediaStreamConstraints) => Promise<MediaStream>) | undefined;
+  RTCPeerConnection?: PeerConnectionCtor | undefined;
+  fetch?: typeof fetch | undefined;
+  /** Epoch milliseconds (float) used to stamp records. */
+  now?: () => number;
+  /** How long the SDP POST may take (ms); a function is read at each attempt. Default 15 s. */
+  postTimeoutMs?: number | (() => number);
+  /** How long from the answer to session.created (ICE, DTLS, data channel) (ms). Default 15 s. */
+  readyTimeoutMs?: number | (() => number);
+  /**
+   * How long ICE may stay `disconnected` before the call is ended (ms). Default 5 s, as
+   * the official agents-realtime client: a silent server (no close, no answers) would
+   * otherwise leave the call "connected" until ICE gives up (about 30 s in Chromium).
+   */
+  disconnectGraceMs?: number | (() => number);
+}
+
+export interface TransportCallbacks {
+  onState: (state: ConnectionState) => void;
+  /** Every data channel message received, and every client event sent. */
+  onRecord: (record: EventRecord) => void;
+  onRemoteStream: (stream: MediaStream) => void;
+  onLog?: (level: "info" | "warning" | "error", message: string) => void;
+}
+
+export type SendResult = "sent" | "queued" | "dropped";
