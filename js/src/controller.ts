@@ -25,6 +25,8 @@ export interface WidgetTraits {
   status: string;
   error: string;
   call_id: string;
+  /** Written by the kernel only: `[{id, level, text}]` (js/src/view/notices.ts). */
+  notices: unknown[];
 }
 
 /** The part of anywidget's model the widget uses (also what test fakes implement). */
@@ -313,12 +315,11 @@ export class WidgetController {
         else if (msg["name"] === "connect") void this.connect();
         else if (msg["name"] === "disconnect") this.disconnect();
         break;
-      case "tool-result": {
-        const outcome = this.callControls.toolResult(msg);
-        if (outcome && !outcome.ok) this.#report({ error: `Tool ${outcome.name} failed: ${outcome.error ?? "error"}` });
+      case "tool-result":
+        // A failure is also in the kernel's `notices` (shown by the view from the kernel).
+        this.callControls.toolResult(msg);
         this.#notify();
         break;
-      }
       case "ack":
         this.#delivery.ack(msg["fe"], msg["seq"]);
         break;
@@ -326,9 +327,6 @@ export class WidgetController {
         // What the kernel keeps until the session is ready; the view shows it as pending.
         this.outbox = Array.isArray(msg["items"]) ? msg["items"].filter(isPendingItem) : [];
         this.#notify();
-        break;
-      case "notice":
-        if (typeof msg["text"] === "string") this.#report({ error: msg["text"] });
         break;
       case "client-event": {
         const event = msg["event"];

@@ -7,6 +7,7 @@ import { SessionClock } from "./view/clock";
 import { button, copyText, download, h as el_ } from "./view/dom";
 import { Inspector } from "./view/inspector";
 import { LevelMeters } from "./view/meters";
+import { NoticesView } from "./view/notices";
 import { CallControlsView } from "./view/call_controls";
 import { SettingsPanel } from "./view/settings";
 import { textSlot, type TextSlot } from "./view/text_row";
@@ -121,10 +122,11 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   // The same error once a later turn succeeded: still readable, no longer an alert.
   const oldError = h("div", "rtw-error-old");
   oldError.hidden = true;
+  const notices = new NoticesView(model);
 
   const proto = new CallControlsView(root, model, controller);
   bar.insertBefore(proto.el, status);
-  root.append(bar, meters.el, badge, transcript, outbox, form, tools, panels, error, oldError, proto.endedEl, announcer);
+  root.append(bar, meters.el, badge, transcript, outbox, form, tools, panels, error, oldError, notices.el, proto.endedEl, announcer);
   el.append(root);
 
   // ---------------------------------------------------------------- input
@@ -227,6 +229,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     input.disabled = gone;
     sendBtn.disabled = gone;
     drawError();
+    notices.draw();
     badge.hidden = model.get("backend") !== "emulator";
     meters.update();
     clock.update();
@@ -417,6 +420,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const traitEvents = [
     "change:status",
     "change:error",
+    "change:notices",
     "change:muted",
     "change:backend",
     "change:voice",

@@ -109,7 +109,9 @@ async def test_instructions_change_live_and_a_refused_update_rolls_back(
         await b.until(lambda: b.widget.session_error is not None, "the rejection in Python")
     assert b.widget.instructions == "Version two." and b.widget.noise_reduction is None
     assert emulator.call(lambda emu: _last(emu).engine.session)["instructions"] == ("Version two.")
-    await expect(b.page.locator(".rtw-error")).to_contain_text("refused the session update")
+    await expect(b.page.locator(".rtw-notice[role=alert]")).to_contain_text(
+        "refused the session update"
+    )
     updates = [e for e in _client_events(b) if e["type"] == "session.update"]
     assert len(updates) == 2  # one event for two fields; the rollback sends nothing
     assert set(updates[1]["session"]) == {"type", "instructions", "audio"}

@@ -115,13 +115,32 @@ describe("controller and view", () => {
     expect(model.sentOfType("ui")).toEqual([{ type: "ui", action: "reconnect" }]);
   });
 
-  it("a failed tool and a refused session update show under the widget", async () => {
+  it("a failed tool and a refused session update show under the widget, from the kernel's notices", async () => {
     const { model, el } = await connected();
+    // The tool outcome marks the row; the text under the widget comes from the kernel.
     model.fromKernel({ type: "tool-result", call_id: "c1", name: "div", ok: false, error: "ZeroDivisionError: division by zero", duration_ms: 1 });
     flushFrames();
-    expect(el.querySelector(".rtw-error")!.textContent).toBe("Tool div failed: ZeroDivisionError: division by zero");
-    model.fromKernel({ type: "notice", level: "error", text: "The server refused the session update of voice" });
+    expect(el.querySelector<HTMLElement>(".rtw-error")!.hidden).toBe(true);
+    model.set("notices", [
+      { id: 1, level: "warning", text: "Tool div failed: ZeroDivisionError: division by zero" },
+      { id: 2, level: "error", text: "The server refused the session update of voice" },
+    ]);
     flushFrames();
-    expect(el.querySelector(".rtw-error")!.textContent).toContain("refused the session update");
+    const rows = [...el.querySelectorAll<HTMLElement>(".rtw-notice")];
+    expect(rows.map((r) => r.querySelector(".rtw-notice-text")!.textContent)).toEqual([
+      "Tool div failed: ZeroDivisionError: division by zero",
+      "The server refused the session update of voice",
+    ]);
+    expect(rows.map((r) => r.dataset["level"])).toEqual(["warning", "error"]);
+    expect(String(model.get("error"))).toBe(""); // not bounced through the browser's error trait
+    rows[1]!.querySelector<HTMLButtonElement>(".rtw-notice-dismiss")!.click();
+    expect(model.sentOfType("ui")).toEqual([{ type: "ui", action: "dismiss_notice", id: 2 }]);
+    model.set("notices", [{ id: 1, level: "warning", text: "Tool div failed: ZeroDivisionError: division by zero" }]);
+    flushFrames();
+    expect(el.querySelectorAll(".rtw-notice")).toHaveLength(1);
+    model.set("notices", [{ bad: true }, "text"]);
+    flushFrames();
+    expect(el.querySelector<HTMLElement>(".rtw-notices")!.hidden).toBe(true);
   });
+
 });
