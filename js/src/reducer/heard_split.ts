@@ -12,7 +12,7 @@ const SPACE = new Set([" ", "\t", "\n", "\r", "\f", "\v"]);
  * heardMs / audio length of the characters, cut back to the last whole word. Audio length:
  * `audioMs` (from the response's output audio tokens), else SPEAKING_MS_PER_CHAR per
  * character. Never truncated (`heardMs` null): all heard. Same arithmetic as Python's
- * `reduce.heard_split`.
+ * `conversation.heard.heard_split`.
  */
 export function heardSplit(text: string, heardMs: number | null, audioMs: number | null): { heard: string; unheard: string } {
   if (heardMs === null) return { heard: text, unheard: "" };

@@ -90,7 +90,7 @@ export function fieldsOfItem(item: JsonObject, done = false): TurnFields | null 
   return { role, kind, text, status };
 }
 
-/** A readable one-line text for an MCP item (same as Python's `reduce._mcp_text`). */
+/** A readable one-line text for an MCP item (same as Python's `conversation.item_content.mcp_text`). */
 export function mcpText(item: JsonObject): string {
   const type = str(item["type"]);
   const label = str(item["server_label"]);
