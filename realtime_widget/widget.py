@@ -11,83 +11,39 @@ never a trait, never in a message, repr or log line.
 
 from __future__ import annotations
 
-import asyncio
 import difflib
-import json
 import logging
-import math
 import os
 import warnings
-from collections.abc import Callable, Mapping
-from pathlib import Path
-from typing import Any, Final, Literal, TypeVar, cast, overload
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Final, TypeVar, cast
 
-import anywidget
 import traitlets
 
 from . import api_facts as facts
 from . import backend as backends
 from . import config
-from ._traits import Input, LiveFloat, LiveInt, Report, live_values, same
+from ._assets import BUILD_HINT, STATIC
 from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users catch it
+from ._traits import live_values, same
 from .browser_link import BrowserLink
 from .call import CallCore, CallStatus, NoticeLevel
+from .call.commands import CallCommands, normalize_timeout
 from .conversation import Conversation, pricing
 from .conversation_views import ConversationViews
-from .lifecycle import Pending
 from .minting import ClientSecret, RealtimeAPIError, redact
 from .protocols import REALTIME
 from .secret_rpc import SecretRpc
-from .session_control import Rejected
 from .tools import ToolCall, ToolRegistry, ToolResult
+from .widget_traits import MAX_NOTICES, WidgetTraits
 
 log = logging.getLogger("realtime_widget")
 
-_STATIC: Final = Path(__file__).parent / "static"
-_BUILD_HINT: Final = (
-    "realtime_widget's front end is not built ({missing} is missing). From the repository "
-    "root run `pip install -e .` (it builds the JavaScript), or `npm ci && npm run build` "
-    "in js/, then restart the kernel."
-)
-
-
-def _static(name: str) -> Path | str:
-    """The built file, or a stand-in module that shows the build hint in the notebook.
-
-    anywidget reads a Path when the class is created and fails on a missing file; a plain
-    string keeps `import realtime_widget` working (the analysis side needs no browser) and
-    `RealtimeWidget()` raises the readable error instead.
-    """
-    path = _STATIC / name
-    if path.is_file():
-        return path
-    if name.endswith(".css"):
-        return ""
-    hint = json.dumps(_BUILD_HINT.format(missing=path))
-    return f"export default {{ render({{ el }}) {{ el.textContent = {hint}; }} }};"
-
-
-#: Notices kept for the view (the newest; older ones are in the kernel's log).
-MAX_NOTICES: Final = 5
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-_STATUS_HINT = "the browser reports it; use w.connect() / w.disconnect() to change it"
-_FIXED_HINT = "it is chosen when the widget is created; create a new RealtimeWidget(...)"
-
-
-def _normalize_timeout(value: object) -> float | None:
-    if value is None:
-        return None
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError(f"tool_timeout_s must be a number of seconds or None, got {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"tool_timeout_s must be > 0 seconds (or None for no limit), got {value}")
-    return float(value)
-
-
-class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
+class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
     """A live voice (and text) conversation with the OpenAI Realtime API.
 
     Display it, press Connect (or call `connect()`), talk or type. Every event reaches
@@ -95,97 +51,6 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
     conversation so far. Without an API key (argument or OPENAI_API_KEY) it talks to the
     built-in offline emulator.
     """
-
-    _esm = _static("widget.js")
-    _css = _static("widget.css")
-
-    # Inputs (Python or a UI control writes, the browser reads). Each is normalized by its
-    # `config.normalize_*` function; a session field changes the running call at once.
-    #: Realtime model ("gpt-realtime-2.1", …); a running call keeps its model.
-    model = Input(config.normalize_model, facts.DEFAULT_MODEL).tag(sync=True)
-    #: The model's voice (a built-in name or a custom "voice_…"); fixed once it has spoken.
-    voice = Input(config.normalize_voice, facts.DEFAULT_VOICE).tag(sync=True)
-    #: System instructions of the session.
-    instructions = Input(config.normalize_instructions, facts.DEFAULT_INSTRUCTIONS).tag(sync=True)
-    #: Turn detection object ({"type": "server_vad" | "semantic_vad", …}); None: push-to-talk.
-    turn_detection = Input(
-        config.normalize_turn_detection, {"type": "server_vad"}, allow_none=True
-    ).tag(sync=True)
-    #: Input transcription ({"model": …, options}); None: no transcript of your speech.
-    transcription = Input(
-        config.normalize_transcription,
-        {"model": facts.DEFAULT_TRANSCRIPTION_MODEL},
-        allow_none=True,
-    ).tag(sync=True)
-    #: Input noise reduction ("near_field" | "far_field" or {"type", "strength"}); None: off.
-    noise_reduction = Input(config.normalize_noise_reduction, None, allow_none=True).tag(sync=True)
-    #: ["audio"] (speech with its transcript) or ["text"].
-    output_modalities = Input(config.normalize_output_modalities, ["audio"]).tag(sync=True)
-    #: GA function tool schemas offered to the model (the `tool` decorator writes them).
-    tool_specs = Input(config.normalize_tool_specs, []).tag(sync=True)
-    #: gpt-realtime-2.x: `reasoning.effort` ("minimal" … "xhigh"; None: the server's default,
-    #: low). Reasoning models only (api_facts.ModelInfo.reasoning).
-    reasoning_effort = Input(config.normalize_reasoning_effort, None, allow_none=True).tag(
-        sync=True
-    )
-    #: gpt-realtime-2.x: let the model call several tools in one response (None: default).
-    parallel_tool_calls = Input(config.normalize_parallel_tool_calls, None, allow_none=True).tag(
-        sync=True
-    )
-    #: Speed of the model's voice, 0.25–1.5 (None: normal). Changes between turns.
-    speed = Input(config.normalize_speed, None, allow_none=True).tag(sync=True)
-    #: OpenAI tracing: None (off), "auto", or {"workflow_name", "group_id", "metadata"}.
-    tracing = Input(config.normalize_tracing, None, allow_none=True).tag(sync=True)
-    #: The microphone track is disabled (the call stays up).
-    muted = traitlets.Bool(False).tag(sync=True)
-    #: The browser sends a batch of events at most this often (ms), or at `batch_max_events`.
-    batch_interval_ms = Input(
-        lambda v: config.normalize_int("batch_interval_ms", v, minimum=1, maximum=10_000),
-        50,
-    ).tag(sync=True)
-    #: Events per batch before the browser sends it early.
-    batch_max_events = Input(
-        lambda v: config.normalize_int("batch_max_events", v, minimum=1, maximum=100_000),
-        200,
-    ).tag(sync=True)
-    #: How long (ms) the browser waits for the call request (SDP POST) and then for the
-    #: connection to open (ICE, data channel, session.created) before it reports an error.
-    call_timeout_ms = Input(
-        lambda v: config.normalize_int("call_timeout_ms", v, minimum=100, maximum=300_000),
-        15_000,
-    ).tag(sync=True)
-    # Fixed at construction (Python sets them once; the browser reads them).
-    #: Where the browser posts its SDP offer (OpenAI or the emulator on 127.0.0.1).
-    base_url = Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
-    #: "openai", or "emulator" when no key was found (the view says it is offline).
-    backend = Report("openai", _FIXED_HINT).tag(sync=True)
-    #: The conversation's price table as the view prices usage with it (one source of truth;
-    #: None is an unknown price). Written by Python only: assign `w.prices` to change it.
-    price_table = traitlets.Dict().tag(sync=True)
-
-    # Reports (the browser writes; read-only in Python).
-    #: "idle" | "connecting" | "connected" | "closing" | "error", as the browser's call is.
-    status = Report("idle", _STATUS_HINT).tag(sync=True)
-    #: The browser's last connection error ("" when none); see also `notices`, `mint_error`.
-    error = Report("", "the browser reports the last error; see also w.notices").tag(sync=True)
-    #: The id of the browser's current call (from the SDP answer's Location), "" when none.
-    call_id = Report("", "the browser reports the id of the current call").tag(sync=True)
-
-    #: What the kernel tells you under the widget (written by the kernel only): refused
-    #: session updates, messages not sent, failed callbacks and tools. The newest
-    #: `MAX_NOTICES`, oldest first, as {"id", "level", "text"}; the view's × dismisses one.
-    notices: traitlets.List[dict[str, Any]] = traitlets.List(read_only=True).tag(sync=True)
-
-    # Live summary of the conversation (Python-only, not synced: the view keeps its own
-    # figures). Updated once per batch of events, so `observe` fires at most once per batch.
-    #: Completed responses (model turns) so far.
-    turns = LiveInt(0)
-    #: Tokens of every response so far (input + output).
-    total_tokens = LiveInt(0)
-    #: Estimated USD so far (`w.cost()`); NaN when the model has no price.
-    cost_usd = LiveFloat(0.0)
-    #: Events in the log so far (server and client).
-    event_count = LiveInt(0)
 
     def __init__(
         self,
@@ -211,7 +76,7 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         if isinstance(type(self)._esm, str):
-            raise FileNotFoundError(_BUILD_HINT.format(missing=_STATIC / "widget.js"))
+            raise FileNotFoundError(BUILD_HINT.format(missing=STATIC / "widget.js"))
         # Validate everything before anything starts (no emulator, no connection).
         unknown = sorted(k for k in kwargs if not type(self).class_traits().get(k))
         if unknown:
@@ -219,18 +84,25 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
                 f"RealtimeWidget() got unknown argument(s) {', '.join(map(repr, unknown))}; "
                 "see help(RealtimeWidget) for the options"
             )
+        session = config.normalize_session_fields(
+            {
+                "model": model,
+                "voice": voice,
+                "instructions": instructions,
+                "turn_detection": turn_detection,
+                "transcription": transcription,
+                "noise_reduction": noise_reduction,
+                "output_modalities": output_modalities,
+                "reasoning_effort": reasoning_effort,
+                "parallel_tool_calls": parallel_tool_calls,
+                "speed": speed,
+                "tracing": tracing,
+            }
+        )
+        settings = config.SessionSettings(**session)
+        config.check_settings(settings)
         inputs: dict[str, Any] = {
-            "model": config.normalize_model(model),
-            "voice": config.normalize_voice(voice),
-            "instructions": config.normalize_instructions(instructions),
-            "turn_detection": config.normalize_turn_detection(turn_detection),
-            "transcription": config.normalize_transcription(transcription),
-            "noise_reduction": config.normalize_noise_reduction(noise_reduction),
-            "output_modalities": config.normalize_output_modalities(output_modalities),
-            "reasoning_effort": config.normalize_reasoning_effort(reasoning_effort),
-            "parallel_tool_calls": config.normalize_parallel_tool_calls(parallel_tool_calls),
-            "speed": config.normalize_speed(speed),
-            "tracing": config.normalize_tracing(tracing),
+            **session,
             "batch_interval_ms": config.normalize_int(
                 "batch_interval_ms", batch_interval_ms, minimum=1, maximum=10_000
             ),
@@ -238,15 +110,10 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
                 "batch_max_events", batch_max_events, minimum=1, maximum=100_000
             ),
         }
-        config.check_settings(
-            config.SessionSettings(
-                **{k: v for k, v in inputs.items() if k in config.SESSION_FIELDS}
-            )
-        )
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
         if not isinstance(auto_reconnect, bool):
             raise TypeError(f"auto_reconnect must be True or False, got {auto_reconnect!r}")
-        timeout = _normalize_timeout(tool_timeout_s)
+        timeout = normalize_timeout(tool_timeout_s)
         url = config.normalize_base_url(base_url)
         if log_path is not None and not isinstance(log_path, str | os.PathLike):
             raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
@@ -272,9 +139,7 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
             self._link,
             _WidgetHost(self),
             self.conversation,
-            config.SessionSettings(
-                **{k: v for k, v in inputs.items() if k in config.SESSION_FIELDS}
-            ),
+            settings,
             tools=self.tools,
             tool_timeout=timeout,
             auto_reconnect=auto_reconnect,
@@ -307,44 +172,6 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
     @secret_ttl_s.setter
     def secret_ttl_s(self, value: int) -> None:
         self._secret_ttl_s = config.normalize_secret_ttl(value)
-
-    @property
-    def tool_timeout_s(self) -> float | None:
-        """Seconds a tool may run before the model gets a timeout error (None: no limit)."""
-        return self._core.tool_timeout
-
-    @tool_timeout_s.setter
-    def tool_timeout_s(self, value: float | None) -> None:
-        self._core.tool_timeout = _normalize_timeout(value)
-
-    @property
-    def auto_reconnect(self) -> bool:
-        """Start a new call with the conversation so far when the session expires."""
-        return self._core.auto_reconnect
-
-    @auto_reconnect.setter
-    def auto_reconnect(self, value: bool) -> None:
-        if not isinstance(value, bool):
-            raise TypeError(f"auto_reconnect must be True or False, got {value!r}")
-        self._core.auto_reconnect = value
-
-    # -- what the call has reported -------------------------------------------------------
-
-    @property
-    def unsent(self) -> list[Pending]:
-        """What was asked to be sent while the call was starting but never went out (the
-        call failed or was hung up first), oldest first; also shown under the widget."""
-        return self._core.unsent
-
-    @property
-    def tool_errors(self) -> list[ToolResult]:
-        """Tool calls that failed (exception, bad arguments, timeout), oldest first."""
-        return self._core.tool_errors
-
-    @property
-    def session_error(self) -> Rejected | None:
-        """The last session.update the server refused (its values were rolled back)."""
-        return self._core.settings.session_error
 
     @property
     def mint_error(self) -> RealtimeAPIError | None:
@@ -386,10 +213,6 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
             )
         self._core.connect()
 
-    def disconnect(self) -> None:
-        """Ask the browser to hang up; the transcript and the event log stay."""
-        self._core.disconnect()
-
     async def wait_until_connected(self, timeout: float = 30.0) -> None:
         """Wait in a cell (top-level `await`) until the session is ready.
 
@@ -398,163 +221,18 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
         seconds, saying what the status was. Needs ipykernel >= 7.4 (widget messages reach
         the kernel while a cell awaits, never while it blocks in `time.sleep`).
         """
-        if self.status == "connected":
-            return
-        if not self._core.connect_requested and self.status != "connecting":
-            raise RuntimeError(
-                f"nothing is connecting (status {self.status!r}): call w.connect() or press "
-                "Connect first"
-            )
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[None] = loop.create_future()
-
-        def on_status(change: Mapping[str, Any]) -> None:
-            if done.done():
-                return
-            if change["new"] == "connected":
-                done.set_result(None)
-            elif change["new"] == "error":
-                done.set_exception(RuntimeError(f"the connection failed: {self.error}"))
-            elif change["new"] == "idle" and change["old"] in ("connecting", "closing"):
-                done.set_exception(RuntimeError("the call ended before it was connected"))
-
-        self.observe(on_status, names=["status"])
-        try:
-            await asyncio.wait_for(done, timeout)
-        except TimeoutError:
-            shown = (
-                "the view never reported ready: is the widget displayed in this notebook?"
-                if not self._link.ready
-                else "check the view under the widget"
-            )
-            raise TimeoutError(
-                f"not connected after {timeout:g} s (status {self.status!r}); {shown}"
-            ) from None
-        finally:
-            self.unobserve(on_status, names=["status"])
-
-    def send_event(self, event: Mapping[str, Any]) -> str:
-        """Send any GA client event on the data channel; returns its `event_id`.
-
-        The event must be a dict with a str `type` and only JSON values; an `event_id` is
-        added when missing. It appears in `events` (direction "client") when the browser
-        has sent it, so the log keeps the real order.
-        """
-        return self._core.send_event(event)
-
-    def interrupt(self) -> bool:
-        """Stop the model's current answer, as the view's Interrupt button does; False if
-        there was nothing to stop.
-
-        The browser sends `response.cancel` (while the in-conversation response runs;
-        out-of-band responses are left alone), then `output_audio_buffer.clear` (while its
-        audio plays), exactly as the official WebRTC client does. The server tracks
-        playback and truncates the playing item to what was played
-        (`conversation.item.truncated`, then `output_audio_buffer.cleared`); from then on
-        the model no longer has the cut text, and `transcript` shows the heard part
-        (`heard_text`) and the rest (`unheard_text`).
-        """
-        return self._core.interrupt()
-
-    def send_text(
-        self, text: str, role: Literal["user", "system"] = "user", *, respond: bool | None = None
-    ) -> None:
-        """Add a text message to the conversation; a user message also asks for a response.
-
-        `role="system"` steers the model mid-conversation without a reply (pass
-        `respond=True` to get one).
-        """
-        self._core.send_text(text, role, respond=respond)
-
-    def respond(self, instructions: str | None = None, **overrides: Any) -> str:
-        """Ask for one response now, with settings for this response only; returns the
-        event_id of the `response.create`.
-
-        Keyword arguments: `instructions`, `output_modalities`, `voice`, `tools`,
-        `tool_choice` ("auto", "none", "required" or a tool name), `max_output_tokens`,
-        `conversation` ("none" for an answer outside the conversation: it never joins
-        the transcript and is read from `out_of_band`), `metadata`, `input`, `reasoning`
-        (an effort or {"effort": ...}) and `parallel_tool_calls`. The session's settings
-        stay as they are.
-        """
-        # tool_choice may only name a tool the model has (registered or assigned).
-        names = [*self.tools.names(), *(spec["name"] for spec in self.tool_specs)]
-        return self._core.respond({"instructions": instructions, **overrides}, names)
-
-    def update_session(self, **fields: Any) -> str | None:
-        """Change several session settings at once: one `session.update` while connected.
-
-        Accepts `instructions`, `voice`, `turn_detection`, `transcription`,
-        `noise_reduction`, `output_modalities`, `tools` (GA specs; or `tool_specs`),
-        `reasoning_effort`, `parallel_tool_calls`, `speed`, `tracing` and `model` (applies
-        from the next connect). All values are checked first; nothing
-        changes if one is invalid. Returns the event_id of the update, or None when
-        nothing was sent (not connected, or no value differs).
-        """
-        return self._core.update(fields)
-
-    def reconnect(self) -> None:
-        """Start a new call that continues this conversation.
-
-        The new session gets the current settings and tools, and the conversation so
-        far as text items (see `realtime_widget.reconnect`); the event log continues,
-        with a session boundary marked. Used on `session_expired` when
-        `auto_reconnect=True`, and by the view's "New session with context" button.
-        """
-        self._core.reconnect()
-
-    def settings(self) -> config.SessionSettings:
-        """The current session inputs (what the next call starts with)."""
-        return self._core.settings.settings()
+        why_not = (
+            "the view never reported ready: is the widget displayed in this notebook?"
+            if not self._link.ready
+            else "check the view under the widget"
+        )
+        await self._core.wait_until_connected(timeout, why_not)
 
     def mint_client_secret(self) -> ClientSecret:
         """Mint a client secret now, blocking (for scripts and tests; the browser's
         request does not go through here). Raises `RealtimeAPIError`."""
         session, _ = self._core.settings.for_new_call()
         return self._secrets.mint_now(session, self.secret_ttl_s)
-
-    # -- Python API: tools --------------------------------------------------------------
-
-    @overload
-    def tool(self, fn: _F, *, name: str | None = None, description: str | None = None) -> _F: ...
-    @overload
-    def tool(
-        self, fn: None = None, *, name: str | None = None, description: str | None = None
-    ) -> Callable[[_F], _F]: ...
-
-    def tool(
-        self,
-        fn: _F | None = None,
-        *,
-        name: str | None = None,
-        description: str | None = None,
-    ) -> _F | Callable[[_F], _F]:
-        """Decorator: let the model call `fn` (it runs in this kernel, with the notebook's
-        variables). The schema comes from the signature and docstring; a running session
-        gets it at once (session.update). Use as `@w.tool` or `@w.tool(name=...)`; the
-        function is returned unchanged, with its type."""
-
-        def register(f: _F) -> _F:
-            self.tools.add(f, name=name, description=description)
-            self.tool_specs = self.tools.specs()
-            return f
-
-        return register if fn is None else register(fn)
-
-    def add_tool(
-        self,
-        fn: Callable[..., Any],
-        *,
-        name: str | None = None,
-        description: str | None = None,
-    ) -> None:
-        """Let the model call `fn` (like `@w.tool`, for a function defined elsewhere)."""
-        self.tool(fn, name=name, description=description)
-
-    def remove_tool(self, name: str) -> None:
-        """Stop offering the tool `name` to the model."""
-        self.tools.remove(name)
-        self.tool_specs = self.tools.specs()
 
     # -- the conversation (the rest is in ConversationViews) ------------------------------
 
@@ -605,6 +283,10 @@ class RealtimeWidget(ConversationViews, anywidget.AnyWidget):
         super().__setattr__(name, value)
 
     # -- traits ⇄ core ----------------------------------------------------------------------
+
+    def _offer_tools(self, specs: Sequence[Mapping[str, Any]]) -> None:
+        # Through the trait, so the view shows the tools and the core gets the change.
+        self.tool_specs = list(specs)
 
     def _check_input(self, name: str, value: Any) -> None:
         """Refusals that depend on other inputs or the live call (called while validating a

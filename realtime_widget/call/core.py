@@ -79,6 +79,7 @@ class CallCore:
         # conversation.item.create events that give the next call the earlier context.
         self._restore: list[JSON] | None = None
         self._batch_errors: list[str] | None = None
+        self._connect_waiters: list[asyncio.Future[None]] = []
         self._tool_runner = ToolCallRunner(
             self.tools, self._send_tool_event, timeout=tool_timeout, on_result=self._tool_done
         )
@@ -203,10 +204,49 @@ class CallCore:
 
     # -- what the transport reports -------------------------------------------------------
 
+    async def wait_until_connected(self, timeout: float, why_not: str = "") -> None:
+        """Return once the session is ready (at once if it is). Raises RuntimeError when the
+        attempt fails or nothing is connecting, TimeoutError after `timeout` seconds (with
+        `why_not`, the host's best guess, in the message)."""
+        if self.status == "connected":
+            return
+        if not self._connect_requested and self.status != "connecting":
+            raise RuntimeError(
+                f"nothing is connecting (status {self.status!r}): call w.connect() or press "
+                "Connect first"
+            )
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._connect_waiters.append(done)
+        try:
+            await asyncio.wait_for(done, timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"not connected after {timeout:g} s (status {self.status!r})"
+                + (f"; {why_not}" if why_not else "")
+            ) from None
+        finally:
+            if done in self._connect_waiters:
+                self._connect_waiters.remove(done)
+
+    def _settle_waiters(self, problem: str | None) -> None:
+        waiters, self._connect_waiters = self._connect_waiters, []
+        for waiter in waiters:
+            if waiter.done():
+                continue
+            if problem is None:
+                waiter.set_result(None)
+            else:
+                waiter.set_exception(RuntimeError(problem))
+
     def status_changed(self, status: CallStatus, error: str = "") -> None:
         old, self.status = self.status, status
         if status == "error":
             self.error = error
+            self._settle_waiters(f"the connection failed: {error}")
+        elif status == "connected":
+            self._settle_waiters(None)
+        elif status == "idle" and old in ("connecting", "closing"):
+            self._settle_waiters("the call ended before it was connected")
         if status == "connected":
             self._connect_requested = False
             # The call started with what was minted into its secret; what changed since
