@@ -3,7 +3,7 @@
 Every server event received over WebRTC is validated against the openai SDK types.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from conftest_server are redefined as arguments)
+# ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import time
 import aioice.ice
 import httpx
 import pytest
-from conftest_server import StartEmulator, emulator, start_emulator  # noqa: F401
+from support.emulator_server import StartEmulator, emulator, start_emulator  # noqa: F401
 from support.openai_types import assert_server_event
 from support.rtc_client import RtcClient, mint_secret
 from test_server_http import KEY, auth, offer_sdp, post_secret

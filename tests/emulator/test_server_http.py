@@ -1,6 +1,6 @@
 """The emulator's HTTP endpoints answer like api.openai.com (status, JSON errors, CORS, faults)."""
 
-# ruff: noqa: F811  (pytest fixtures imported from conftest_server are redefined as arguments)
+# ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection
-from conftest_server import StartEmulator, emulator, start_emulator  # noqa: F401
 from openai.types.realtime import ClientSecretCreateResponse
+from support.emulator_server import StartEmulator, emulator, start_emulator  # noqa: F401
 
 from realtime_widget.api_facts import DEFAULT_MODEL
 from realtime_widget.emulator import Emulator, Faults, HttpFault

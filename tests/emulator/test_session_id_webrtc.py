@@ -1,10 +1,10 @@
 """Over HTTP and real WebRTC: the call's session is the one the client secret named."""
 
-# ruff: noqa: F811  (pytest fixtures imported from conftest_server are redefined as arguments)
+# ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 
 from __future__ import annotations
 
-from conftest_server import StartEmulator, emulator, start_emulator  # noqa: F401
+from support.emulator_server import StartEmulator, emulator, start_emulator  # noqa: F401
 from support.openai_types import assert_server_event
 from support.rtc_client import RtcClient, mint_secret
 

@@ -3,7 +3,7 @@
 Every server event received in these tests is validated against the openai SDK types.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from conftest_server are redefined as arguments)
+# ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from conftest_server import StartEmulator, emulator, start_emulator  # noqa: F401
+from support.emulator_server import StartEmulator, emulator, start_emulator  # noqa: F401
 from support.openai_types import assert_server_event
 from support.rtc_client import CallFailed, RtcClient, mint_secret, speech_then_silence
 

@@ -4,7 +4,7 @@ The page is served from another origin than the emulator, so CORS preflights and
 exposed `Location` header are exercised exactly as in a real deployment.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from conftest_server are redefined as arguments)
+# ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from conftest_server import emulator, start_emulator  # noqa: F401
 from playwright.async_api import Page
 from support.chromium import AUTOPLAY_WITHOUT_GESTURE, async_chromium
 from support.chromium import CHROMIUM_ARGS as BASE_ARGS
+from support.emulator_server import emulator, start_emulator  # noqa: F401
 from support.openai_types import assert_server_event
 from support.rtc_client import mint_secret
 

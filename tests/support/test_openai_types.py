@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from support.openai_types import assert_client_event, assert_server_event
 
 
