@@ -426,3 +426,28 @@ def test_the_ci_skip_allowlist_is_short_and_explicit() -> None:
     reasons = ast.literal_eval(values[0])
     assert isinstance(reasons, tuple) and all(isinstance(r, str) and r for r in reasons)
     assert len(reasons) <= 5, "every allowlisted reason is a test CI never runs"
+
+
+# --- A test's tier marker is its folder's (tests/conftest.py, tests/README.md) ------------
+
+
+def test_the_tier_marker_of_a_test_is_its_folder_s() -> None:
+    import importlib.util
+    import tomllib
+
+    spec = importlib.util.spec_from_file_location("_tier_conftest", REPO / "tests" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    tests = REPO / "tests"
+    assert module.tier_of(tests / "e2e" / "test_delivery_e2e.py") == "e2e"
+    assert module.tier_of(tests / "browser" / "test_view_in_page.py") == "browser"
+    assert module.tier_of(tests / "faults" / "test_mint_faults.py") == "faults"
+    assert module.tier_of(tests / "benchmarks" / "test_benchmarks_smoke.py") == "benchmark"
+    assert module.tier_of(tests / "conversation" / "test_jsonl.py") == "unit"
+    assert module.tier_of(tests / "test_repository.py") == "unit"
+    assert module.tier_of(REPO / "benchmarks" / "test_elsewhere.py") is None
+    assert all((tests / folder).is_dir() for folder in module.TIER_FOLDERS)
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    registered = {m.split(":")[0] for m in pyproject["tool"]["pytest"]["ini_options"]["markers"]}
+    assert {*module.TIER_FOLDERS.values(), module.UNIT} <= registered
