@@ -1,4 +1,7 @@
-"""Structure, not timing: ingest does O(1) work per event; tables are cached with proper dtypes."""
+"""Structure, not timing: ingest does O(1) work per event; tables are cached with proper dtypes.
+
+The unit test of conversation.py (the tables' dtypes are frames.py's).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Issue 11: heard/unheard text of truncated items, out-of-band responses, MCP item kinds."""
+"""Issue 11: heard/unheard text of truncated items, out-of-band responses, MCP item kinds.
+
+A behaviour test across modules: heard.py, reduce_responses.py (out of band), item_content.py
+(MCP kinds), frames.py and reconnect.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The analysis notebook's code runs on the shipped session; the benchmark's --smoke mode runs."""
+"""The analysis notebook's code runs on the shipped session; the benchmark's --smoke mode runs.
+
+A behaviour test of Conversation's users: notebooks/analysis.ipynb and benchmarks/ingest.py.
+"""
 
 from __future__ import annotations
 

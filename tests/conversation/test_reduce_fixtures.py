@@ -1,4 +1,8 @@
-"""Reduction of every recorded sequence against its hand-written expectation."""
+"""Reduction of every recorded sequence against its hand-written expectation.
+
+A behaviour test across modules: reduce.py and its reduce_*.py layers, frames.py and
+reconnect.history_items, on every file of tests/fixtures/.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
 """What the tables and notes say: times are datetimes, costs cite no file outside the repository,
-and the summary's tokens and cost say what they cover."""
+and the summary's tokens and cost say what they cover.
+
+A behaviour test across modules: frames.py, summary.py and the notes of pricing.py.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Usage arithmetic: invariants on every fixture, cost against hand-computed figures, prices."""
+"""Usage arithmetic: invariants on every fixture, cost against hand-computed figures, prices.
+
+A behaviour test across modules: the usage table of frames.py and the cost arithmetic of
+pricing.py.
+"""
 
 from __future__ import annotations
 

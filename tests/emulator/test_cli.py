@@ -1,4 +1,7 @@
-"""Starting the emulator from outside: the command line and the background thread."""
+"""Starting the emulator from outside: the command line and the background thread.
+
+Covers __main__.py (the command line) and background.py (EmulatorThread, shared_emulator).
+"""
 
 from __future__ import annotations
 

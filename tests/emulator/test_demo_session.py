@@ -1,5 +1,8 @@
 """The shipped demo log (notebooks/data/demo_session.jsonl) has exact millisecond times, so the
-analysis notebook shows whole-millisecond latencies (no `439.999 ms`)."""
+analysis notebook shows whole-millisecond latencies (no `439.999 ms`).
+
+A test of shipped data (notebooks/data/demo_session.jsonl), not of one module.
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,9 @@
 
 Every server event the engine sends is validated against the openai SDK types
 (strictly: unknown fields fail) by the FakeLink in conftest.py.
+
+The unit test of engine.py, through which it covers the engine's layers: items.py,
+input_audio.py, responses.py, response_output.py, playback.py, transcribe.py, faults.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
 """Emulator fidelity (issue 11): interrupting over WebRTC, truncation, out-of-band
 responses, 2.x session fields. Driven without a transport; every server event is
 validated strictly against the openai SDK types by the FakeLink.
+
+A behaviour test across modules (through SessionEngine): playback.py, responses.py,
+response_output.py, items.py, session_config.py and usage.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """Emulator fidelity (issue 11) over HTTP and real WebRTC (tier 1, aiortc client).
 
 Every server event received over WebRTC is validated against the openai SDK types.
+
+A behaviour test across modules: server.py, http_handlers.py, peer.py and ice.py.
 """
 
 # ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)

@@ -9,6 +9,8 @@ the silent audio as a user `input_audio` item (`input_audio_buffer.committed`) a
 generates a response that prompts the user to go on. Server VAD only.
 
 Every server event is validated against the SDK types by the FakeLink.
+
+The unit test of idle.py; the session id tests cover engine.py.
 """
 
 from __future__ import annotations

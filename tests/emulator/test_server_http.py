@@ -1,4 +1,8 @@
-"""The emulator's HTTP endpoints answer like api.openai.com (status, JSON errors, CORS, faults)."""
+"""The emulator's HTTP endpoints answer like api.openai.com (status, JSON errors, CORS, faults).
+
+Covers server.py and the HTTP layer: http_handlers.py, http_middleware.py, http_errors.py,
+http_state.py, faults.py.
+"""
 
 # ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 

@@ -1,4 +1,7 @@
-"""Over HTTP and real WebRTC: the call's session is the one the client secret named."""
+"""Over HTTP and real WebRTC: the call's session is the one the client secret named.
+
+A behaviour test across modules: http_handlers.py, http_state.py, peer.py and engine.py.
+"""
 
 # ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)
 

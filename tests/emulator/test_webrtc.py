@@ -1,6 +1,8 @@
 """The emulator over real WebRTC: an aiortc client peer on 127.0.0.1 plays the browser.
 
 Every server event received in these tests is validated against the openai SDK types.
+
+Covers peer.py and ice.py, with audio_out.py and faults.py, over a real peer connection.
 """
 
 # ruff: noqa: F811  (pytest fixtures imported from support.emulator_server are redefined as arguments)

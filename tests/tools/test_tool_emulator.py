@@ -1,4 +1,7 @@
-"""A Python tool answers the emulator's function call over a real WebRTC data channel."""
+"""A Python tool answers the emulator's function call over a real WebRTC data channel.
+
+A behaviour test across modules: tools/runner.py and tools/registry.py against the emulator.
+"""
 
 from typing import Any, Literal
 

@@ -1,5 +1,10 @@
 """The widget on today's Realtime API (issue 11): 2.x fields live, retiring models, prices on a
-live widget, interrupt and out-of-band responses."""
+live widget, interrupt and out-of-band responses.
+
+A behaviour test across modules: config.py and api_facts.py (models, 2.x fields),
+call/live_settings.py (live updates), conversation/pricing.py (prices), call/core.py
+(interrupt), response_create.py (respond).
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,9 @@
 """In a real ipykernel: the browser's messages reach the widget, and minting runs on the
-kernel's event loop, also while a cell is awaiting."""
+kernel's event loop, also while a cell is awaiting.
+
+A behaviour test across modules: widget.py, browser_link.py and secret_rpc.py in a real
+ipykernel (still tier 1: no browser).
+"""
 
 from __future__ import annotations
 

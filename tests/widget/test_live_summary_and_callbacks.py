@@ -2,6 +2,9 @@
 
 The widget's Python side is fed the recorded fixtures as the browser would send them (batches
 of records); the expected totals come from the fixtures' hand-checked `.expected.json`.
+
+A behaviour test across modules: widget.py, widget_traits.py, conversation/summary.py,
+call/core.py (notices) and the `@w.tool` typing of widget.py.
 """
 
 from __future__ import annotations

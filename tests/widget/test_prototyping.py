@@ -1,4 +1,8 @@
-"""Live prototyping from Python: session updates and rollback, steering, tools, reconnect."""
+"""Live prototyping from Python: session updates and rollback, steering, tools, reconnect.
+
+A behaviour test across modules: widget.py, call/core.py, call/live_settings.py,
+call/commands.py, session_control.py, response_create.py, reconnect.py and tools/.
+"""
 
 from __future__ import annotations
 

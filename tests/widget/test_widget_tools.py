@@ -1,4 +1,7 @@
-"""`@w.tool`: the schema reaches the session, and the model's calls run in the kernel."""
+"""`@w.tool`: the schema reaches the session, and the model's calls run in the kernel.
+
+A behaviour test across modules: widget.py's `@w.tool`, tools/ and call/core.py.
+"""
 
 from __future__ import annotations
 
