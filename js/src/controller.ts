@@ -4,12 +4,19 @@
 // call_id) are written here, once per change, never by a view.
 import { Batcher } from "./batcher";
 import { Delivery } from "./delivery";
-import { isJsonObject, recordType, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem, type RpcReply } from "./protocol";
-import { createDisplayState, reduceDisplay, type DisplayState } from "./reducer";
+import { type BrowserMessage, type EventRecord, type JsonObject, type PendingItem } from "./protocol";
+import { createDisplayState, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
 import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
-import { Transport, type ClientSecret, type ConnectionState, type TransportDeps } from "./transport";
+import { Transport, type ConnectionState, type TransportDeps } from "./transport";
 import { EventLog } from "./event_log";
+import { readClientSecret } from "./controller/client_secret";
+import { dispatchKernelMessage, type KernelCommand } from "./controller/kernel_messages";
+import { keepMicStream } from "./controller/mic_stream";
+import { fanOutRecord } from "./controller/record_fanout";
+import { connectionPatch, isStaleCallStatus, notSentText, serverErrorText, writeTraits, type TraitPatch } from "./controller/trait_reports";
+import { ViewPresence } from "./controller/view_presence";
+import { VoicePlayback, defaultAudio } from "./controller/voice_playback";
 
 /** The synced traits (docs/architecture.md). */
 export interface WidgetTraits {
@@ -52,7 +59,6 @@ export class WidgetController {
   readonly callControls = new CallControlsState();
   /** Messages sent while the call starts, waiting in the kernel (shown as pending). */
   outbox: PendingItem[] = [];
-  readonly #now: () => number;
   /** Records, timings and usage for the view (inspector, clock, cost, JSONL). */
   readonly eventLog = new EventLog();
   /** The tracks the level meters analyse: our microphone and the model's voice. */
@@ -62,18 +68,15 @@ export class WidgetController {
   readonly #rpc: Rpc;
   readonly #batcher: Batcher;
   readonly #delivery: Delivery;
-  readonly #audio: HTMLAudioElement | null;
+  readonly #voice: VoicePlayback;
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
   #disposed = false;
   #kernelGone = false;
-  readonly #views = new Set<{ el: HTMLElement; anchor: Element | null }>();
-  #viewTimer: ReturnType<typeof setInterval> | null = null;
-  #noViewSince: number | null = null;
+  readonly #views: ViewPresence;
 
   constructor(model: ModelLike, deps: ControllerDeps = {}) {
     this.#model = model;
-    this.#now = deps.now ?? defaultNow;
     const send = (msg: BrowserMessage): void => model.send(msg);
     // The rpc needs send errors (it fails the request at once); batches and logs do not:
     // once the comm is gone (notebook closed, kernel stopped) nothing can receive them,
@@ -86,12 +89,12 @@ export class WidgetController {
         this.log("error", `Gave up resending ${batches} batch(es) (${events} events) the kernel never acknowledged.`),
     });
     this.#batcher = new Batcher((msg) => this.#delivery.send(msg), this.#batchOptions());
-    this.#audio = (deps.createAudio ?? defaultAudio)();
+    this.#voice = new VoicePlayback((deps.createAudio ?? defaultAudio)());
     this.transport = new Transport(
       {
         ...deps,
-        getUserMedia: this.#keepMic(deps.getUserMedia),
-        getClientSecret: () => this.#clientSecret(),
+        getUserMedia: keepMicStream(deps.getUserMedia, (stream) => (this.micStream = stream)),
+        getClientSecret: async () => readClientSecret(await this.#rpc.call("client_secret")),
         baseUrl: () => String(model.get("base_url") ?? "") || "https://api.openai.com",
         // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created.
         postTimeoutMs: deps.postTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
@@ -104,13 +107,17 @@ export class WidgetController {
         onLog: (level, message) => this.log(level, message),
       },
     );
+    this.#views = new ViewPresence({
+      callLive: () => this.transport.state.kind === "connecting" || this.transport.state.kind === "connected",
+      abandoned: () => {
+        this.transport.disconnect();
+        this.log("info", "No view of the widget is left (notebook closed or output cleared): the call was ended and the microphone released.");
+      },
+    });
     this.transport.setMuted(Boolean(model.get("muted")));
-    // A new front end (page reload, notebook reopened) has no call, whatever the kernel
-    // last heard; say so, or the view and w.status would show a call that is gone.
-    const last = String(model.get("status") ?? "idle");
-    if (last === "connecting" || last === "connected" || last === "closing") {
-      this.#report({ status: "idle", call_id: "" });
-    }
+    // A new front end has no call, whatever the kernel last heard; say so, or the view and
+    // w.status would show a call that is gone.
+    if (isStaleCallStatus(String(model.get("status") ?? "idle"))) this.#report({ status: "idle", call_id: "" });
 
     this.#listen("msg:custom", (msg: unknown) => this.#onCustom(msg));
     // ipywidgets marks a model's comm dead (and fires this) when the kernel restarts or
@@ -190,8 +197,7 @@ export class WidgetController {
 
   /** Retries playback after the browser blocked autoplay (call it from a user gesture). */
   resumeAudio(): void {
-    const audio = this.#audio;
-    if (audio?.srcObject && audio.paused) void audio.play?.()?.catch(() => undefined);
+    this.#voice.resume();
   }
 
   log(level: "info" | "warning" | "error", message: string): void {
@@ -213,51 +219,11 @@ export class WidgetController {
   }
 
   /**
-   * Registers a view's element (index.ts). While a call is live, the controller checks that
-   * some view is still on the page; with none (the notebook was closed: JupyterLab keeps the
-   * model alive but drops its views; the output was cleared) nobody can see or stop the call,
-   * so it ends after a grace period that lets a re-run cell draw its new view first. A view
-   * counts while its element, or the notebook panel it was last seen in, is in the document
-   * (notebook windowing may detach off-screen cells).
+   * Registers a view's element (index.ts): while a call is live and no view is left on the
+   * page, the call ends (controller/view_presence.ts).
    */
   trackView(el: HTMLElement): () => void {
-    const view = { el, anchor: null as Element | null };
-    this.#views.add(view);
-    this.#noViewSince = null;
-    if (this.#viewTimer === null && typeof setInterval === "function") {
-      this.#viewTimer = setInterval(() => this.#checkViews(), VIEW_CHECK_MS);
-    }
-    return () => {
-      this.#views.delete(view);
-      this.#checkViews();
-    };
-  }
-
-  #checkViews(): void {
-    const kind = this.transport.state.kind;
-    if (this.#disposed || (kind !== "connecting" && kind !== "connected")) {
-      this.#noViewSince = null;
-      return;
-    }
-    let seen = false;
-    for (const view of this.#views) {
-      if (view.el.isConnected) {
-        view.anchor = view.el.closest(".jp-NotebookPanel") ?? view.anchor;
-        seen = true;
-      } else if (view.anchor?.isConnected) {
-        seen = true;
-      }
-    }
-    const now = Date.now();
-    if (seen) {
-      this.#noViewSince = null;
-    } else if (this.#noViewSince === null) {
-      this.#noViewSince = now;
-    } else if (now - this.#noViewSince >= NO_VIEW_GRACE_MS) {
-      this.#noViewSince = null;
-      this.transport.disconnect();
-      this.log("info", "No view of the widget is left (notebook closed or output cleared): the call was ended and the microphone released.");
-    }
+    return this.#views.track(el);
   }
 
   /** The kernel restarted or stopped: end the call and say so (the widget must be re-created). */
@@ -276,8 +242,7 @@ export class WidgetController {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    if (this.#viewTimer !== null) clearInterval(this.#viewTimer);
-    this.#viewTimer = null;
+    this.#views.dispose();
     this.transport.disconnect();
     this.#batcher.dispose();
     this.#delivery.dispose();
@@ -285,7 +250,7 @@ export class WidgetController {
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe.length = 0;
     this.#listeners.clear();
-    if (this.#audio) this.#audio.srcObject = null;
+    this.#voice.dispose();
   }
 
   // ---------------------------------------------------------------- internals
@@ -295,73 +260,41 @@ export class WidgetController {
     this.#unsubscribe.push(() => this.#model.off(event, callback));
   }
 
-  async #clientSecret(): Promise<ClientSecret> {
-    const result = await this.#rpc.call("client_secret");
-    if (!isJsonObject(result) || typeof result["value"] !== "string") {
-      throw new Error("The kernel's client secret reply has no `value`; the Python and browser sides of the widget may be out of date with each other.");
-    }
-    const expires = result["expires_at"];
-    return typeof expires === "number" ? { value: result["value"], expires_at: expires } : { value: result["value"] };
+  #onCustom(msg: unknown): void {
+    dispatchKernelMessage(msg, {
+      rpcReply: (reply) => this.#rpc.handleReply(reply),
+      command: (name) => this.#onCommand(name),
+      toolResult: (result) => {
+        // A failure is also in the kernel's `notices` (shown by the view from the kernel).
+        this.callControls.toolResult(result);
+        this.#notify();
+      },
+      ack: (fe, seq) => this.#delivery.ack(fe, seq),
+      outbox: (items) => {
+        this.outbox = items;
+        this.#notify();
+      },
+      clientEvent: (event) => this.#sendClientEvent(event),
+      malformed: (warning) => this.log("warning", warning),
+    });
   }
 
-  #onCustom(msg: unknown): void {
-    if (!isJsonObject(msg)) return;
-    switch (msg["type"]) {
-      case "rpc-reply":
-        this.#rpc.handleReply(msg as unknown as RpcReply);
-        break;
-      case "command":
-        if (msg["name"] === "interrupt") this.interrupt();
-        else if (msg["name"] === "connect") void this.connect();
-        else if (msg["name"] === "disconnect") this.disconnect();
-        break;
-      case "tool-result":
-        // A failure is also in the kernel's `notices` (shown by the view from the kernel).
-        this.callControls.toolResult(msg);
-        this.#notify();
-        break;
-      case "ack":
-        this.#delivery.ack(msg["fe"], msg["seq"]);
-        break;
-      case "outbox":
-        // What the kernel keeps until the session is ready; the view shows it as pending.
-        this.outbox = Array.isArray(msg["items"]) ? msg["items"].filter(isPendingItem) : [];
-        this.#notify();
-        break;
-      case "client-event": {
-        const event = msg["event"];
-        if (!isJsonObject(event)) {
-          this.log("warning", "Ignored a client-event message without an event object.");
-          break;
-        }
-        this.#sendClientEvent(event);
-        break;
-      }
-      default:
-        break;
-    }
+  #onCommand(name: KernelCommand): void {
+    if (name === "interrupt") this.interrupt();
+    else if (name === "connect") void this.connect();
+    else this.disconnect();
   }
 
   #sendClientEvent(event: JsonObject): void {
-    const result = this.transport.send(event);
-    if (result !== "dropped") return;
-    const type = typeof event["type"] === "string" ? event["type"] : "(no type)";
-    const message = `Not connected: the client event "${type}" was not sent. Press Connect (or call w.connect()) first.`;
+    if (this.transport.send(event) !== "dropped") return;
+    const message = notSentText(event);
     this.log("warning", message);
     this.#report({ error: message });
   }
 
   #onState(state: ConnectionState): void {
-    const patch: Record<string, string> = { status: state.kind };
-    if (state.kind === "connecting") {
-      patch["error"] = "";
-      patch["call_id"] = "";
-    } else if (state.kind === "connected") {
-      patch["call_id"] = state.callId ?? "";
-    } else if (state.kind === "error") {
-      patch["error"] = state.message;
-      this.log("error", state.message);
-    }
+    const patch = connectionPatch(state);
+    if (state.kind === "error") this.log("error", state.message);
     if (state.kind === "idle" || state.kind === "error") this.#batcher.flush();
     // No call, nobody speaking: the server will not send the events that would say so.
     if (state.kind !== "connected") this.eventLog.callEnded();
@@ -369,77 +302,29 @@ export class WidgetController {
     this.#notify();
   }
 
-  /**
-   * Every data channel message, both directions. Its type is read here once and handed with
-   * it to each consumer (event log, call controls, display reducer), which switch on it.
-   */
+  /** Every data channel message, both directions; each one is a change views may draw. */
   #onRecord(record: EventRecord): void {
-    const type = recordType(record);
-    this.#batcher.push(record);
-    this.eventLog.push(record, type);
-    if (record.dir !== "server") {
-      this.#notify(); // a sent message starts "thinking" in the view
-      return;
-    }
-    if (!("event" in record)) {
-      reduceDisplay(this.display, { raw: record.raw });
-      this.#notify();
-      return;
-    }
-    if (type.ga === "error") {
-      // A server error event (e.g. a rejected client event): show it as the last error.
-      const error = isJsonObject(record.event["error"]) ? record.event["error"] : {};
-      const message = typeof error["message"] === "string" ? error["message"] : "unknown error";
-      const code = typeof error["code"] === "string" ? ` (${error["code"]})` : "";
-      // Name the client event that caused it (the API echoes its event_id).
-      const cause = typeof error["event_id"] === "string" ? error["event_id"] : "";
-      const causeType = cause ? this.transport.clientEventType(cause) : null;
-      const about = cause ? ` (caused by the client event ${causeType ?? "with event_id"} ${cause})` : "";
-      this.#report({ error: `The server reported an error: ${message}${code}${about}` });
-    }
-    this.callControls.observe(record.event, type.ga);
-    reduceDisplay(this.display, record.event, type.ga);
+    fanOutRecord(record, {
+      batcher: this.#batcher,
+      eventLog: this.eventLog,
+      callControls: this.callControls,
+      display: this.display,
+      // Shown as the last error, naming the client event that caused it.
+      serverError: (event) => this.#report({ error: serverErrorText(event, (id) => this.transport.clientEventType(id)) }),
+    });
     this.#notify();
   }
 
-  #report(patch: Record<string, string>): void {
-    if (this.#disposed) return;
-    let changed = false;
-    for (const [key, value] of Object.entries(patch)) {
-      if (this.#model.get(key) !== value) {
-        this.#model.set(key, value);
-        changed = true;
-      }
-    }
-    if (changed) this.#model.save_changes();
+  /** Once a change, never by a view: two views would otherwise write the same change twice. */
+  #report(patch: TraitPatch): void {
+    if (!this.#disposed) writeTraits(this.#model, patch);
   }
 
   #play(stream: MediaStream): void {
     this.remoteStream = stream;
-    const audio = this.#audio;
-    if (!audio) return;
-    audio.srcObject = stream;
-    const played = audio.play?.();
-    if (played && typeof played.catch === "function") {
-      played.catch((err: unknown) => {
-        this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
-      });
-    }
-  }
-
-  /** Wraps getUserMedia to keep the mic stream for the meters; undefined keeps the transport's default. */
-  #keepMic(gum: TransportDeps["getUserMedia"]): TransportDeps["getUserMedia"] {
-    const base =
-      gum ??
-      (typeof navigator !== "undefined" && navigator.mediaDevices?.getUserMedia
-        ? (c: MediaStreamConstraints) => navigator.mediaDevices.getUserMedia(c)
-        : undefined);
-    if (!base) return undefined;
-    return async (c) => {
-      const stream = await base(c);
-      this.micStream = stream;
-      return stream;
-    };
+    this.#voice.play(stream, (err) => {
+      this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
+    });
   }
 
   #notify(): void {
@@ -452,23 +337,4 @@ export class WidgetController {
       maxEvents: Number(this.#model.get("batch_max_events") ?? 200),
     };
   }
-}
-
-function isPendingItem(value: unknown): value is PendingItem {
-  return isJsonObject(value) && typeof value["id"] === "number" && typeof value["label"] === "string";
-}
-
-function defaultNow(): number {
-  return typeof performance !== "undefined" && performance.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
-}
-
-const VIEW_CHECK_MS = 500;
-const NO_VIEW_GRACE_MS = 1_500;
-
-function defaultAudio(): HTMLAudioElement | null {
-  if (typeof document === "undefined") return null;
-  // Kept out of the DOM: it belongs to the model, not to any one view.
-  const audio = document.createElement("audio");
-  audio.autoplay = true;
-  return audio;
 }
