@@ -1,0 +1,93 @@
+// The toolbar's own parts: Connect, Mute, the connection status, who is speaking, and the token summary.
+import type { Phase } from "../event_log";
+import { h } from "./dom";
+
+export interface ToolbarActions {
+  /** Connect when there is no call, hang up when there is one. */
+  toggleCall(): void;
+  toggleMute(): void;
+}
+
+export interface CallTraits {
+  status: string;
+  muted: boolean;
+  /** The kernel restarted or stopped: nothing that needs it can work (the error says why). */
+  kernelGone: boolean;
+}
+
+export class Toolbar {
+  readonly el = h("div", "rtw-bar");
+  readonly #connect = h("button", "rtw-connect");
+  readonly #mute = h("button", "rtw-mute", "Mute microphone");
+  readonly #status = h("span", "rtw-status");
+  readonly #user = h("span", "rtw-ind rtw-ind-user", "You");
+  readonly #thinking = h("span", "rtw-ind rtw-ind-thinking", "Thinking");
+  readonly #model = h("span", "rtw-ind rtw-ind-model", "Model");
+  readonly #tokens = h("span", "rtw-tokens");
+  readonly #actions: ToolbarActions;
+  readonly #announce: (text: string) => void;
+  #drawnStatus = "";
+  #drawnPhase = "";
+
+  /** `clock` (the session clock) goes after the indicators. */
+  constructor(actions: ToolbarActions, announce: (text: string) => void, clock: HTMLElement) {
+    this.#actions = actions;
+    this.#announce = announce;
+    this.#connect.type = "button";
+    this.#mute.type = "button";
+    this.#status.setAttribute("role", "status");
+    this.#status.setAttribute("aria-live", "polite");
+    const activity = h("span", "rtw-activity");
+    activity.append(this.#user, this.#thinking, this.#model);
+    this.el.append(this.#connect, this.#mute, this.#status, activity, clock, this.#tokens);
+    this.#connect.addEventListener("click", this.#onConnect);
+    this.#mute.addEventListener("click", this.#onMute);
+  }
+
+  /** Puts the call controls between Mute and the status. */
+  placeCallControls(controls: HTMLElement): void {
+    this.el.insertBefore(controls, this.#status);
+  }
+
+  drawCall({ status, muted, kernelGone }: CallTraits): void {
+    if (this.#drawnStatus && status !== this.#drawnStatus && (status === "connected" || status === "idle")) {
+      this.#announce(status === "connected" ? "Connected." : "Disconnected.");
+    }
+    this.#drawnStatus = status;
+    this.#status.textContent = status;
+    const active = status === "connecting" || status === "connected";
+    this.#connect.textContent = active ? "Disconnect" : "Connect";
+    this.#connect.disabled = status === "closing" || kernelGone;
+    this.#mute.setAttribute("aria-pressed", String(muted));
+    this.#mute.disabled = kernelGone;
+  }
+
+  /** The indicators follow the call: with no call (disconnected, failed, kernel gone) all are off. */
+  drawPhase(live: boolean, phase: Phase): void {
+    const user = live && phase.userSpeaking;
+    const thinking = live && phase.thinking;
+    const speaking = live && phase.modelSpeaking;
+    const key = `${user}|${thinking}|${speaking}`;
+    if (key === this.#drawnPhase) return;
+    this.#drawnPhase = key;
+    this.#user.dataset["active"] = String(user);
+    this.#thinking.dataset["active"] = String(thinking);
+    this.#model.dataset["active"] = String(speaking);
+    this.#user.textContent = user ? "You: speaking" : "You";
+    this.#thinking.textContent = "Thinking…";
+    this.#thinking.hidden = !thinking;
+    this.#model.textContent = speaking ? "Model: speaking" : "Model";
+  }
+
+  setTokens(text: string): void {
+    if (this.#tokens.textContent !== text) this.#tokens.textContent = text;
+  }
+
+  dispose(): void {
+    this.#connect.removeEventListener("click", this.#onConnect);
+    this.#mute.removeEventListener("click", this.#onMute);
+  }
+
+  readonly #onConnect = (): void => this.#actions.toggleCall();
+  readonly #onMute = (): void => this.#actions.toggleMute();
+}
