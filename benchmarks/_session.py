@@ -34,11 +34,13 @@ from tests.e2e.lab import (  # noqa: E402
     AttachedKernel,
     LabServer,
     NotebookPage,
+    PageProblems,
     kernel_environment,
     start_lab,
     stop_process,
     write_notebook,
 )
+from tests.e2e.lab import KernelError as KernelError  # noqa: E402  (re-exported)
 from tests.support.chromium import serve_on_loopback  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -47,8 +49,13 @@ INSTRUMENT_JS = (PAGES / "instrument.js").read_text(encoding="utf-8")
 
 # The notebook only displays objects; they are created through the attached kernel client so
 # that the emulator key never appears in a cell (and so never in a saved notebook).
-NOTEBOOK_CELLS = [("code", "w"), ("code", "naive_msg"), ("code", "naive_list")]
-WIDGET_CELL, MSG_CELL, LIST_CELL = 0, 1, 2
+NOTEBOOK_CELLS = [
+    ("code", "w"),
+    ("code", "naive_msg"),
+    ("code", "naive_list"),
+    ("code", "naive_frame"),
+]
+WIDGET_CELL, MSG_CELL, LIST_CELL, FRAME_CELL = 0, 1, 2, 3
 
 
 @dataclass
@@ -71,6 +78,11 @@ class BenchEmulator:
         response.raise_for_status()
         data: dict[str, Any] = response.json()
         return data
+
+    def active_calls(self) -> list[str]:
+        response = self.http.get("/bench/calls")
+        response.raise_for_status()
+        return list(response.json()["active"])
 
 
 @contextlib.contextmanager
@@ -162,6 +174,7 @@ class Session:
     kernel: AttachedKernel
     pages_url: str
     tmp: Path
+    problems: PageProblems  # console errors and uncaught exceptions of the notebook page
     lab_start_s: float
     notebook_open_s: float
 
@@ -178,12 +191,13 @@ import sys, logging
 sys.path.insert(0, {repo!r})
 logging.getLogger("realtime_widget").setLevel(logging.ERROR)
 from realtime_widget import RealtimeWidget
-from benchmarks.kernel_side import record_widget, PerMessageWidget, ListTraitWidget
+from benchmarks.kernel_side import record_widget, PerMessageWidget, ListTraitWidget, FrameListWidget
 w = RealtimeWidget(api_key={key!r}, base_url={url!r}, turn_detection=None, transcription=None)
 w.muted = True
 rec = record_widget(w)
 naive_msg = PerMessageWidget({url!r}, {key!r})
 naive_list = ListTraitWidget({url!r}, {key!r})
+naive_frame = FrameListWidget({url!r}, {key!r})
 """
 
 
@@ -211,6 +225,8 @@ def session() -> Iterator[Session]:
                         context.add_init_script(INSTRUMENT_JS)
                         page = context.new_page()
                         page.set_default_timeout(60_000)
+                        problems = PageProblems()
+                        problems.watch(page)
                         notebook = NotebookPage(page, lab, notebook_path.name)
                         started = time.monotonic()
                         notebook.open()
@@ -233,6 +249,7 @@ def session() -> Iterator[Session]:
                             kernel=kernel,
                             pages_url=pages_url,
                             tmp=tmp,
+                            problems=problems,
                             lab_start_s=lab_start_s,
                             notebook_open_s=open_s,
                         )

@@ -10,6 +10,8 @@ Extra routes (benchmark only, same origin as the emulator):
   (`response.output_audio_transcript.delta`); the send time of each is kept here, keyed by
   its `event_id` (`event_b<tag>_<i>`), never inside the event.
 - `GET /bench/sent?tag=…` returns `{"done": bool, "sent": {event_id: epoch s}, "send_s": …}`.
+- `GET /bench/calls` returns `{"active": [call_id, …]}`: the benchmark waits for the previous
+  receiver's call to be gone before it connects the next one.
 
 Send time is `time.time()` taken just before the event is handed to the data channel; the
 kernel stamps arrivals with `time.time()` on the same machine, so both use one clock.
@@ -110,7 +112,12 @@ class BenchEmulator(Emulator):
         app = super().make_app()
         app.router.add_post("/bench/flood", self._flood)
         app.router.add_get("/bench/sent", self._sent)
+        app.router.add_get("/bench/calls", self._calls)
         return app
+
+    async def _calls(self, _request: web.Request) -> web.Response:
+        active = [c.call_id for c in self.calls.values() if c.state == "active"]
+        return web.json_response({"active": active})
 
     def _pick_call(self, call_id: str | None) -> Call | None:
         if call_id:

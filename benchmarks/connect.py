@@ -4,7 +4,9 @@ The plain page is the tutorial pattern (benchmarks/pages/plain.html): fetch a cl
 from its own server, getUserMedia, RTCPeerConnection + "oai-events", POST the SDP, wait for
 session.created. Both run against the same emulator in the same browser, alternating.
 Steps are timed by one script injected into both pages (benchmarks/pages/instrument.js),
-which wraps fetch, getUserMedia, RTCPeerConnection and the data channel.
+which wraps fetch, getUserMedia, RTCPeerConnection and the data channel. Steps inside the
+page are intervals of performance.now(); the one step that crosses into the kernel ("to
+kernel") is the kernel's `time.time()` minus the page's `Date.now()` at session.created.
 
     .venv/bin/python benchmarks/connect.py [--smoke]
 
@@ -42,12 +44,42 @@ _CLICK_CONNECT = """() => {
 }"""
 
 
+_WIDGET_STATE = (
+    "dict(status=w.status, error=w.error, notices=[str(n)[:300] for n in w.notices[-3:]])"
+)
+
+
 def _widget_once(s: Session) -> dict[str, float]:
-    before = int(s.kernel.eval("len(rec.session_created)"))
-    s.page.evaluate(_CLICK_CONNECT)
-    s.kernel.wait_for(f"len(rec.session_created) > {before}", timeout=30, what="session.created")
+    """Click Connect, time it, hang up. A connect that does not reach the kernel in 30 s is
+    retried once, printing why (the widget's state, the last steps the page reached)."""
+    failures: list[str] = []
+    while True:
+        before = int(s.kernel.eval("len(rec.session_created)"))
+        s.page.evaluate(_CLICK_CONNECT)
+        try:
+            s.kernel.wait_for(
+                f"len(rec.session_created) > {before}", timeout=30, what="session.created"
+            )
+            break
+        except TimeoutError as exc:
+            reached: dict[str, float] = s.page.evaluate("() => window.__rtBench.marks")
+            state = s.kernel.eval(_WIDGET_STATE)
+            steps = sorted(reached, key=lambda k: reached[k])
+            why = f"{exc}; w: {state}; page steps reached: {steps}"
+            failures.append(why)
+            if len(failures) == 2:
+                raise RuntimeError(
+                    "the widget did not connect in 2 attempts:\n  " + "\n  ".join(failures)
+                ) from None
+            print(f"[connect] widget connect failed, retrying once: {why}", flush=True)
+            s.kernel.run("w.disconnect()")
+            s.kernel.wait_for("w.status == 'idle'", timeout=15, what="w idle")
     marks: dict[str, float] = s.page.evaluate("() => window.__rtBench.marks")
-    marks["kernel"] = float(s.kernel.eval("rec.session_created[-1]")) * 1000
+    wall: dict[str, float] = s.page.evaluate("() => window.__rtBench.wall")
+    kernel_wall_ms = float(s.kernel.eval("rec.session_created[-1]")) * 1000
+    # The kernel's stamp, placed on the page's timeline: wall clock to wall clock.
+    end = "session_created_page"
+    marks["kernel"] = marks[end] + (kernel_wall_ms - wall[end])
     s.kernel.run("w.disconnect()")
     s.kernel.wait_for("w.status == 'idle'", timeout=15, what="w idle")
     return marks

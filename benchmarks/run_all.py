@@ -134,11 +134,28 @@ def markdown(ctx: dict[str, Any]) -> str:
         "",
         "## 1. Event delivery, emulator/page → Chromium → kernel (real JupyterLab)",
         "",
-        "Delay: emulator (network) or page (in-page) send time → kernel's stamp after the "
-        "batch is in `w.conversation`; both `time.time()`/`Date.now()` on this machine. "
-        "events/s = events / (first send → last kernel arrival). source/s = how fast the "
-        "sender managed to send (the emulator's aiortc data channel is the ceiling for "
-        "network runs).",
+        "### Widget vs the naive baselines, by number of events",
+        "",
+        "In-page source, as fast as possible; every receiver at every size in this run, "
+        "one page and kernel, in alternating order (ABCD, DCBA, ...), before any other "
+        "delivery run. events/s as in the table below; widget ÷ baseline is the ratio of "
+        "events/s at the same size. The baselines (benchmarks/kernel_side.py): "
+        "per-message = one custom message per event; list-trait = a synced List trait "
+        "appended and saved per event; list-trait/frame = the same List trait, appended "
+        "per event and saved at most once per animation frame (the whole list each time).",
+        "",
+        "```",
+        delivery.curve_table(d["curve"]),
+        "```",
+        "",
+        "### Every run",
+        "",
+        "Delay: send time → the kernel's `time.time()` once the event is handled (for the "
+        "widget: after its batch is in `w.conversation`). Send time is the emulator's "
+        "`time.time()` (network) or the page's `Date.now()` (in-page): one wall clock, "
+        "same machine. events/s = events / (first send → last kernel arrival). source/s = "
+        "how fast the sender managed to send (the emulator's aiortc data channel is the "
+        "ceiling for network runs).",
         "",
         "```",
         delivery.HEADER,
@@ -154,6 +171,10 @@ def markdown(ctx: dict[str, Any]) -> str:
         "```",
         "",
         "## 3. Kernel-side cost (benchmarks/ingest.py)",
+        "",
+        "The ratios are a relative cost vs `json.loads` of the same events, not a floor: "
+        "`Conversation.ingest` receives events already decoded (as the widget does), so it "
+        "can cost less than decoding them.",
         "",
         "```",
         ctx["ingest"],
@@ -200,6 +221,7 @@ def main() -> int:
         print("== event delivery", flush=True)
         print(delivery.HEADER, flush=True)
         ctx["delivery"] = delivery.summary(delivery.run(s, args.smoke))
+        print(delivery.curve_table(ctx["delivery"]["curve"]), flush=True)
         print("== connect time", flush=True)
         ctx["connect"] = connect.run(s, args.smoke)
         print(connect.table(ctx["connect"]), flush=True)

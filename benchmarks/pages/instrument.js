@@ -1,16 +1,23 @@
 // Connect-time instrumentation, injected before any page script (Playwright add_init_script).
 // It wraps the browser APIs every WebRTC client uses (fetch, getUserMedia, RTCPeerConnection,
 // the data channel) so the widget and the plain page are timed by the same code, without
-// touching either. Marks are epoch milliseconds (performance.timeOrigin + performance.now()),
-// the first occurrence of each name since the last reset().
+// touching either. Clocks: `marks` are performance.timeOrigin + performance.now() (sub-ms and
+// monotonic, for intervals inside the page); `wall` has the same marks on Date.now(), the
+// machine's wall clock that Python's time.time() reads, for anything compared with a stamp
+// taken in another process. First occurrence of each name since the last reset().
 (() => {
   const now = () => performance.timeOrigin + performance.now();
   const bench = {
     channels: [],
     sent: {},
     marks: {},
-    reset() { this.marks = {}; },
-    mark(name) { if (!(name in this.marks)) this.marks[name] = now(); },
+    wall: {},
+    reset() { this.marks = {}; this.wall = {}; },
+    mark(name) {
+      if (name in this.marks) return;
+      this.marks[name] = now();
+      this.wall[name] = Date.now();
+    },
   };
   window.__rtBench = bench;
 
@@ -78,8 +85,10 @@
   // emulator floods (benchmarks/bench_emulator.py), dispatched as "message" events on the
   // newest open data channel, so the receiver's own onmessage handling runs unchanged and
   // only the network (aiortc's SCTP in the emulator) is left out. Send times are kept here
-  // by event_id. Yields to the event loop between chunks through a MessageChannel (no
-  // setTimeout clamping) so timers, rAF and the kernel websocket keep running.
+  // by event_id, on Date.now() (the kernel stamps arrivals with time.time()); send_ms is an
+  // interval inside the page. Yields to the event loop between chunks through a
+  // MessageChannel (no setTimeout clamping) so timers, rAF and the kernel websocket keep
+  // running.
   const delta = (tag, i) => ({
     type: "response.output_audio_transcript.delta",
     event_id: `event_b${tag}_${i}`,
@@ -106,7 +115,7 @@
       const until = Math.min(n, i + chunk);
       for (; i < until; i++) {
         const event = delta(tag, i);
-        sent[event.event_id] = now();
+        sent[event.event_id] = Date.now();
         fire(event);
       }
       await yieldNow();

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 RUN_ALL = REPO / "benchmarks" / "run_all.py"
 
 ROW = re.compile(
-    r"^(widget|per-message|list-trait)\s+(network|in-page)\s+(max|\d+/s)\s+([\d,]+)\s+([\d,]+)\s+"
+    r"^(widget|per-message|list-trait/frame|list-trait)\s+(network|in-page)\s+(max|\d+/s)\s+([\d,]+)\s+([\d,]+)\s+"
     r"([\d,]+)\s+([\d,]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$",
     re.MULTILINE,
 )
@@ -39,14 +39,19 @@ def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
     assert done.returncode == 0, log[-4000:]
     text = out.read_text(encoding="utf-8")
 
-    # Delivery: all three receivers ran, and every event reached the kernel.
+    # Delivery: all four receivers ran, and every event reached the kernel.
     rows = ROW.findall(text)
-    assert {r[0] for r in rows} == {"widget", "per-message", "list-trait"}, text
+    receivers = {"widget", "per-message", "list-trait", "list-trait/frame"}
+    assert {r[0] for r in rows} == receivers, text
     assert {r[1] for r in rows} == {"network", "in-page"}
     for receiver, source, pacing, sent, arrived, per_s, _src, p50, p95, worst in rows:
         assert sent == arrived, f"{receiver}/{source}/{pacing}: {arrived} of {sent} arrived"
         assert int(per_s.replace(",", "")) > 0
         assert 0 < float(p50) <= float(p95) <= float(worst)
+    # The curve: one size in the smoke, every receiver's events/s and the three ratios.
+    curve = re.search(r"^\s*([\d,]+)((?:\s+[\d,]+){4})((?:\s+[\d.]+x){3})\s*$", text, re.M)
+    assert curve, "the widget-vs-baselines table is missing or incomplete"
+    assert "widget ÷ list-trait/frame" in text
 
     # Connect: both columns have every step and a total, and the ratio was computed.
     for step in ("secret", "getUserMedia", "offer", "POST SDP", "ICE", "channel open", "total"):
