@@ -22,7 +22,7 @@ CALLS_PATH: Final = "/v1/realtime/calls"
 # announced shutdown date and replacement (from the "Deprecated values" docstrings of the
 # installed `openai` SDK, 3.57: `RealtimeSessionCreateRequest.model` and
 # `AudioTranscription.model`; replacements from OpenAI's deprecations page), and what it
-# supports. tests/test_api_facts.py reads the installed SDK and fails when a default is
+# supports. tests/widget/test_api_facts.py reads the installed SDK and fails when a default is
 # deprecated there or a listed model is missing from its literals.
 
 

@@ -27,7 +27,7 @@ from ._assets import BUILD_HINT, STATIC
 from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users catch it
 from ._traits import live_values, same
 from .browser_link import BrowserLink
-from .call import CallCore, CallStatus, NoticeLevel
+from .call import CALL_STATUSES, CallCore, CallStatus, NoticeLevel
 from .call.commands import CallCommands, normalize_timeout
 from .conversation import Conversation, pricing
 from .conversation_views import ConversationViews
@@ -368,6 +368,20 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         if ack is not None:
             self._link.ack(*ack)
 
+    def _on_report(self, msg: Mapping[str, Any]) -> None:
+        """The browser's reports, also sent as a custom message (js/src/controller.ts says
+        why: a trait sync sent while a cell awaits can be held by ipywidgets forever)."""
+        status = msg.get("status")
+        if status is not None and status not in CALL_STATUSES:
+            log.warning("ignored a report of unknown status %r", status)
+            status = None
+        with self.hold_trait_notifications():
+            for name, value in (("error", msg.get("error")), ("call_id", msg.get("call_id"))):
+                if isinstance(value, str):
+                    self.set_trait(name, value)
+            if isinstance(status, str):
+                self.set_trait("status", status)
+
     def _on_rpc(self, msg: Mapping[str, Any]) -> None:
         self._secrets.handle(
             msg, self._core.settings.for_new_call, self._core.settings.minted, self.secret_ttl_s
@@ -402,6 +416,7 @@ _BROWSER_MESSAGES: Final[dict[str, Callable[[RealtimeWidget, Mapping[str, Any]],
     "ready": RealtimeWidget._on_ready,
     "events": RealtimeWidget._on_events,
     "rpc": RealtimeWidget._on_rpc,
+    "report": RealtimeWidget._on_report,
     "log": RealtimeWidget._on_browser_log,
     "ui": RealtimeWidget._on_ui,
 }

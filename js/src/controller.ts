@@ -74,6 +74,8 @@ export class WidgetController {
   #disposed = false;
   #kernelGone = false;
   readonly #views: ViewPresence;
+  /** The kernel asked to connect before any view of this widget existed. */
+  #connectWhenViewed = false;
 
   constructor(model: ModelLike, deps: ControllerDeps = {}) {
     this.#model = model;
@@ -223,7 +225,12 @@ export class WidgetController {
    * page, the call ends (controller/view_presence.ts).
    */
   trackView(el: HTMLElement): () => void {
-    return this.#views.track(el);
+    const untrack = this.#views.track(el);
+    if (this.#connectWhenViewed) {
+      this.#connectWhenViewed = false;
+      void this.connect();
+    }
+    return untrack;
   }
 
   /** The kernel restarted or stopped: end the call and say so (the widget must be re-created). */
@@ -281,8 +288,15 @@ export class WidgetController {
 
   #onCommand(name: KernelCommand): void {
     if (name === "interrupt") this.interrupt();
-    else if (name === "connect") void this.connect();
-    else this.disconnect();
+    else if (name === "connect") {
+      // JupyterLab builds a model for every widget, displayed or not: a call (and a live
+      // microphone) nobody can see or stop must not start, so it waits for a view.
+      if (this.#views.count > 0) void this.connect();
+      else this.#connectWhenViewed = true;
+    } else if (name === "disconnect") {
+      this.#connectWhenViewed = false;
+      this.disconnect();
+    }
   }
 
   #sendClientEvent(event: JsonObject): void {
@@ -317,7 +331,11 @@ export class WidgetController {
 
   /** Once a change, never by a view: two views would otherwise write the same change twice. */
   #report(patch: TraitPatch): void {
-    if (!this.#disposed) writeTraits(this.#model, patch);
+    if (this.#disposed || !writeTraits(this.#model, patch)) return;
+    // Also as a custom message: ipywidgets holds a model's next sync message until the kernel
+    // says idle for the previous one, and ipykernel gives a comm message handled while a cell
+    // awaits the wrong parent, so that idle never comes and the report would never arrive.
+    this.#sendQuietly({ type: "report", ...patch });
   }
 
   #play(stream: MediaStream): void {

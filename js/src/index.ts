@@ -19,12 +19,8 @@ export default function createWidget(): { initialize: Initialize<WidgetTraits>; 
       const m = asModel(model);
       // initialize always runs first; this only guards against a host that skips it.
       controller ??= new WidgetController(m);
-      const untrack = controller.trackView(el);
-      const cleanup = renderView(el, m, controller);
-      return () => {
-        cleanup?.();
-        untrack();
-      };
+      // The view registers itself with the controller (a call needs a view on the page).
+      return renderView(el, m, controller);
     },
   };
 }

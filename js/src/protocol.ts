@@ -30,6 +30,9 @@ export type BrowserMessage =
   | { type: "log"; level: "info" | "warning" | "error"; message: string }
   | { type: "ui"; action: "send_text"; text: string }
   | { type: "ui"; action: "reconnect" }
+  | { type: "ui"; action: "dismiss_notice"; id: number }
+  // The status/error/call_id reports again, outside ipywidgets' sync throttle (controller.ts).
+  | { type: "report"; status?: string; error?: string; call_id?: string }
   // From `initialize`: this front end's model exists; the kernel delivers what it held.
   | { type: "ready" };
 

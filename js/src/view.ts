@@ -185,8 +185,11 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   drawTraits();
   drawDisplay();
   outbox.draw(controller.outbox);
+  // Last: the view is on the page, so a connect the kernel asked for may start now.
+  const untrack = controller.trackView(el);
 
   return () => {
+    untrack();
     unsubscribe();
     for (const ev of TRAIT_EVENTS) model.off(ev, onTrait);
     scheduler.dispose();

@@ -134,4 +134,39 @@ describe("WidgetController", () => {
     expect(world.openPeers()).toHaveLength(0);
     expect(world.liveStreams()).toHaveLength(0);
   });
+
+  it("a connect from the kernel waits for a view: no call (and no microphone) nobody can see", async () => {
+    const { model, world, controller } = setup({}, { view: false });
+    model.fromKernel({ type: "command", name: "connect" });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(model.sentOfType("rpc")).toHaveLength(0);
+    expect(world.liveStreams()).toHaveLength(0);
+    expect(model.get("status")).toBe("idle");
+    const el = document.createElement("div");
+    document.body.append(el);
+    controller.trackView(el);
+    await vi.waitFor(() => expect(model.sentOfType("rpc")).toHaveLength(1));
+    expect(model.get("status")).toBe("connecting");
+  });
+
+  it("a disconnect from the kernel cancels a connect still waiting for a view", async () => {
+    const { model, controller } = setup({}, { view: false });
+    model.fromKernel({ type: "command", name: "connect" });
+    model.fromKernel({ type: "command", name: "disconnect" });
+    const el = document.createElement("div");
+    document.body.append(el);
+    controller.trackView(el);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(model.sentOfType("rpc")).toHaveLength(0);
+  });
+
+  it("sends every report as a custom message too (a sync held by ipywidgets' throttle would never arrive)", async () => {
+    const { model, world } = setup();
+    await connectViaKernel(model, world);
+    const reports = model.sentOfType("report");
+    expect(reports[0]).toEqual({ type: "report", status: "connecting", error: "", call_id: "" });
+    expect(reports.at(-1)).toMatchObject({ type: "report", status: "connected" });
+    const saves = model.saves;
+    expect(saves).toBeGreaterThanOrEqual(reports.length); // the trait sync still goes too
+  });
 });

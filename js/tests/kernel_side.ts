@@ -5,10 +5,16 @@ import { expect, vi } from "vitest";
 import { WidgetController } from "../src/controller";
 import { FakeModel, fakeWorld, type FakePeerConnection } from "./fakes";
 
-export function setup(attrs: Record<string, unknown> = {}) {
+/** A controller with one view on the page (a connect from the kernel waits for a view). */
+export function setup(attrs: Record<string, unknown> = {}, { view = true }: { view?: boolean } = {}) {
   const model = new FakeModel(attrs);
   const world = fakeWorld();
   const controller = new WidgetController(model, { ...world.deps, createAudio: () => null, now: () => 5000 });
+  if (view) {
+    const el = document.createElement("div");
+    document.body.append(el);
+    controller.trackView(el);
+  }
   return { model, world, controller };
 }
 

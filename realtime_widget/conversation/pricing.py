@@ -127,7 +127,7 @@ def lookup(model: str, table: PriceTable) -> ModelPrices | None:
     """Prices for `model`: the exact key; else, for a dated snapshot, its family's row.
 
     A dated snapshot (`gpt-realtime-2025-08-28`) prices as its family, the name without the
-    date (what `api_facts.family_of` returns for every dated name: tests/test_api_facts.py
+    date (what `api_facts.family_of` returns for every dated name: tests/widget/test_api_facts.py
     checks it; this package imports nothing outside `realtime_widget.conversation`), which
     may also be a user-added key. Any other unknown name is None: `gpt-realtime-2.1-mini`
     never prices as `gpt-realtime`.

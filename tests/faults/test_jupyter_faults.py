@@ -1,6 +1,7 @@
 """Faults that need a real JupyterLab: the kernel restarts while connected, the notebook is
-closed while connected, and the saved notebook (widget state on) / HTML export / iopub
-traffic never carry the API key or a client secret.
+closed while connected, the page reloads mid-response, the data channel drops mid-response,
+the server answers a client event with an error; and the saved notebook (widget state on) /
+HTML export / iopub traffic never carry the API key or a client secret.
 
 The emulator runs in this test process (not in the kernel), so a call that outlives its
 kernel or its notebook would still be visible in its counters.
@@ -36,7 +37,7 @@ from tests.e2e.lab import (
     write_notebook,
 )
 
-from .bridge import FAKE_KEY
+from .bridge import FAKE_KEY, reset_faults, wire_tapped_engine
 
 pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.jupyter]
 
@@ -45,7 +46,12 @@ SECRET_SHAPE = re.compile(r"\bek_[A-Za-z0-9_\-]{6,}")
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[EmulatorThread]:
-    with EmulatorThread(api_keys=[FAKE_KEY], ms_per_char=5.0, connect_timeout_s=4.0) as emu:
+    with EmulatorThread(
+        api_keys=[FAKE_KEY],
+        ms_per_char=5.0,
+        connect_timeout_s=4.0,
+        engine_factory=wire_tapped_engine,
+    ) as emu:
         yield emu
 
 
@@ -364,3 +370,125 @@ def test_key_not_in_iopub_saved_notebook_or_html_export(
         assert not SECRET_SHAPE.search(text), f"a client secret is in the {where}"
     kernel.close()
     notebook.close()
+
+
+# --------------------------------------------------------------------------- mid-response
+
+
+def _wire_ids(emulator: EmulatorThread, call_id: str) -> list[str]:
+    """The event ids the emulator put on the call's data channel, in order."""
+
+    def read(emu: Any) -> list[str]:
+        ids = []
+        for message in emu.calls[call_id].engine.wire_log:
+            event = json.loads(message) if isinstance(message, str) else message
+            ids.append(str(event.get("event_id")))
+        return ids
+
+    return emulator.call(read)
+
+
+def _kernel_ids(kernel: AttachedKernel) -> list[str]:
+    return kernel.eval(
+        "[str(p.get('event_id')) for _t, d, p in w.conversation.raw_events"
+        " if d == 'server' and isinstance(p, dict)]"
+    )
+
+
+def _assert_kept_in_order(kernel: AttachedKernel, emulator: EmulatorThread, call_id: str) -> None:
+    """The call's events in the kernel are exactly the first N the emulator sent, once each
+    and in order: no gap and no copy. (After a reload, what the old page had not yet handed
+    to the kernel is gone with it, so N may be less than everything sent.)"""
+    wire = _wire_ids(emulator, call_id)
+    on_call = set(wire)
+    logged = [i for i in _kernel_ids(kernel) if i in on_call]
+    assert logged, "nothing of the call reached the kernel"
+    assert len(set(logged)) == len(logged), "an event reached the kernel twice"
+    assert logged == wire[: len(logged)], "the kernel's events differ from the wire's order"
+
+
+def _send_long_text(kernel: AttachedKernel) -> None:
+    kernel.run("w.send_text('Please answer at length: ' + 'tell me more about the sea. ' * 40)")
+
+
+def test_page_reload_mid_response_releases_the_call_and_keeps_what_arrived(
+    lab: LabServer, page: Page, emulator: EmulatorThread
+) -> None:
+    notebook, kernel, view = _connected(lab, page, emulator, "reload.ipynb")
+    call_id = kernel.eval("w.call_id")
+    _send_long_text(kernel)
+    kernel.wait_for(
+        "sum(1 for _t, d, p in w.conversation.raw_events if d == 'server' and isinstance(p, dict)"
+        " and p.get('type', '').endswith('.delta')) >= 5",
+        timeout=20,
+        what="the reply streaming",
+    )
+    page.reload()
+    _no_call(emulator)  # the page's call is gone with it
+    # The reloaded notebook comes from disk, without outputs: show the same widget again.
+    notebook.open()
+    cell = notebook.add_cell_and_run("w")
+    view = cell.locator(".rtw")
+    expect(view.get_by_role("button", name="Connect", exact=True)).to_be_visible()
+    kernel.wait_for("w.status == 'idle'", timeout=20, what="status idle after the reload")
+    expect(view.get_by_role("status")).to_have_text("idle")
+    _assert_kept_in_order(kernel, emulator, call_id)
+    # Connect works again from the new page, for real.
+    _connect(view, kernel, emulator)
+    view.get_by_role("button", name="Disconnect", exact=True).click()
+    _no_call(emulator)
+
+
+def test_data_channel_dropped_mid_response(
+    lab: LabServer, page: Page, emulator: EmulatorThread
+) -> None:
+    _notebook, kernel, view = _connected(lab, page, emulator, "dropped.ipynb")
+    call_id = kernel.eval("w.call_id")
+    emulator.set_faults(drop_channel_after_response_events=6)
+    try:
+        _send_long_text(kernel)
+        kernel.wait_for("w.status == 'error'", timeout=30, what="the call to end with an error")
+        error = kernel.eval("w.error")
+        assert error, "no error text in Python"
+        expect(view.locator(".rtw-error")).to_contain_text(error[:40])
+        _no_call(emulator)
+        assert _mic_tracks(page)[1] == 0, "a microphone track is still live"
+        _assert_kept_in_order(kernel, emulator, call_id)
+    finally:
+        reset_faults(emulator)
+    _connect(view, kernel, emulator)
+    kernel.run("w.send_text('Hello again')")
+    kernel.wait_for(
+        "any(isinstance(p, dict) and p.get('type') == 'response.done'"
+        " for _t, d, p in w.conversation.raw_events[-200:])",
+        timeout=30,
+        what="a reply on the new call",
+    )
+    view.get_by_role("button", name="Disconnect", exact=True).click()
+    _no_call(emulator)
+
+
+def test_a_server_error_event_is_shown_and_the_session_goes_on(
+    lab: LabServer, page: Page, emulator: EmulatorThread
+) -> None:
+    _notebook, kernel, view = _connected(lab, page, emulator, "server-error.ipynb")
+    emulator.set_faults(error_on_client_event_types={"response.create"})
+    try:
+        event_id = kernel.eval("w.respond('Say hi.')")
+        alert = view.get_by_role("alert").filter(has_text="The server reported an error")
+        expect(alert).to_contain_text(f"caused by the client event response.create {event_id}")
+        kernel.wait_for(f"{event_id!r} in w.error", timeout=15, what="the error in Python")
+        assert kernel.eval("w.status") == "connected"
+    finally:
+        reset_faults(emulator)
+    before = kernel.eval("len(w.conversation)")
+    kernel.run("w.send_text('Are you still there?')")
+    kernel.wait_for(
+        f"any(isinstance(p, dict) and p.get('type') == 'response.done'"
+        f" for _t, d, p in w.conversation.raw_events[{before}:])",
+        timeout=30,
+        what="a reply after the error",
+    )
+    expect(view.get_by_role("status")).to_have_text("connected")
+    view.get_by_role("button", name="Disconnect", exact=True).click()
+    _no_call(emulator)

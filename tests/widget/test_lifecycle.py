@@ -280,3 +280,22 @@ def test_resent_and_out_of_order_batches_reach_the_log_once_in_order(browser: Br
     assert acks == [0, 0, 1, 2, 2]
     assert all(m["fe"] == "fe_test" for m in browser.of_type("ack"))
     assert w.lost_batches == 0
+
+
+def test_reports_also_arrive_as_custom_messages(browser: Browser) -> None:
+    """The browser sends status/error/call_id as a `report` message too: a trait sync sent
+    while a cell awaits can be held by ipywidgets forever (js/src/controller.ts)."""
+    w = browser.widget
+    w.connect()
+    w.send_text("waiting")
+    browser.message({"type": "report", "status": "connecting", "error": "", "call_id": ""})
+    assert w.status == "connecting"
+    with pytest.warns(RuntimeWarning, match="Not sent"):
+        browser.message({"type": "report", "status": "error", "error": "OpenAI rejected (401)"})
+    assert w.status == "error" and w.error == "OpenAI rejected (401)"
+    assert [p.label for p in w.unsent] == ["waiting"]
+    # The same report by trait sync afterwards changes nothing and reports nothing twice.
+    browser.set_status("error")
+    assert len(w.unsent) == 1 and len(w.notices) == 1
+    browser.message({"type": "report", "status": "sideways"})  # not a status: ignored
+    assert w.status == "error"

@@ -27,6 +27,11 @@ export class ViewPresence {
     this.#hooks = hooks;
   }
 
+  /** Views registered now (drawn or not). */
+  get count(): number {
+    return this.#views.size;
+  }
+
   /** Registers a view's element; the returned function unregisters it. */
   track(el: HTMLElement): () => void {
     const view = { el, anchor: null as Element | null };
