@@ -76,6 +76,8 @@ def test_a_failed_connection_reports_what_waited_and_wait_until_connected_raises
     # Nothing reached the server for that call.
     assert kernel.eval("[e['type'] for e in e2e_events(bad, 'client')]") == []
 
+    notebook.screenshot("lifecycle-not-sent")
+
     # × dismisses the notice everywhere (the kernel drops it).
     view.get_by_role("button", name="Dismiss this notice").first.click()
     kernel.wait_for("len(bad.notices) == 0", timeout=10, what="the notice dismissed")
