@@ -292,8 +292,11 @@ def one_run(s: Session, step: Step, call_id: str | None, tag: str) -> Run:
             "sent": {k: v / 1000 for k, v in taken.items()},  # Date.now() ms -> s
             "send_s": result["send_ms"] / 1000,
         }
-    # Generous: the naive baselines are expected to be slow, but never wait forever.
-    stall_limit = 45.0
+    # Generous: the naive baselines are expected to be slow, but never wait forever. After a
+    # long in-page run the per-event List trait's page holds its last update until the
+    # kernel's idle status for the previous one gets through (ipywidgets' throttle), which
+    # has taken over 45 s at 10,000 events here.
+    stall_limit = 120.0
     last_count, last_change = -1, time.monotonic()
     while True:
         time.sleep(0.5)
