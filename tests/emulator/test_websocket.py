@@ -23,6 +23,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import httpx
 import numpy as np
 import pytest
 from openai import AsyncOpenAI
@@ -34,7 +35,7 @@ from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 import realtime_widget
 from realtime_widget.emulator import Emulator, Faults
-from realtime_widget.emulator.audio_events import PCM_RATE
+from realtime_widget.emulator.audio_events import PCM_RATE, decode, encode
 
 KEY = "sk-test-0123456789abcdef0123456789"
 MODEL = "gpt-realtime-2.1"
@@ -326,3 +327,57 @@ async def test_drop_fault_aborts_the_connection(start_emulator: StartEmulator) -
     assert "response.done" not in s.types()
     call = emu.last_call
     assert call is not None and call.close_reason == "fault: drop_peer_after_response_events"
+
+
+# --- formats and keys -------------------------------------------------------------------
+
+
+async def test_g711_session_streams_mulaw_both_ways(start_emulator: StartEmulator) -> None:
+    emu = await emulator_ws(start_emulator, audio_clock_speed=20.0)
+    pcmu = {"type": "audio/pcmu"}
+    async with connect(emu) as s:
+        await s.send(
+            {
+                "type": "session.update",
+                "session": {
+                    "type": "realtime",
+                    "audio": {"input": {"format": pcmu}, "output": {"format": pcmu}},
+                },
+            }
+        )
+        await s.wait_for("session.updated")
+        mulaw = encode(voice_pcm(), PCM_RATE, pcmu)  # 8 kHz, one byte a sample
+        for i in range(0, len(mulaw), 800):
+            await s.send(
+                {
+                    "type": "input_audio_buffer.append",
+                    "audio": base64.b64encode(mulaw[i : i + 800]).decode(),
+                }
+            )
+        stopped = await s.wait_for("input_audio_buffer.speech_stopped")
+        done = await s.wait_for("response.done")
+    assert 1200 <= stopped["audio_end_ms"] <= 2200  # the burst ends at 1.5 s (+ silence wait)
+    assert done["response"]["audio"]["output"]["format"] == pcmu
+    raw = b"".join(base64.b64decode(d["delta"]) for d in s.of("response.output_audio.delta"))
+    item_id = s.of("response.output_audio.delta")[0]["item_id"]
+    audio_ms = emu.last_call.engine._item_audio_ms[item_id]  # type: ignore[union-attr]
+    assert abs(len(raw) / 8 - audio_ms) <= 5  # 8 bytes per ms at 8 kHz
+    assert int(np.abs(decode(raw, pcmu).astype(np.int32)).max()) > 1000
+
+
+async def test_a_client_secret_connects_to_its_own_session(emulator: Emulator) -> None:
+    async with httpx.AsyncClient(base_url=emulator.base_url, timeout=10) as http:
+        minted = await http.post(
+            "/v1/realtime/client_secrets",
+            json={"session": {"type": "realtime", "model": MODEL, "instructions": "Be brief."}},
+            headers={"Authorization": f"Bearer {KEY}"},
+        )
+    secret = minted.json()
+    ws_base = emulator.base_url.replace("http://", "ws://", 1) + "/v1"
+    client = AsyncOpenAI(api_key=secret["value"], websocket_base_url=ws_base)
+    async with client.realtime.connect(model=MODEL) as conn:
+        s = Session(conn)
+        created = await s.recv()
+    assert created["type"] == "session.created"
+    assert created["session"]["id"] == secret["session"]["id"]
+    assert created["session"]["instructions"] == "Be brief."
