@@ -3,9 +3,10 @@
 One `SessionEngine` per call. The peer side hands it every data channel
 message (`handle_message`) and every mic frame (`feed_mic`), pulls the
 assistant's voice from `audio_out`, and gets server events back through the
-`CallLink` it provides. Everything runs on one asyncio loop; the public
-methods are synchronous and schedule the timed work (streamed deltas,
-transcription, expiry) as tasks.
+`CallLink` it provides (`peer.CallPeer` over WebRTC, `ws_link.WebSocketLink` over
+WebSocket, where `EngineOptions.transport` makes the voice go as events). Everything
+runs on one asyncio loop; the public methods are synchronous and schedule the timed
+work (streamed deltas, transcription, expiry) as tasks.
 
 Event names and shapes are the GA ones (`openai.types.realtime`), in the
 order the real server sends them (see docs: realtime-api.md §4).
@@ -42,7 +43,7 @@ from .engine_context import CallLink, EngineOptions, EngineStats, new_id
 from .idle import IdleTimer
 from .input_audio import MIN_COMMIT_MS, InputAudio, vad_config
 from .items import Conversation
-from .playback import Playback
+from .playback import Playback, SocketPlayback
 from .responses import RATE_LIMIT_TOKENS, Responses
 from .speech import speech_duration_ms
 from .vad import EnergyVad
@@ -99,7 +100,8 @@ class SessionEngine:
         idle = IdleTimer(vad, self.audio_out)
         self._conversation = Conversation(self)
         self._responses = Responses(self, self._conversation, idle)
-        self._playback = Playback(self, self._conversation, self._responses)
+        playback = SocketPlayback if options.transport == "websocket" else Playback
+        self._playback = playback(self, self._conversation, self._responses)
         self._input = InputAudio(
             self, self._conversation, self._responses, self._playback, vad=vad, idle=idle
         )
@@ -118,6 +120,9 @@ class SessionEngine:
             "response.cancel": self._responses.on_cancel,
             "output_audio_buffer.clear": self._playback.on_clear,
         }
+        if options.transport == "websocket":
+            # WebRTC/SIP only (the SDK's docstring): over WebSocket it is an unknown type.
+            del self._handlers["output_audio_buffer.clear"]
 
     # ------------------------------------------------------------------ public API
 
@@ -311,7 +316,7 @@ class SessionEngine:
             return
         handler = self._handlers.get(str(kind))
         if handler is None:
-            supported = ", ".join(f"'{t}'" for t in CLIENT_EVENT_TYPES)
+            supported = ", ".join(f"'{t}'" for t in self._handlers)
             self.error(
                 "invalid_value",
                 f"Invalid value: '{kind}'. Supported values are: {supported}.",

@@ -14,7 +14,7 @@ import string
 from collections import Counter
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from .audio_out import AudioOut
 from .faults import Faults
@@ -29,12 +29,18 @@ def new_id(prefix: str, length: int = 21) -> str:
     return prefix + "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
 
+#: How a session reaches its client. "webrtc": events on the data channel, the model's voice
+#: on the media track (the server plays it, so it knows what was heard). "websocket": events
+#: as text frames, the voice as `response.output_audio.delta` events (the client plays it).
+Transport = Literal["webrtc", "websocket"]
+
+
 class CallLink(Protocol):
-    """What the engine needs from the peer side."""
+    """What the engine needs from the peer side (`peer.CallPeer`, `ws_link.WebSocketLink`)."""
 
-    def send_text(self, text: str) -> None: ...  # one data channel message (JSON text)
+    def send_text(self, text: str) -> None: ...  # one event (a data channel message or frame)
 
-    def close_channel(self) -> None: ...  # fault: drop the data channel
+    def close_channel(self) -> None: ...  # fault: drop the event channel
 
     def close_call(self, reason: str) -> None: ...  # end the call (expiry, drop-peer fault)
 
@@ -52,6 +58,7 @@ class EngineOptions:
     # None: the peer's track pulls `audio_out` in real time. A number: an internal
     # clock consumes the audio at that speed (tests without WebRTC; 1.0 = real time).
     audio_clock_speed: float | None = None
+    transport: Transport = "webrtc"
 
 
 @dataclass

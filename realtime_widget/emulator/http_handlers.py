@@ -224,3 +224,56 @@ async def hangup(emulator: Emulator, request: web.Request) -> web.Response:
         )
     await emulator.hangup(call_id)
     return web.Response(status=200)
+
+
+# --- the WebSocket interface ----------------------------------------------------------
+
+
+def _websocket_session(request: web.Request) -> dict[str, Any] | web.Response:
+    """The session a `GET /v1/realtime?model=…` starts with, or the error to answer."""
+    secret: ClientSecret | None = request.get(CLIENT_SECRET_KEY)
+    query = request.query
+    if "call_id" in query:
+        return json_error(
+            400,
+            "The emulator does not attach a WebSocket to a WebRTC call (call_id) yet; "
+            "connect with ?model=… for a session of its own.",
+            param="call_id",
+        )
+    model = query.get("model")
+    if secret is not None:
+        # A client secret fixes the session; a model in the URL must not contradict it.
+        session = dict(secret.session)
+        if model and model != session.get("model"):
+            return json_error(
+                400,
+                f"The client secret is for model '{session.get('model')}', not '{model}'.",
+                code="invalid_value",
+                param="model",
+            )
+        return session
+    requested: dict[str, Any] = {"type": "realtime"}
+    if model:
+        requested["model"] = model
+    problem = _session_problem(requested)
+    if problem is not None:
+        return _problem_response(problem)
+    return _new_session(requested)
+
+
+async def realtime_websocket(emulator: Emulator, request: web.Request) -> web.StreamResponse:
+    """`GET /v1/realtime?model=…`: the key was checked; refuse a bad session before the
+    upgrade (an HTTP error body, as the real API), else run the session until it closes."""
+    session = _websocket_session(request)
+    if isinstance(session, web.Response):
+        return session
+    ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
+    if not ws.can_prepare(request).ok:
+        return json_error(
+            400,
+            "This endpoint is a WebSocket: connect with a WebSocket client (an Upgrade request).",
+        )
+    await ws.prepare(request)
+    call = emulator.new_websocket_session(session, request, ws)
+    await call.peer.serve()
+    return ws

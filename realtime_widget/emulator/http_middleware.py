@@ -33,6 +33,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 CLIENT_SECRETS_ROUTE = "client_secrets"
 CALLS_ROUTE = "calls"
 HANGUP_ROUTE = "hangup"
+REALTIME_WS_ROUTE = "realtime_websocket"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     CLIENT_SECRETS_ROUTE: Endpoint(lambda s: s.client_secret_requests, "client_secrets", False),
     CALLS_ROUTE: Endpoint(lambda s: s.call_requests, "calls", True),
     HANGUP_ROUTE: Endpoint(lambda s: s.hangup_requests, None, True),
+    # The WebSocket interface starts a session as a call does, so the calls faults fail it.
+    REALTIME_WS_ROUTE: Endpoint(lambda s: s.websocket_requests, "calls", True),
 }
 
 

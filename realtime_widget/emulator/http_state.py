@@ -6,11 +6,11 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar
 
 from aiohttp import web
 
-from .peer import CallPeer
+from .engine_context import CallLink, Transport
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -30,8 +30,29 @@ class Engine(Protocol):
 
 class EngineFactory(Protocol):
     def __call__(
-        self, *, call_id: str, session: dict[str, Any], link: CallPeer, emulator: Emulator
+        self,
+        *,
+        call_id: str,
+        session: dict[str, Any],
+        link: CallLink,
+        emulator: Emulator,
+        transport: Transport = "webrtc",
     ) -> Engine: ...
+
+
+class CallSide(Protocol):
+    """The transport side of a call (`peer.CallPeer`, `ws_link.WebSocketLink`)."""
+
+    created_at: float  # monotonic
+    channel_open_at: float | None  # when events could first flow
+
+    @property
+    def closed(self) -> bool: ...
+
+    async def close(self, reason: str = "closed") -> None: ...
+
+
+SideT = TypeVar("SideT", bound=CallSide)
 
 
 @dataclass
@@ -78,10 +99,14 @@ class SecretStore:
 
 
 @dataclass
-class Call:
+class Call(Generic[SideT]):
+    """One session: a WebRTC call (`peer` a `CallPeer`, id `rtc_…`) or a WebSocket session
+    (`peer` a `WebSocketLink`, id `ws_…`: the emulator's own, the real API names none)."""
+
     call_id: str
     engine: Engine
-    peer: CallPeer
+    peer: SideT
+    transport: Transport = "webrtc"
     created_at: float = field(default_factory=time.time)
     state: Literal["active", "closed"] = "active"
     closed_at: float | None = None
@@ -100,6 +125,7 @@ class EmulatorStats:
     client_secret_requests: Counter[int] = field(default_factory=Counter)
     call_requests: Counter[int] = field(default_factory=Counter)
     hangup_requests: Counter[int] = field(default_factory=Counter)
+    websocket_requests: Counter[int] = field(default_factory=Counter)  # GET /v1/realtime
     calls_created: int = 0
     calls_closed: int = 0
     close_reasons: Counter[str] = field(default_factory=Counter)

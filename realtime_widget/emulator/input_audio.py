@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import session_config as sc
+from .audio_events import decode, format_rate
 from .engine_context import EngineContext, new_id
 from .idle import IdleTimer
 from .items import Conversation
@@ -220,8 +221,8 @@ class InputAudio:
                 event_id=event_id,
             )
             return
-        samples = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2").astype(np.int16)
-        self.ingest(samples, 24_000)
+        fmt = ((self._ctx.config.get("audio") or {}).get("input") or {}).get("format")
+        self.ingest(decode(raw, fmt), format_rate(fmt))
 
     def on_commit(self, evt: dict[str, Any], event_id: str | None) -> None:
         if self.buffer_ms < MIN_COMMIT_MS:

@@ -4,6 +4,12 @@
 Generation runs ahead of playback (`audio_out` plays in real time), so what a user
 heard is known only here: an interruption truncates each item cut short at the audio
 actually played, as the real WebRTC server does.
+
+Over WebSocket (`SocketPlayback`) the client plays the audio it got as events: the server
+has no output audio buffer (the SDK marks `output_audio_buffer.*` "WebRTC/SIP Only"), so
+none of its events go out and an interruption truncates nothing (the client sends
+`conversation.item.truncate` for what it did not play). `audio_out` still runs on its
+clock as the server's estimate of the playback, which the idle timeout counts from.
 """
 
 from __future__ import annotations
@@ -73,3 +79,16 @@ class Playback:
                 "response_id": cleared or self._responses.last_response_id or "",
             }
         )
+
+
+class SocketPlayback(Playback):
+    """The WebSocket interface's playback: no output audio buffer, no server truncation."""
+
+    def on_started(self, response_id: str) -> None:
+        return
+
+    def on_stopped(self, response_id: str) -> None:
+        self._responses.arm_idle_timer()
+
+    def interrupt(self, response_id: str | None) -> None:
+        self._ctx.audio_out.clear()

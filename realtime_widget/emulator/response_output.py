@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import session_config as sc
+from .audio_events import delta_chunks
 from .engine_context import EngineContext, new_id
 from .items import Conversation
 from .replies import Reply, ToolCall, arguments_json
@@ -119,19 +120,28 @@ class ResponseWriter:
         ctx.send({"type": "response.content_part.added", **base, "part": part})
         resp.full_text = text
         resp.text_so_far = ""
+        pieces = split_deltas(text)
+        # Over WebSocket the voice goes as events, beside the transcript (see audio_events).
+        audio_deltas: list[list[str]] = [[] for _ in pieces]
         if audio:
             speed = sc.output_speed(ctx.config)
             samples = synthesize(text, ms_per_char=ctx.options.ms_per_char / speed)
             resp.audio_ms = samples.size * 1000 / SAMPLE_RATE
             self._conversation.item_audio_ms[item["id"]] = resp.audio_ms
             ctx.lock_voice()
+            # Over WebSocket this is the server's estimate of the client's playback (the
+            # idle timeout counts from its end); over WebRTC it feeds the media track.
             ctx.audio_out.open_response(resp.id)
             ctx.audio_out.enqueue(resp.id, item["id"], samples)
+            if ctx.options.transport == "websocket" and pieces:
+                audio_deltas = delta_chunks(samples, resp.output_format, len(pieces))
         delta_type = (
             "response.output_audio_transcript.delta" if audio else "response.output_text.delta"
         )
-        for piece in split_deltas(text):
+        for piece, chunks in zip(pieces, audio_deltas, strict=True):
             await asyncio.sleep(ctx.options.text_delta_interval_s)
+            for chunk in chunks:
+                ctx.send({"type": "response.output_audio.delta", **base, "delta": chunk})
             resp.text_so_far += piece
             content["transcript" if audio else "text"] = resp.text_so_far
             ctx.send({"type": delta_type, **base, "delta": piece})

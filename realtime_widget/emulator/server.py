@@ -2,7 +2,8 @@
 
 `Emulator` owns an aiohttp application on 127.0.0.1, an in-memory store of
 client secrets and the live calls. Each call pairs a `CallPeer` (aiortc) with
-a `SessionEngine` that speaks the Realtime protocol. Errors use the real API's
+a `SessionEngine` that speaks the Realtime protocol; a WebSocket session
+(`GET /v1/realtime?model=…`) pairs a `ws_link.WebSocketLink` with one. Errors use the real API's
 JSON shape `{"error": {"message", "type", "code", "param"}}` and status codes.
 
 The HTTP layer is split: `http_middleware` (CORS, request counting, HTTP faults, the
@@ -23,6 +24,7 @@ from typing import Any
 from aiohttp import web
 
 from . import http_handlers
+from .engine_context import CallLink, Transport
 from .faults import Faults
 from .http_errors import ERROR_INVALID_REQUEST, error_body, json_error, mask_key
 from .http_handlers import looks_like_sdp
@@ -31,6 +33,7 @@ from .http_middleware import (
     CLIENT_SECRETS_ROUTE,
     HANGUP_ROUTE,
     MIDDLEWARES,
+    REALTIME_WS_ROUTE,
     Handler,
     auth_middleware,
     cors_middleware,
@@ -48,10 +51,16 @@ from .http_state import (
 )
 from .peer import CallPeer
 from .replies import ReplyScript
+from .ws_link import WebSocketLink
 
 
 def _default_engine_factory(
-    *, call_id: str, session: dict[str, Any], link: CallPeer, emulator: Emulator
+    *,
+    call_id: str,
+    session: dict[str, Any],
+    link: CallLink,
+    emulator: Emulator,
+    transport: Transport = "webrtc",
 ) -> Engine:
     from .engine import EngineOptions, SessionEngine
 
@@ -59,6 +68,7 @@ def _default_engine_factory(
         replies=emulator.replies,
         faults=emulator.faults,
         max_session_seconds=emulator.max_session_seconds,
+        transport=transport,
         **emulator.engine_options,
     )
     engine: Engine = SessionEngine(call_id=call_id, session=session, link=link, options=options)
@@ -99,7 +109,7 @@ class Emulator:
         self.engine_options = engine_options
         self._engine_factory: EngineFactory = engine_factory or _default_engine_factory
         self.secrets = SecretStore()
-        self.calls: dict[str, Call] = {}
+        self.calls: dict[str, Call[Any]] = {}
         self.stats = EmulatorStats()
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
@@ -118,6 +128,10 @@ class Emulator:
         )
         for path, handler, name in routes:
             app.router.add_post(path, self._route(handler), name=name)
+        # The WebSocket interface (`client.realtime.connect(model=…)` in the SDK).
+        app.router.add_get(
+            "/v1/realtime", self._route("_realtime_websocket_inner"), name=REALTIME_WS_ROUTE
+        )
         return app
 
     async def start(self) -> None:
@@ -169,7 +183,7 @@ class Emulator:
         return sum(1 for c in self.calls.values() if c.state == "active")
 
     @property
-    def last_call(self) -> Call | None:
+    def last_call(self) -> Call[Any] | None:
         return next(reversed(self.calls.values()), None)
 
     async def hangup(self, call_id: str) -> bool:
@@ -185,7 +199,7 @@ class Emulator:
         """A bearer API key this emulator takes (any non-empty one when `api_keys` is None)."""
         return key in self.api_keys if self.api_keys is not None else bool(key)
 
-    def new_call(self, session: dict[str, Any]) -> Call:
+    def new_call(self, session: dict[str, Any]) -> Call[CallPeer]:
         """A new call (peer and engine) on `session`, registered and counted; not yet answered."""
         call_id = f"rtc_{secrets.token_hex(12)}"
         peer = CallPeer(
@@ -196,8 +210,34 @@ class Emulator:
         )
         engine = self._engine_factory(call_id=call_id, session=session, link=peer, emulator=self)
         peer.attach(engine)
-        call = Call(call_id=call_id, engine=engine, peer=peer)
-        self.calls[call_id] = call
+        return self._register(Call(call_id=call_id, engine=engine, peer=peer))
+
+    def new_websocket_session(
+        self, session: dict[str, Any], request: web.Request, ws: web.WebSocketResponse
+    ) -> Call[WebSocketLink]:
+        """A new WebSocket session on `session` (the upgrade done), registered and counted;
+        `call.peer.serve()` runs it."""
+        call_id = f"ws_{secrets.token_hex(12)}"
+        link = WebSocketLink(
+            call_id=call_id,
+            request=request,
+            ws=ws,
+            on_closed=lambda reason: self._on_call_closed(call_id, reason),
+            silent=lambda: self.faults.silent_calls,
+        )
+        engine = self._engine_factory(
+            call_id=call_id, session=session, link=link, emulator=self, transport="websocket"
+        )
+        link.attach(engine)
+        if self.engine_options.get("audio_clock_speed") is None:
+            # Nobody pulls the voice from a track: its clock plays it out in real time.
+            engine.audio_out.start_clock()
+        return self._register(
+            Call(call_id=call_id, engine=engine, peer=link, transport="websocket")
+        )
+
+    def _register(self, call: Call[Any]) -> Call[Any]:
+        self.calls[call.call_id] = call
         self.stats.calls_created += 1
         return call
 
@@ -232,12 +272,16 @@ class Emulator:
     async def _hangup_inner(self, request: web.Request) -> web.Response:
         return await http_handlers.hangup(self, request)
 
+    async def _realtime_websocket_inner(self, request: web.Request) -> web.StreamResponse:
+        return await http_handlers.realtime_websocket(self, request)
+
 
 __all__ = [
     "CALLS_ROUTE",
     "CLIENT_SECRETS_ROUTE",
     "ERROR_INVALID_REQUEST",
     "HANGUP_ROUTE",
+    "REALTIME_WS_ROUTE",
     "Call",
     "ClientSecret",
     "Emulator",

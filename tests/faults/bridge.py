@@ -23,6 +23,7 @@ from playwright.async_api import Browser, ConsoleMessage, Error, Page, expect
 
 from realtime_widget import RealtimeWidget
 from realtime_widget.emulator import EmulatorThread
+from realtime_widget.emulator.engine_context import Transport
 from realtime_widget.emulator.faults import Faults
 from realtime_widget.emulator.peer import CallPeer
 from realtime_widget.emulator.server import Emulator, _default_engine_factory
@@ -81,13 +82,22 @@ class _WireTap:
 
 
 def wire_tapped_engine(
-    *, call_id: str, session: dict[str, Any], link: CallPeer, emulator: Emulator
+    *,
+    call_id: str,
+    session: dict[str, Any],
+    link: CallPeer,
+    emulator: Emulator,
+    transport: Transport = "webrtc",
 ) -> Any:
     """The emulator's own engine, on a link that records its wire (`engine.wire_log`): pass as
     `EmulatorThread(engine_factory=wire_tapped_engine)`; `Bridge.wire_log` reads it."""
     tap = _WireTap(link)
     engine = _default_engine_factory(
-        call_id=call_id, session=session, link=cast(CallPeer, tap), emulator=emulator
+        call_id=call_id,
+        session=session,
+        link=cast(CallPeer, tap),
+        emulator=emulator,
+        transport=transport,
     )
     engine.wire_log = tap.sent  # type: ignore[attr-defined]
     return engine
