@@ -145,26 +145,82 @@ def _ping(s: Session, receiver: str, timeout: float) -> bool:
     return False
 
 
+# ipywidgets' throttle in the page (private fields, read for diagnostics only): a model keeps
+# one state update in flight and buffers the next until the kernel's idle status for the
+# first comes back.
+_THROTTLE = """async (modelId) => {
+  try {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    for (const cell of nb.widgets) {
+      for (const out of (cell.outputArea ? cell.outputArea.widgets : [])) {
+        for (const r of (out.widgets || [])) {
+          if (!r._manager || !r._manager.promise) continue;
+          const m = await (await r._manager.promise).get_model(modelId);
+          const buffered = m._msg_buffer && m._msg_buffer.events;
+          return { pending: m._pending_msgs, buffered: buffered ? buffered.length : null };
+        }
+      }
+    }
+    return { error: "no widget manager found" };
+  } catch (err) { return { error: String(err) }; }
+}"""
+
+
+def _throttle(s: Session, receiver: str) -> str:
+    """A List-trait receiver's update throttle in the page, in words."""
+    obj, _ = RECEIVERS[receiver]
+    state = s.page.evaluate(_THROTTLE, s.kernel.eval(f"{obj}.model_id"))
+    if "error" in state:
+        return f"page throttle unknown ({state['error']})"
+    if state["pending"] and state["buffered"] is not None:
+        return (
+            f"the page holds {state['buffered']:,} events behind an update the kernel's "
+            "idle status never released (ipywidgets' one-in-flight throttle)"
+        )
+    return f"page throttle: {state['pending']} update(s) in flight, none buffered"
+
+
+def _renew(s: Session, receiver: str, why: str) -> None:
+    """Replace a naive receiver by a new instance (a new front-end model)."""
+    obj, _ = RECEIVERS[receiver]
+    print(f"[delivery] {receiver}: {why}: building a new one", flush=True)
+    s.kernel.run(f"{obj} = {obj}.renew()")
+    s.kernel.wait_for(f"{obj}.hello_at is not None", timeout=30, what=f"{obj} hello")
+
+
 def _ensure_alive(s: Session, receiver: str) -> None:
     """A naive receiver whose front end drops the kernel's messages is rebuilt.
 
     anywidget 0.11 gives a model 2 s from its creation to load its ESM and run
     `initialize`; past that its `ready` promise is rejected and the model silently drops
     every message from the kernel from then on (the view still renders). On a loaded machine
-    the models created while JupyterLab opens the notebook can miss that limit.
+    the models created while JupyterLab opens the notebook can miss that limit. A model that
+    initialized in time and is only slow to answer (a busy page) is waited for instead.
     """
     if _ping(s, receiver, timeout=10):
         return
     obj, _ = RECEIVERS[receiver]
     info = s.kernel.eval(f"{obj}.diagnostics()")
-    print(
-        f"[delivery] {receiver}: its front end did not answer a ping in 10 s "
-        f"(hello {info['hello_after_s']} s after the model was created; anywidget gives a "
-        f"model 2 s to initialize, then drops the kernel's messages): building a new one",
-        flush=True,
+    init_s = info["init_s"]  # an upper bound of the page's time to initialize
+    if init_s is not None and init_s < 2.0:
+        print(
+            f"[delivery] {receiver}: no pong in 10 s, but it initialized in {init_s} s (in "
+            "time): the page is busy; waiting up to 60 s more",
+            flush=True,
+        )
+        if _ping(s, receiver, timeout=60):
+            return
+        raise ConnectError(
+            f"{receiver}: its front end answers no ping in 70 s: "
+            f"{s.kernel.eval(f'{obj}.diagnostics()')}; page: {_page_problems(s)[-10:]}"
+        )
+    _renew(
+        s,
+        receiver,
+        f"its front end did not answer a ping in 10 s and initialized "
+        f"{'never' if init_s is None else f'{init_s} s'} after the model was created "
+        "(anywidget gives a model 2 s, then drops the kernel's messages)",
     )
-    s.kernel.run(f"{obj} = {obj}.renew()")
-    s.kernel.wait_for(f"{obj}.hello_at is not None", timeout=30, what=f"{obj} hello")
     if not _ping(s, receiver, timeout=10):
         info = s.kernel.eval(f"{obj}.diagnostics()")
         raise ConnectError(
@@ -173,15 +229,16 @@ def _ensure_alive(s: Session, receiver: str) -> None:
         )
 
 
-def _try_connect(s: Session, receiver: str) -> tuple[str | None, str | None]:
-    """One attempt: (call_id or None, None) on success, (None, why) on failure."""
+def _try_connect(s: Session, receiver: str) -> tuple[str | None, str | None, bool]:
+    """One attempt: (call_id or None, None, _) on success, (None, why, page saw
+    session.created) on failure."""
     obj, arrivals = RECEIVERS[receiver]
     before = int(s.kernel.eval(f"len({arrivals}.session_created)"))
     s.page.evaluate("() => window.__rtBench.reset()")  # instrument.js marks, for diagnostics
     try:
         s.kernel.run(f"{obj}.connect()")
     except KernelError as exc:
-        return None, f"{obj}.connect() failed in the kernel: {exc}"
+        return None, f"{obj}.connect() failed in the kernel: {exc}", False
     deadline = time.monotonic() + CONNECT_TIMEOUT_S
     state: dict[str, Any] = {}
     while time.monotonic() < deadline:
@@ -191,15 +248,14 @@ def _try_connect(s: Session, receiver: str) -> tuple[str | None, str | None]:
                 "error=w.error, call_id=w.call_id)"
             )
             if state["created"] > before and state["status"] == "connected":
-                return str(state["call_id"]), None
+                return str(state["call_id"]), None, True
         else:
             state = s.kernel.eval(f"{obj}.connect_state()")
             if state["created"] > before:
-                return None, None
+                return None, None, True
             if state["failure"]:
-                return None, (
-                    f"the page reported: {state['failure']} (steps: {state['reports'] or '-'})"
-                )
+                why = f"the page reported: {state['failure']} (steps: {state['reports'] or '-'})"
+                return None, why, False
         time.sleep(0.25)
     if receiver == "widget":
         notices = s.kernel.eval("[n.get('message', n) for n in w.notices[-3:]]")
@@ -207,11 +263,17 @@ def _try_connect(s: Session, receiver: str) -> tuple[str | None, str | None]:
     else:
         steps = state.get("reports") or "none (the page never handled the connect message)"
         why = f"the receiver's steps: {steps}"
+        if receiver in LISTS:
+            why += f"; {_throttle(s, receiver)}"
     marks: dict[str, float] = s.page.evaluate("() => window.__rtBench.marks")
     reached = sorted(marks, key=lambda k: marks[k])
-    return None, (
-        f"no session.created in the kernel after {CONNECT_TIMEOUT_S:g} s; {why}; "
-        f"the page's WebRTC steps (instrument.js): {reached or 'none'}"
+    return (
+        None,
+        (
+            f"no session.created in the kernel after {CONNECT_TIMEOUT_S:g} s; {why}; "
+            f"the page's WebRTC steps (instrument.js): {reached or 'none'}"
+        ),
+        "session_created_page" in marks,
     )
 
 
@@ -223,13 +285,18 @@ def _connect(s: Session, receiver: str) -> str | None:
     problems_before = len(_page_problems(s))
     failures: list[str] = []
     for attempt in (1, 2):
-        call_id, why = _try_connect(s, receiver)
+        call_id, why, page_saw_created = _try_connect(s, receiver)
         if why is None:
             return call_id
         failures.append(f"attempt {attempt}: {why}")
         print(f"[delivery] {receiver}: connect attempt {attempt} failed: {why}", flush=True)
         _disconnect(s, receiver)
         _settle(s, receiver)
+        if attempt == 2:
+            break
+        if receiver in LISTS and page_saw_created:
+            # The event reached the page but its list update never reached the kernel.
+            _renew(s, receiver, "its list updates do not reach the kernel")
         if receiver != "widget":
             _ensure_alive(s, receiver)
     obj, _ = RECEIVERS[receiver]
@@ -311,9 +378,13 @@ def one_run(s: Session, step: Step, call_id: str | None, tag: str) -> Run:
             break
     if not sent.get("done"):
         raise RuntimeError(f"the emulator did not finish sending {tag}: {sent.get('error')}")
+    throttle = _throttle(s, receiver) if count < n and receiver in LISTS else ""
     path = s.tmp / f"arrivals-{tag}.json"
     s.kernel.eval(f"{arrivals}.dump({tag!r}, {str(path)!r})", timeout=300)
     arrived: dict[str, float] = json.loads(path.read_text(encoding="utf-8"))
+    note = "" if len(arrived) == n else f"only {len(arrived)} of {n} arrived (stalled)"
+    if note and throttle:
+        note += f": {throttle}"
     sent_at: dict[str, float] = sent["sent"]
     delays = [(arrived[k] - sent_at[k]) * 1000 for k in arrived if k in sent_at]
     first = min(sent_at.values())
@@ -330,7 +401,7 @@ def one_run(s: Session, step: Step, call_id: str | None, tag: str) -> Run:
         p50_ms=median(delays) if delays else float("nan"),
         p95_ms=percentile(delays, 95) if delays else float("nan"),
         max_ms=max(delays) if delays else float("nan"),
-        note="" if len(arrived) == n else f"only {len(arrived)} of {n} arrived (stalled)",
+        note=note,
         curve=curve,
     )
 
@@ -356,6 +427,12 @@ def run(s: Session, smoke: bool, receivers: tuple[str, ...] = tuple(RECEIVERS)) 
         result = one_run(s, step, call_id, tag=str(index))
         print(format_row(result), flush=True)
         runs.append(result)
+        if receiver in LISTS and result.delivered < result.n:
+            # Its model will not send again (see the note): the next run gets a new one.
+            _disconnect(s, receiver)
+            _settle(s, receiver)
+            _renew(s, receiver, "it stalled")
+            current = None
         time.sleep(1.0)
     if current is not None:
         _disconnect(s, current)

@@ -268,8 +268,12 @@ class _Naive(anywidget.AnyWidget):  # type: ignore[misc]
     def diagnostics(self) -> dict[str, Any]:
         """Everything known about the front end, for an error message (JSON)."""
         hello = None if self.hello_at is None else round(self.hello_at - self.created_at, 3)
+        page_t = self.hello_page_t
+        # From this object's creation (kernel) to `initialize` in the page: one wall clock.
+        init = None if not isinstance(page_t, int | float) else page_t / 1000 - self.created_at
         return {
             "class": type(self).__name__,
+            "init_s": None if init is None else round(init, 3),
             "hello_after_s": hello,
             "pongs": len(self.pongs),
             "attempt": self.attempt,

@@ -86,9 +86,12 @@
   // newest open data channel, so the receiver's own onmessage handling runs unchanged and
   // only the network (aiortc's SCTP in the emulator) is left out. Send times are kept here
   // by event_id, on Date.now() (the kernel stamps arrivals with time.time()); send_ms is an
-  // interval inside the page. Yields to the event loop between chunks through a
-  // MessageChannel (no setTimeout clamping) so timers, rAF and the kernel websocket keep
-  // running.
+  // interval inside the page. Yields to the event loop after `chunk` events or 50 ms,
+  // whichever comes first, through a MessageChannel (no setTimeout clamping), so timers,
+  // rAF and the kernel websocket keep running whatever a receiver costs per event (500
+  // events of a receiver that re-sends a 10,000-event list would hold the page for
+  // seconds; 500 of the widget's take about 30-50 ms, so 50 ms leaves fast receivers as
+  // they were).
   const delta = (tag, i) => ({
     type: "response.output_audio_transcript.delta",
     event_id: `event_b${tag}_${i}`,
@@ -113,11 +116,13 @@
     const started = now();
     for (let i = 0; i < n; ) {
       const until = Math.min(n, i + chunk);
-      for (; i < until; i++) {
+      const sliceEnd = performance.now() + 50;
+      do {
         const event = delta(tag, i);
         sent[event.event_id] = Date.now();
         fire(event);
-      }
+        i++;
+      } while (i < until && performance.now() < sliceEnd);
       await yieldNow();
     }
     return { send_ms: now() - started };
