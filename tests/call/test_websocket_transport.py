@@ -114,7 +114,7 @@ async def test_nothing_listening_is_a_readable_error() -> None:
         port = probe.getsockname()[1]
     call = WsCall(f"http://127.0.0.1:{port}")
     call.core.connect()
-    with pytest.raises(RuntimeError, match="cannot reach http://127.0.0.1"):
+    with pytest.raises(RuntimeError, match=r"cannot reach http://127\.0\.0\.1"):
         await call.core.wait_until_connected(10)
     await call.ended()
 
