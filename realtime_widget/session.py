@@ -16,6 +16,7 @@ emulator, started in this process.
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 import os
 from collections.abc import Mapping
@@ -42,6 +43,9 @@ log = logging.getLogger("realtime_widget")
 
 #: Silence appended after spoken audio under server VAD, beyond its silence_duration_ms.
 TRAILING_SILENCE_EXTRA_MS = 500
+#: Silence appended under semantic VAD (it has no silence_duration_ms; at low eagerness
+#: the real API waits longer for the speaker to go on).
+SEMANTIC_VAD_SILENCE_MS = 2000
 
 
 def _calls_tools(done: Event) -> bool:
@@ -152,12 +156,27 @@ class RealtimeSession(CallCommands, ConversationViews):
             secret=key,
         )
         self._transport.attach(self._core)
+        self._frozen = True
         if backend == "emulator":
             log.info(
                 "No OpenAI API key: using the offline emulator at %s. "
                 "Set OPENAI_API_KEY or pass api_key= to talk to the real API.",
                 url,
             )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A typo such as `s.instruction = ...` must not pass silently.
+        if (
+            not name.startswith("_")
+            and getattr(self, "_frozen", False)
+            and name not in self.__dict__
+            and not hasattr(type(self), name)
+        ):
+            options = [n for n in dir(type(self)) if not n.startswith("_")]
+            close = difflib.get_close_matches(name, options, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise AttributeError(f"RealtimeSession has no setting {name!r}{hint}")
+        super().__setattr__(name, value)
 
     # -- the call -------------------------------------------------------------------------
 
@@ -261,7 +280,11 @@ class RealtimeSession(CallCommands, ConversationViews):
         samples = audio.load_audio(source, rate)
         turn = self._core.settings.values["turn_detection"]
         if turn is not None:
-            quiet_ms = int(turn.get("silence_duration_ms", 500)) + TRAILING_SILENCE_EXTRA_MS
+            quiet_ms = (
+                SEMANTIC_VAD_SILENCE_MS
+                if turn.get("type") == "semantic_vad"
+                else int(turn.get("silence_duration_ms", 500)) + TRAILING_SILENCE_EXTRA_MS
+            )
             pad = np.zeros(audio.RATE * quiet_ms // 1000, dtype=np.int16)
             samples = np.concatenate([samples, pad])
         events = [
@@ -277,6 +300,18 @@ class RealtimeSession(CallCommands, ConversationViews):
         if not wait:
             return None
         return await self._reply(timeout)
+
+    def interrupt(self) -> bool:
+        """Stop the model's current answer; False if there was nothing to stop.
+
+        Over WebSocket the server neither tracks playback nor truncates: the client does.
+        This session "plays" the model's audio as it arrives (it keeps every byte, nothing
+        waits in a speaker buffer), so what was heard is all the audio received so far.
+        It sends `response.cancel` (while the in-conversation response runs), then
+        `conversation.item.truncate` of the item whose audio is arriving, at the length
+        received (`audio_end_ms`); from then on the model no longer has the cut text.
+        """
+        return self._core.interrupt()
 
     async def _reply(self, timeout: float) -> Event:
         """The next in-conversation `response.done` with no function call in it (or one

@@ -24,6 +24,7 @@ so far: `response.cancel`, then `conversation.item.truncate` at that length.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import logging
@@ -74,8 +75,6 @@ class ReceivedAudio:
         self.playing: tuple[str, int] | None = None
 
     def feed(self, event: dict[str, Any]) -> None:
-        import base64
-
         kind = event.get("type")
         if kind == "response.output_audio.delta":
             item_id = event.get("item_id")

@@ -353,3 +353,51 @@ async def test_expiry_with_auto_reconnect_continues_the_conversation(
     ]
     assert "Remember the number 7" in str(context[0])
     assert len(s.sessions) >= 2
+
+
+async def test_no_key_uses_the_built_in_emulator(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with caplog.at_level("INFO", logger="realtime_widget"):
+        s = RealtimeSession(output_modalities="text")
+    assert s.backend == "emulator" and s.base_url.startswith("http://127.0.0.1:")
+    assert any("offline emulator" in r.getMessage() for r in caplog.records)
+    async with s:
+        done = await s.send_text("Hello")
+    assert done is not None and done["response"]["status"] == "completed"
+    assert s.running_tasks == 0
+    assert_events_valid(s.conversation)
+
+
+def test_a_typo_in_a_setting_is_refused() -> None:
+    s = RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1")
+    with pytest.raises(AttributeError, match="did you mean 'instructions'"):
+        s.instruction = "Be brief."  # type: ignore[attr-defined]
+    s.instructions = "Be brief."  # not connected: the next call starts with it
+    assert s.settings().instructions == "Be brief."
+
+
+def test_usable_from_a_plain_script(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "turn.py"
+    script.write_text(
+        "import asyncio\n"
+        "from realtime_widget import RealtimeSession\n"
+        "async def main():\n"
+        "    async with RealtimeSession(output_modalities='text') as s:\n"
+        "        done = await s.send_text('What is the capital of France?')\n"
+        "    print(done['response']['status'], len(s.transcript), s.running_tasks)\n"
+        "asyncio.run(main())\n"
+    )
+    here = Path(realtime_widget.__file__).parent.parent
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env["PYTHONPATH"] = str(here)
+    out = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["completed", "2", "0"]
