@@ -142,8 +142,13 @@ class RealtimeSession(CallCommands, ConversationViews):
         #: Python functions the model may call (see `tool`); they run in this process.
         self.tools = ToolRegistry()
         self._host = SessionHost(key)
+        # Ids of the responses created so far: a turn's reply is a response created after it.
+        self._responses: set[str] = set()
         self._transport = WebSocketTransport(
-            api_key=key, base_url=url, connect_timeout_s=connect_timeout
+            api_key=key,
+            base_url=url,
+            connect_timeout_s=connect_timeout,
+            on_server_event=self._seen,
         )
         self._core = CallCore(
             self._transport,
@@ -254,10 +259,11 @@ class RealtimeSession(CallCommands, ConversationViews):
         no function call; None with `wait=False` or when no response was asked for.
         """
         asks = respond if respond is not None else role == "user"
+        before = set(self._responses)
         self._core.send_text(text, role, respond=respond)
         if not wait or not asks:
             return None
-        return await self._reply(timeout)
+        return await self._reply(timeout, before)
 
     async def send_audio(
         self,
@@ -278,6 +284,7 @@ class RealtimeSession(CallCommands, ConversationViews):
         the reply's `response.done` (as `send_text`), None with `wait=False`.
         """
         samples = audio.load_audio(source, rate)
+        before = set(self._responses)
         turn = self._core.settings.values["turn_detection"]
         if turn is not None:
             quiet_ms = (
@@ -299,7 +306,7 @@ class RealtimeSession(CallCommands, ConversationViews):
             self.respond()
         if not wait:
             return None
-        return await self._reply(timeout)
+        return await self._reply(timeout, before)
 
     def interrupt(self) -> bool:
         """Stop the model's current answer; False if there was nothing to stop.
@@ -313,9 +320,22 @@ class RealtimeSession(CallCommands, ConversationViews):
         """
         return self._core.interrupt()
 
-    async def _reply(self, timeout: float) -> Event:
-        """The next in-conversation `response.done` with no function call in it (or one
-        that did not complete); RuntimeError if the call ends first."""
+    def _seen(self, event: Event) -> None:
+        if event.get("type") == "response.created":
+            response = event.get("response")
+            if isinstance(response, dict) and isinstance(response.get("id"), str):
+                self._responses.add(response["id"])
+
+    async def _reply(self, timeout: float, before: set[str]) -> Event:
+        """The next in-conversation `response.done` of a response created from now on
+        (one cut by this turn is not its reply) with no function call in it (or one that
+        did not complete); RuntimeError if the call ends first. `before`: the ids of
+        the responses created before the turn."""
+
+        def new_reply(event: Event) -> bool:
+            response = event.get("response") or {}
+            return _in_conversation(event) and response.get("id") not in before
+
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -324,7 +344,7 @@ class RealtimeSession(CallCommands, ConversationViews):
                 raise TimeoutError(f"no reply within {timeout:g} s (status {self.status!r})")
             try:
                 done = await self.conversation.wait_for(
-                    "response.done", min(remaining, 0.25), _in_conversation
+                    "response.done", min(remaining, 0.25), new_reply
                 )
             except TimeoutError:
                 if self._core.status not in ("connected", "connecting"):

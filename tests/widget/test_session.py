@@ -401,3 +401,23 @@ def test_usable_from_a_plain_script(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["completed", "2", "0"]
+
+
+async def test_barge_in_by_audio_while_the_model_speaks(make_session: MakeSession) -> None:
+    s = await make_session()
+    await s.send_text("Tell me a long story about the sea, please", wait=False)
+    first = await s.wait_for("response.created", 10)
+    await s.wait_for("response.output_audio.delta", 10)
+    done = await s.send_audio(voice())  # server VAD hears it: the answer is cut, a new one comes
+    assert done is not None and done["response"]["id"] != first["response"]["id"]
+    assert done["response"]["status"] == "completed"
+    responses = [
+        p["response"]
+        for _, d, p in s.conversation.raw_events
+        if isinstance(p, dict) and p["type"] == "response.done"
+    ]
+    assert responses[0]["id"] == first["response"]["id"]
+    assert responses[0]["status"] in ("cancelled", "completed")
+    types = server_types(s)
+    assert "input_audio_buffer.speech_started" in types
+    assert len(s.audio_items()) == 2
