@@ -150,6 +150,9 @@ async def test_a_drop_is_an_error_1006(emu: Emulator) -> None:
     await call.until("error")
     assert "1006" in call.core.error, call.core.error
     await call.ended()
+    # The SDK's own reconnect is off (its first retry comes after 0.5 s): no fresh session.
+    await asyncio.sleep(1.0)
+    assert emu.stats.calls_created == 1 and call.core.status == "error"
 
 
 async def test_send_without_a_call_is_refused_and_a_second_open_is_ignored(

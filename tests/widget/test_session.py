@@ -421,3 +421,24 @@ async def test_barge_in_by_audio_while_the_model_speaks(make_session: MakeSessio
     types = server_types(s)
     assert "input_audio_buffer.speech_started" in types
     assert len(s.audio_items()) == 2
+
+
+async def test_disconnect_connect_and_reconnect_keep_one_conversation(
+    emu: Emulator, make_session: MakeSession
+) -> None:
+    s = await make_session(output_modalities="text")
+    await s.send_text("Remember the number 7")
+    s.disconnect()
+    assert s.status == "idle"
+    await s.connect()  # a new call, the same conversation (no context carried)
+    s.reconnect()  # a new call with the conversation so far as context
+    await s.wait_until_connected(10)
+    done = await s.send_text("Which number was it?")
+    assert done is not None and emu.stats.calls_created == 3
+    context = [
+        p["item"]
+        for _, d, p in s.conversation.raw_events
+        if d == "client" and isinstance(p, dict) and p["type"] == "conversation.item.create"
+    ]
+    assert any("Remember the number 7" in str(item) for item in context[1:])
+    assert list(s.transcript["role"]).count("user") >= 2
