@@ -8,5 +8,6 @@ from realtime_widget.api_facts import ModelDeprecationWarning as ModelDeprecatio
 from realtime_widget.conversation import PRICES as PRICES
 from realtime_widget.conversation import Conversation as Conversation
 from realtime_widget.conversation import ModelPrices as ModelPrices
+from realtime_widget.session import RealtimeSession as RealtimeSession
 from realtime_widget.widget import ReadOnlyTraitError as ReadOnlyTraitError
 from realtime_widget.widget import RealtimeWidget as RealtimeWidget
