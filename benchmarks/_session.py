@@ -216,7 +216,9 @@ def session() -> Iterator[Session]:
             try:
                 with sync_playwright() as playwright:
                     browser = playwright.chromium.launch(
-                        executable_path=str(executable), headless=True, args=CHROMIUM_ARGS
+                        executable_path=str(executable),
+                        headless=True,
+                        args=[*CHROMIUM_ARGS, "--js-flags=--expose-gc"],
                     )
                     try:
                         context = browser.new_context(

@@ -19,7 +19,9 @@ receiver at every size in the same run, in alternating order (ABCD, DCBA, ...).
 Before each connect the previous receiver is drained (a ping/pong round trip through its
 front end, the emulator's call gone) and a naive receiver is checked to still handle the
 kernel's messages (else it is rebuilt, saying why); a failed or timed-out connect is retried
-once, printing why, and raises with the collected diagnostics if the retry fails too.
+once, printing why, and raises with the collected diagnostics if the retry fails too. Each
+run starts after a full garbage collection in the page and the kernel, and a List trait is
+emptied after its run, so no run pays for the one before.
 
     .venv/bin/python benchmarks/delivery.py [--smoke] [--only RECEIVER ...]
 
@@ -406,6 +408,20 @@ def one_run(s: Session, step: Step, call_id: str | None, tag: str) -> Run:
     )
 
 
+def _fresh_heap(s: Session) -> None:
+    """A full garbage collection in the page and in the kernel before each run, so that no
+    run pays for the garbage of the one before (a 2,000-event per-message run leaves the
+    page 1.5-2.5 s of collection, which cut the widget run after it to a third)."""
+    s.page.evaluate("() => window.gc && window.gc()")  # --js-flags=--expose-gc (_session)
+    s.kernel.run("import gc as _bench_gc; _bench_gc.collect()")
+
+
+def _empty_list(s: Session, receiver: str) -> None:
+    obj, _ = RECEIVERS[receiver]
+    s.kernel.run(f"{obj}.reset()")
+    _ping(s, receiver, timeout=30)  # the empty list is in the page by then
+
+
 def run(s: Session, smoke: bool, receivers: tuple[str, ...] = tuple(RECEIVERS)) -> list[Run]:
     runs: list[Run] = []
     current: str | None = None
@@ -421,9 +437,8 @@ def run(s: Session, smoke: bool, receivers: tuple[str, ...] = tuple(RECEIVERS)) 
             call_id = _connect(s, receiver)
             current = receiver
         if receiver in LISTS:
-            obj, _ = RECEIVERS[receiver]
-            s.kernel.run(f"{obj}.reset()")
-            _ping(s, receiver, timeout=30)  # the empty list is in the page before events go
+            _empty_list(s, receiver)
+        _fresh_heap(s)
         result = one_run(s, step, call_id, tag=str(index))
         print(format_row(result), flush=True)
         runs.append(result)
@@ -433,6 +448,8 @@ def run(s: Session, smoke: bool, receivers: tuple[str, ...] = tuple(RECEIVERS)) 
             _settle(s, receiver)
             _renew(s, receiver, "it stalled")
             current = None
+        elif receiver in LISTS:
+            _empty_list(s, receiver)  # its lists do not stay in the page for the next runs
         time.sleep(1.0)
     if current is not None:
         _disconnect(s, current)

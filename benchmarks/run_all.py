@@ -55,11 +55,23 @@ def _git_commit() -> str:
     return out.stdout.strip() or "-"
 
 
-def _script(name: str, smoke: bool) -> tuple[int, str]:
-    """Run another benchmark script (its own process); (exit code, its output)."""
+SCRIPT_TIMEOUT_S = 600
+
+
+def _script(name: str, smoke: bool) -> tuple[int | str, str]:
+    """Run another benchmark script (its own process); (exit code, its output). A script
+    that hangs is killed after SCRIPT_TIMEOUT_S and reported, with what it printed, instead
+    of ending the whole run without a RESULTS.md."""
     path = HERE / name
     args = [sys.executable, str(path)] + (["--smoke"] if smoke else [])
-    done = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600)
+    try:
+        done = subprocess.run(
+            args, cwd=REPO, capture_output=True, text=True, timeout=SCRIPT_TIMEOUT_S
+        )
+    except subprocess.TimeoutExpired as exc:
+        parts = [p.decode() if isinstance(p, bytes) else p for p in (exc.stdout, exc.stderr)]
+        printed = "".join(p for p in parts if p).strip()
+        return f"killed after {SCRIPT_TIMEOUT_S} s", printed or "(nothing printed)"
     return done.returncode, (done.stdout + done.stderr).strip()
 
 
@@ -137,8 +149,9 @@ def markdown(ctx: dict[str, Any]) -> str:
         "### Widget vs the naive baselines, by number of events",
         "",
         "In-page source, as fast as possible; every receiver at every size in this run, "
-        "one page and kernel, in alternating order (ABCD, DCBA, ...), before any other "
-        "delivery run. events/s as in the table below; widget ÷ baseline is the ratio of "
+        "one page and kernel, in alternating order (ABCD, DCBA, ...), each run after a full "
+        "garbage collection in the page and the kernel, before any other delivery run. "
+        "events/s as in the table below; widget ÷ baseline is the ratio of "
         "events/s at the same size. The baselines (benchmarks/kernel_side.py): "
         "per-message = one custom message per event; list-trait = a synced List trait "
         "appended and saved per event; list-trait/frame = the same List trait, appended "
