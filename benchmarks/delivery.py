@@ -450,7 +450,7 @@ def run(s: Session, smoke: bool, receivers: tuple[str, ...] = tuple(RECEIVERS)) 
             current = None
         elif receiver in LISTS:
             _empty_list(s, receiver)  # its lists do not stay in the page for the next runs
-        time.sleep(1.0)
+        time.sleep(0.3)  # the barriers above (drain, empty lists, GC) do the real settling
     if current is not None:
         _disconnect(s, current)
         _settle(s, current)

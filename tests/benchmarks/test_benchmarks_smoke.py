@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,10 @@ def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
     )
     log = done.stdout + done.stderr
     assert done.returncode == 0, log[-4000:]
+    # A connect retried or a receiver rebuilt is a recovery, not a failure: shown, not hidden.
+    recovered = [ln for ln in log.splitlines() if ln.startswith(("[delivery]", "[connect]"))]
+    if recovered:
+        warnings.warn("benchmark smoke recovered:\n" + "\n".join(recovered), stacklevel=1)
     text = out.read_text(encoding="utf-8")
 
     # Delivery: all four receivers ran, and every event reached the kernel.
