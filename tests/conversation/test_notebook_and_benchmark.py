@@ -62,6 +62,6 @@ def test_benchmark_smoke_runs() -> None:
         env=env,
         timeout=120,
     ).stdout
-    assert "x floor" in out and "events/s" in out
+    assert "x the cost of json.loads" in out and "events/s" in out
     for name in ("transcript", "usage", "latency", "events", "sessions"):
         assert name in out
