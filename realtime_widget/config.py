@@ -70,6 +70,7 @@ __all__ = [
     "build_session",
     "build_session_update",
     "check_settings",
+    "checked_session",
     "client_secret_body",
     "normalize_api_key",
     "normalize_base_url",
@@ -220,3 +221,12 @@ def normalize_session_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
             )
         out[name] = normalize(value)
     return out
+
+
+def checked_session(fields: Mapping[str, Any]) -> tuple[dict[str, Any], SessionSettings]:
+    """Constructor arguments → (normalized fields, their SessionSettings), cross-checked: the one
+    check `RealtimeWidget` and `RealtimeSession` run before anything starts."""
+    values = normalize_session_fields(fields)
+    settings = SessionSettings(**values)
+    check_settings(settings)
+    return values, settings

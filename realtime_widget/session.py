@@ -102,7 +102,7 @@ class RealtimeSession(CallCommands, ConversationViews):
         connect_timeout_s: float = 15.0,
     ) -> None:
         # Validate everything before anything starts (no emulator, no connection).
-        session = config.normalize_session_fields(
+        session, settings = config.checked_session(
             {
                 "model": model,
                 "voice": voice,
@@ -117,8 +117,6 @@ class RealtimeSession(CallCommands, ConversationViews):
                 "tracing": tracing,
             }
         )
-        settings = config.SessionSettings(**session)
-        config.check_settings(settings)
         if not isinstance(auto_reconnect, bool):
             raise TypeError(f"auto_reconnect must be True or False, got {auto_reconnect!r}")
         timeout = normalize_timeout(tool_timeout_s)

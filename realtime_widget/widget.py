@@ -84,7 +84,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
                 f"RealtimeWidget() got unknown argument(s) {', '.join(map(repr, unknown))}; "
                 "see help(RealtimeWidget) for the options"
             )
-        session = config.normalize_session_fields(
+        session, settings = config.checked_session(
             {
                 "model": model,
                 "voice": voice,
@@ -99,8 +99,6 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
                 "tracing": tracing,
             }
         )
-        settings = config.SessionSettings(**session)
-        config.check_settings(settings)
         inputs: dict[str, Any] = {
             **session,
             "batch_interval_ms": config.normalize_int(
