@@ -95,8 +95,10 @@ def decode(data: bytes, fmt: dict[str, Any] | None) -> npt.NDArray[np.int16]:
 
 def delta_chunks(
     samples: npt.NDArray[np.int16], fmt: dict[str, Any] | None, pieces: int
-) -> list[list[str]]:
-    """The voice (at `speech.SAMPLE_RATE`) as base64 deltas, in `pieces` groups.
+) -> list[tuple[list[str], float]]:
+    """The voice (at `speech.SAMPLE_RATE`) as base64 deltas, in `pieces` groups, each with
+    the ms of voice sent once it is out (a cancel keeps at least that much: the client
+    has it and may truncate there).
 
     Group i goes out beside the i-th transcript delta, so audio and transcript advance
     together as the real server streams them; no delta is longer than 200 ms.
@@ -104,11 +106,11 @@ def delta_chunks(
     pieces = max(1, pieces)
     bounds = np.linspace(0, samples.size, pieces + 1).round().astype(int)
     step = SAMPLE_RATE * _MAX_CHUNK_MS // 1000
-    groups: list[list[str]] = []
+    groups: list[tuple[list[str], float]] = []
     for start, end in itertools.pairwise(bounds.tolist()):
         group = [
             base64.b64encode(encode(samples[i : min(i + step, end)], SAMPLE_RATE, fmt)).decode()
             for i in range(int(start), int(end), step)
         ]
-        groups.append(group)
+        groups.append((group, int(end) * 1000 / SAMPLE_RATE))
     return groups

@@ -43,6 +43,7 @@ class ResponseState:
     full_text: str = ""
     text_so_far: str = ""
     audio_ms: float = 0.0  # assistant audio produced (ms)
+    audio_sent_ms: float = 0.0  # of which sent as events (WebSocket): the client has it
     out_text_tokens: int = 0
 
 
@@ -122,7 +123,7 @@ class ResponseWriter:
         resp.text_so_far = ""
         pieces = split_deltas(text)
         # Over WebSocket the voice goes as events, beside the transcript (see audio_events).
-        audio_deltas: list[list[str]] = [[] for _ in pieces]
+        audio_deltas: list[tuple[list[str], float]] = [([], 0.0) for _ in pieces]
         if audio:
             speed = sc.output_speed(ctx.config)
             samples = synthesize(text, ms_per_char=ctx.options.ms_per_char / speed)
@@ -138,10 +139,11 @@ class ResponseWriter:
         delta_type = (
             "response.output_audio_transcript.delta" if audio else "response.output_text.delta"
         )
-        for piece, chunks in zip(pieces, audio_deltas, strict=True):
+        for piece, (chunks, sent_ms) in zip(pieces, audio_deltas, strict=True):
             await asyncio.sleep(ctx.options.text_delta_interval_s)
             for chunk in chunks:
                 ctx.send({"type": "response.output_audio.delta", **base, "delta": chunk})
+            resp.audio_sent_ms = max(resp.audio_sent_ms, sent_ms)
             resp.text_so_far += piece
             content["transcript" if audio else "text"] = resp.text_so_far
             ctx.send({"type": delta_type, **base, "delta": piece})
@@ -207,9 +209,10 @@ class ResponseWriter:
             key = "transcript" if item["content"][0]["type"] == "output_audio" else "text"
             item["content"][0][key] = heard
             if resp.full_text and resp.audio_ms:
-                # Audio is generated faster than it plays; keep what was generated.
+                # Audio is generated faster than it plays; keep what was generated, and
+                # at least what went out as events (the WebSocket client has it).
                 share = len(heard) / len(resp.full_text)
-                kept = resp.audio_ms * share
+                kept = min(resp.audio_ms, max(resp.audio_ms * share, resp.audio_sent_ms))
                 self._ctx.audio_out.cut(resp.id, kept)
                 resp.audio_ms = kept
                 audio_ms = self._conversation.item_audio_ms

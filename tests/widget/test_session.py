@@ -243,6 +243,8 @@ async def test_interrupt_cancels_and_truncates_at_the_audio_received(
     assert not s.interrupt()  # nothing to stop
     await s.send_text("Tell me a long story about the sea, please", wait=False)
     delta = await s.wait_for("response.output_audio.delta", 10)
+    cut = asyncio.ensure_future(s.wait_for("conversation.item.truncated", 10))
+    refused = asyncio.ensure_future(s.wait_for("error", 10))
     assert s.interrupt()
     done = await s.wait_for("response.done", 10)
     assert done["response"]["status"] == "cancelled"
@@ -251,8 +253,13 @@ async def test_interrupt_cancels_and_truncates_at_the_audio_received(
     assert client_events(s, "response.cancel")
     assert truncate[0]["audio_end_ms"] <= s.audio(delta["item_id"]).size * 1000 // RATE
     assert truncate[0]["audio_end_ms"] > 0
-    # Not awaited: the emulator answers this truncate with an error (it cuts a cancelled
-    # item's audio to the share of its transcript sent, less than the audio it sent).
+    # The server accepts a cut at the audio the client has (never "already shorter").
+    await asyncio.wait([cut, refused], return_when=asyncio.FIRST_COMPLETED)
+    assert not refused.done(), refused.result()
+    refused.cancel()
+    truncated = cut.result()
+    assert truncated["item_id"] == delta["item_id"]
+    assert truncated["audio_end_ms"] == truncate[0]["audio_end_ms"]
 
 
 # --- connecting, logs, several sessions, closing ----------------------------------------
