@@ -303,6 +303,66 @@ async def test_log_path_has_every_event(make_session: MakeSession, tmp_path: Pat
     assert len(logged) == len(s.conversation) > 10
 
 
+CRASHING_SCRIPT = """
+import asyncio, json, sys
+from realtime_widget import RealtimeSession
+
+async def main():
+    s = RealtimeSession(api_key=sys.argv[1], base_url=sys.argv[2], log_path=sys.argv[3],
+                        output_modalities="text")
+    await s.connect()
+    await s.send_text("Tell me a long story about the sea, please", wait=False)
+    for _ in range(5):
+        await s.wait_for("response.output_text.delta", 10)
+    ids = [p["event_id"] for _, d, p in s.conversation.raw_events if d == "server"]
+    print(json.dumps(ids), flush=True)
+    await asyncio.sleep(60)  # killed here, mid-response
+
+asyncio.run(main())
+"""
+
+
+async def test_log_path_survives_the_process_being_killed_mid_response(tmp_path: Path) -> None:
+    """SIGKILL while deltas stream in: every event the session had received is on disk,
+    and the log loads (a record cut mid-write is skipped with a warning, not an error)."""
+    import json
+    import os
+    import signal
+    import sys
+
+    from realtime_widget.conversation import Conversation
+
+    emulator = Emulator(api_keys=[KEY], text_delta_interval_s=0.05)
+    await emulator.start()
+    log = tmp_path / "crash.jsonl"
+    script = tmp_path / "crash.py"
+    script.write_text(CRASHING_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(Path(realtime_widget.__file__).parent.parent))
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), KEY, emulator.base_url, str(log),
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 30)
+        assert line, (await proc.communicate())[1].decode()[-2000:]
+        received = json.loads(line)
+        os.kill(proc.pid, signal.SIGKILL)  # the child we started
+        await proc.wait()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+        await emulator.stop()
+    assert proc.returncode == -signal.SIGKILL
+    logged = [p["event_id"] for _, d, p in read_records(log) if d == "server"]
+    assert logged[: len(received)] == received  # all of it, in order, before the kill
+    conversation = Conversation.load(log)
+    assert "response.done" not in {e["type"] for _, _, e in conversation.raw_events}
+    assistant = conversation.transcript.query("role == 'assistant'")
+    assert len(assistant) == 1 and assistant["text"].iloc[0]  # the part that streamed
+
+
 async def test_two_sessions_at_once_are_kept_apart(make_session: MakeSession) -> None:
     a, b = await asyncio.gather(
         make_session(output_modalities="text", instructions="You are A."),
