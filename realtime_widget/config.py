@@ -25,11 +25,21 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import api_facts as facts
 from .api_facts import ModelDeprecationWarning
-from .connection_inputs import normalize_api_key, normalize_base_url, normalize_secret_ttl
+from .connection_inputs import (
+    normalize_api_key,
+    normalize_base_url,
+    normalize_flag,
+    normalize_log_path,
+    normalize_seconds,
+    normalize_secret_ttl,
+    normalize_tool_timeout,
+)
 from .input_checks import JSON, check_keys, choices, normalize_int, type_name
 from .response_create import RESPONSE_OVERRIDES, build_response_create
 from .session_inputs import (
@@ -65,26 +75,32 @@ __all__ = [
     "SESSION_FIELDS",
     "TRACING_KEYS",
     "UPDATE_ALIASES",
+    "CallOptions",
     "SessionSettings",
     "build_response_create",
     "build_session",
     "build_session_update",
     "check_settings",
+    "checked_call_options",
     "checked_session",
     "client_secret_body",
     "normalize_api_key",
     "normalize_base_url",
+    "normalize_flag",
     "normalize_instructions",
     "normalize_int",
+    "normalize_log_path",
     "normalize_model",
     "normalize_noise_reduction",
     "normalize_output_modalities",
     "normalize_parallel_tool_calls",
     "normalize_reasoning_effort",
+    "normalize_seconds",
     "normalize_secret_ttl",
     "normalize_session_fields",
     "normalize_speed",
     "normalize_tool_specs",
+    "normalize_tool_timeout",
     "normalize_tracing",
     "normalize_transcription",
     "normalize_turn_detection",
@@ -230,3 +246,34 @@ def checked_session(fields: Mapping[str, Any]) -> tuple[dict[str, Any], SessionS
     settings = SessionSettings(**values)
     check_settings(settings)
     return values, settings
+
+
+@dataclass(frozen=True)
+class CallOptions:
+    """How a call connects and behaves, apart from the session object."""
+
+    api_key: str | None
+    base_url: str | None
+    log_path: Path | None
+    auto_reconnect: bool
+    tool_timeout_s: float | None
+
+
+def checked_call_options(
+    *,
+    api_key: object,
+    base_url: object,
+    log_path: object,
+    auto_reconnect: object,
+    tool_timeout_s: object,
+) -> CallOptions:
+    """The connection arguments `RealtimeWidget` and `RealtimeSession` share, normalized
+    (which backend they lead to is `backend.resolve_backend`'s job: it reads the
+    environment)."""
+    return CallOptions(
+        api_key=normalize_api_key(api_key),
+        base_url=normalize_base_url(base_url),
+        log_path=normalize_log_path(log_path),
+        auto_reconnect=normalize_flag("auto_reconnect", auto_reconnect),
+        tool_timeout_s=normalize_tool_timeout(tool_timeout_s),
+    )

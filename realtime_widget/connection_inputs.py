@@ -1,11 +1,15 @@
-"""Normalizers of the connection settings (pure): secret lifetime, API key, server origin.
+"""Normalizers of the connection settings (pure): secret lifetime, API key, server origin,
+time limits, reconnect and log file.
 
-These are widget arguments that never enter the session object; they decide how and where
-the widget connects, so they are apart from the session-field normalizers.
+These are widget and session arguments that never enter the session object; they decide
+how and where a call connects, so they are apart from the session-field normalizers.
 """
 
 from __future__ import annotations
 
+import math
+import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import api_facts as facts
@@ -61,3 +65,34 @@ def normalize_base_url(value: object) -> str | None:
             f"base_url must be a plain origin without query, fragment or user info; got {url!r}"
         )
     return url
+
+
+def normalize_seconds(name: str, value: object, *, none_means: str | None = None) -> float | None:
+    """A time limit in seconds (> 0); None only where `none_means` says what None does."""
+    if value is None and none_means is not None:
+        return None
+    or_none = f" or None ({none_means})" if none_means else ""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number of seconds{or_none}, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be > 0 seconds{or_none}, got {value}")
+    return float(value)
+
+
+def normalize_tool_timeout(value: object) -> float | None:
+    return normalize_seconds("tool_timeout_s", value, none_means="no limit")
+
+
+def normalize_flag(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def normalize_log_path(value: object) -> Path | None:
+    """None, or the path of the JSONL file every event is appended to."""
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike) or not os.fspath(value):
+        raise TypeError(f"log_path must be a file path (str or Path) or None, got {value!r}")
+    return Path(value)

@@ -30,7 +30,7 @@ from . import backend as backends
 from . import config
 from . import session_audio as audio
 from .call import CallCore
-from .call.commands import CallCommands, normalize_timeout
+from .call.commands import CallCommands
 from .call.websocket_transport import WebSocketTransport
 from .conversation import Conversation
 from .conversation.log import Event
@@ -117,16 +117,16 @@ class RealtimeSession(CallCommands, ConversationViews):
                 "tracing": tracing,
             }
         )
-        if not isinstance(auto_reconnect, bool):
-            raise TypeError(f"auto_reconnect must be True or False, got {auto_reconnect!r}")
-        timeout = normalize_timeout(tool_timeout_s)
-        connect_timeout = normalize_timeout(connect_timeout_s)
-        if connect_timeout is None:
-            raise ValueError("connect_timeout_s must be a number of seconds")
-        url = config.normalize_base_url(base_url)
-        if log_path is not None and not isinstance(log_path, str | os.PathLike):
-            raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
-        key, url, backend = backends.resolve_backend(api_key, url)
+        options = config.checked_call_options(
+            api_key=api_key,
+            base_url=base_url,
+            log_path=log_path,
+            auto_reconnect=auto_reconnect,
+            tool_timeout_s=tool_timeout_s,
+        )
+        connect_timeout = config.normalize_seconds("connect_timeout_s", connect_timeout_s)
+        assert connect_timeout is not None  # None is refused without `none_means`
+        key, url, backend = backends.resolve_backend(options.api_key, options.base_url)
         if url is None:
             url = backends.emulator_base_url()
         #: "openai", or "emulator" when no key was found.
@@ -135,7 +135,7 @@ class RealtimeSession(CallCommands, ConversationViews):
         self.base_url = url
         #: The conversation so far (event log, DataFrames, callbacks); outlives calls.
         self.conversation = Conversation(
-            model=session["model"], log_path=log_path, protocol=REALTIME
+            model=session["model"], log_path=options.log_path, protocol=REALTIME
         )
         #: Python functions the model may call (see `tool`); they run in this process.
         self.tools = ToolRegistry()
@@ -154,8 +154,8 @@ class RealtimeSession(CallCommands, ConversationViews):
             self.conversation,
             settings,
             tools=self.tools,
-            tool_timeout=timeout,
-            auto_reconnect=auto_reconnect,
+            tool_timeout=options.tool_timeout_s,
+            auto_reconnect=options.auto_reconnect,
             secret=key,
         )
         self._transport.attach(self._core)

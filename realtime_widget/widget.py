@@ -28,7 +28,7 @@ from ._traits import ReadOnlyTraitError as ReadOnlyTraitError  # public: users c
 from ._traits import live_values, same
 from .browser_link import BrowserLink
 from .call import CALL_STATUSES, CallCore, CallStatus, NoticeLevel
-from .call.commands import CallCommands, normalize_timeout
+from .call.commands import CallCommands
 from .conversation import Conversation, pricing
 from .conversation_views import ConversationViews
 from .minting import ClientSecret, RealtimeAPIError, redact
@@ -109,13 +109,14 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             ),
         }
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
-        if not isinstance(auto_reconnect, bool):
-            raise TypeError(f"auto_reconnect must be True or False, got {auto_reconnect!r}")
-        timeout = normalize_timeout(tool_timeout_s)
-        url = config.normalize_base_url(base_url)
-        if log_path is not None and not isinstance(log_path, str | os.PathLike):
-            raise TypeError(f"log_path must be a str or path, got {type(log_path).__name__}")
-        key, url, backend = backends.resolve_backend(api_key, url)
+        options = config.checked_call_options(
+            api_key=api_key,
+            base_url=base_url,
+            log_path=log_path,
+            auto_reconnect=auto_reconnect,
+            tool_timeout_s=tool_timeout_s,
+        )
+        key, url, backend = backends.resolve_backend(options.api_key, options.base_url)
         if url is None:
             url = backends.emulator_base_url()
 
@@ -126,7 +127,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self._next_notice = 0
         #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
         self.conversation = Conversation(
-            model=inputs["model"], log_path=log_path, protocol=REALTIME
+            model=inputs["model"], log_path=options.log_path, protocol=REALTIME
         )
         #: Python functions the model may call (see `tool`); they run in this kernel.
         self.tools = ToolRegistry()
@@ -139,8 +140,8 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             self.conversation,
             settings,
             tools=self.tools,
-            tool_timeout=timeout,
-            auto_reconnect=auto_reconnect,
+            tool_timeout=options.tool_timeout_s,
+            auto_reconnect=options.auto_reconnect,
             secret=key,
         )
 

@@ -7,7 +7,6 @@ definition each, with their real signatures, over `self._core`.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
 
@@ -19,16 +18,6 @@ from realtime_widget.tools import ToolRegistry, ToolResult
 from .core import CallCore
 
 _F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def normalize_timeout(value: object) -> float | None:
-    if value is None:
-        return None
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise TypeError(f"tool_timeout_s must be a number of seconds or None, got {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"tool_timeout_s must be > 0 seconds (or None for no limit), got {value}")
-    return float(value)
 
 
 class CallCommands:
@@ -49,7 +38,7 @@ class CallCommands:
 
     @tool_timeout_s.setter
     def tool_timeout_s(self, value: float | None) -> None:
-        self._core.tool_timeout = normalize_timeout(value)
+        self._core.tool_timeout = config.normalize_tool_timeout(value)
 
     @property
     def auto_reconnect(self) -> bool:

@@ -323,8 +323,8 @@ class CallCore:
         fields = ", ".join(rejected.attempted)
         text = (
             f"The server refused the session update of {fields}: {rejected.message}"
-            f"{f' ({rejected.code})' if rejected.code else ''}. The widget's values are "
-            "back to what the session uses; see w.session_error."
+            f"{f' ({rejected.code})' if rejected.code else ''}. The settings are back to "
+            "what the session uses; `session_error` has the details."
         )
         log.warning("%s", text)
         warnings.warn(text, RuntimeWarning, stacklevel=2)

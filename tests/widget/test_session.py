@@ -137,6 +137,7 @@ async def test_a_refused_update_is_rolled_back(emu: Emulator, make_session: Make
     assert s.instructions == "Be brief."
     assert s.session_error is not None and set(s.session_error.attempted) == {"instructions"}
     assert any("refused" in n["text"] and n["level"] == "error" for n in s.notices)
+    assert not any("widget" in n["text"] for n in s.notices)  # a session has no widget
     emu.faults.error_on_client_event_types = set()
     s.update_session(instructions="Be kind.", speed=1.2)
     await s.wait_for("session.updated", 10)
@@ -288,6 +289,13 @@ def test_bad_arguments_are_refused_before_anything_starts() -> None:
         RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1", log_path=3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="tool_timeout_s"):
         RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1", tool_timeout_s=0)
+    # The message names the argument that was wrong (it once said tool_timeout_s here).
+    with pytest.raises(TypeError, match=r"^connect_timeout_s must be a number of seconds, got"):
+        RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1", connect_timeout_s=None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^connect_timeout_s must be > 0 seconds, got -1"):
+        RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1", connect_timeout_s=-1)
+    with pytest.raises(TypeError, match="log_path must be a file path"):
+        RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1", log_path="")
     s = RealtimeSession(api_key=KEY, base_url="http://127.0.0.1:1")
     with pytest.raises(RuntimeError, match="cannot send text while status is 'idle'"):
         s._core.send_text("hi")
