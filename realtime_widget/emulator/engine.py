@@ -283,8 +283,7 @@ class SessionEngine:
             self._link.close_call("fault: drop_peer_after_response_events")
             self.close()
         elif n_chan is not None and resp.events_after_created >= n_chan:
-            self._channel_open = False
-            self._link.close_channel()
+            self._channel_open = self._link.close_channel()
 
     # ------------------------------------------------------------------ dispatch
 

@@ -40,7 +40,9 @@ class CallLink(Protocol):
 
     def send_text(self, text: str) -> None: ...  # one event (a data channel message or frame)
 
-    def close_channel(self) -> None: ...  # fault: drop the event channel
+    def close_channel(self) -> bool:
+        """Fault: drop the event channel; True when events still have a path (a sideband)."""
+        ...
 
     def close_call(self, reason: str) -> None: ...  # end the call (expiry, drop-peer fault)
 

@@ -1,5 +1,6 @@
-"""The emulator's endpoints: `POST /v1/realtime/client_secrets`, `POST /v1/realtime/calls`
-and `POST /v1/realtime/calls/{call_id}/hangup`.
+"""The emulator's endpoints: `POST /v1/realtime/client_secrets`, `POST /v1/realtime/calls`,
+`POST /v1/realtime/calls/{call_id}/hangup` and the WebSocket `GET /v1/realtime` (`?model=`:
+a session of its own; `?call_id=`: a sideband on a WebRTC call, see sideband.py).
 
 They run inside the middlewares (`http_middleware`): the key was checked, HTTP faults
 applied and the answer is counted there. What is left here is the request body (JSON,
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .http_errors import json_error
-from .http_state import CLIENT_SECRET_KEY, ClientSecret
+from .http_state import CLIENT_SECRET_KEY, Call, ClientSecret
 from .session_config import (
     Problem,
     default_session,
@@ -232,15 +233,7 @@ async def hangup(emulator: Emulator, request: web.Request) -> web.Response:
 def _websocket_session(request: web.Request) -> dict[str, Any] | web.Response:
     """The session a `GET /v1/realtime?model=…` starts with, or the error to answer."""
     secret: ClientSecret | None = request.get(CLIENT_SECRET_KEY)
-    query = request.query
-    if "call_id" in query:
-        return json_error(
-            400,
-            "The emulator does not attach a WebSocket to a WebRTC call (call_id) yet; "
-            "connect with ?model=… for a session of its own.",
-            param="call_id",
-        )
-    model = query.get("model")
+    model = request.query.get("model")
     if secret is not None:
         # A client secret fixes the session; a model in the URL must not contradict it.
         session = dict(secret.session)
@@ -261,19 +254,59 @@ def _websocket_session(request: web.Request) -> dict[str, Any] | web.Response:
     return _new_session(requested)
 
 
-async def realtime_websocket(emulator: Emulator, request: web.Request) -> web.StreamResponse:
-    """`GET /v1/realtime?model=…`: the key was checked; refuse a bad session before the
-    upgrade (an HTTP error body, as the real API), else run the session until it closes."""
-    session = _websocket_session(request)
-    if isinstance(session, web.Response):
-        return session
+def _sideband_call(emulator: Emulator, request: web.Request) -> Call[Any] | web.Response:
+    """The live WebRTC call a `GET /v1/realtime?call_id=…` attaches to, or the error."""
+    call_id = request.query["call_id"]
+    if request.get(CLIENT_SECRET_KEY) is not None:
+        # A sideband is the trusted server's: a client secret was minted for a browser.
+        return json_error(
+            401,
+            "A client secret (ek_…) cannot attach to a call. Attach the sideband from your "
+            "server with a standard API key.",
+            code="invalid_api_key",
+        )
+    call = emulator.calls.get(call_id)
+    if call is None or call.state != "active" or call.paths is None:
+        return json_error(
+            404,
+            f"Call '{call_id}' not found. Attach to a live WebRTC call by the id at the end "
+            "of its answer's Location header (rtc_…).",
+            code="call_id_not_found",
+            param="call_id",
+        )
+    return call
+
+
+def _websocket(request: web.Request) -> web.WebSocketResponse | web.Response:
     ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
     if not ws.can_prepare(request).ok:
         return json_error(
             400,
             "This endpoint is a WebSocket: connect with a WebSocket client (an Upgrade request).",
         )
+    return ws
+
+
+async def realtime_websocket(emulator: Emulator, request: web.Request) -> web.StreamResponse:
+    """`GET /v1/realtime?model=…` (a session of its own) or `?call_id=rtc_…` (a sideband on
+    a WebRTC call): the key was checked; refuse a bad request before the upgrade (an HTTP
+    error body, as the real API), else serve the socket until it closes."""
+    if "call_id" in request.query:
+        call = _sideband_call(emulator, request)
+        if isinstance(call, web.Response):
+            return call
+        ws = _websocket(request)
+        if isinstance(ws, web.Response):
+            return ws
+        await ws.prepare(request)
+        await emulator.attach_sideband(call, request, ws).serve()
+        return ws
+    session = _websocket_session(request)
+    if isinstance(session, web.Response):
+        return session
+    ws = _websocket(request)
+    if isinstance(ws, web.Response):
+        return ws
     await ws.prepare(request)
-    call = emulator.new_websocket_session(session, request, ws)
-    await call.peer.serve()
+    await emulator.new_websocket_session(session, request, ws).peer.serve()
     return ws

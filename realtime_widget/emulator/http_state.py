@@ -14,6 +14,7 @@ from .engine_context import CallLink, Transport
 
 if TYPE_CHECKING:
     from .server import Emulator
+    from .sideband import CallPaths
 
 
 class Engine(Protocol):
@@ -107,6 +108,8 @@ class Call(Generic[SideT]):
     engine: Engine
     peer: SideT
     transport: Transport = "webrtc"
+    # A WebRTC call's data channel and attached sidebands (sideband.py); None over WebSocket.
+    paths: CallPaths | None = None
     created_at: float = field(default_factory=time.time)
     state: Literal["active", "closed"] = "active"
     closed_at: float | None = None
@@ -126,6 +129,7 @@ class EmulatorStats:
     call_requests: Counter[int] = field(default_factory=Counter)
     hangup_requests: Counter[int] = field(default_factory=Counter)
     websocket_requests: Counter[int] = field(default_factory=Counter)  # GET /v1/realtime
+    sidebands_attached: int = 0  # GET /v1/realtime?call_id=… upgraded
     calls_created: int = 0
     calls_closed: int = 0
     close_reasons: Counter[str] = field(default_factory=Counter)

@@ -207,9 +207,10 @@ class CallPeer:
             return
         ch.send(text)
 
-    def close_channel(self) -> None:
+    def close_channel(self) -> bool:
         if self._channel is not None:
             self._channel.close()
+        return False
 
     def close_call(self, reason: str) -> None:
         self._spawn(self._close_async(reason, flush_s=_CLOSE_FLUSH_S))

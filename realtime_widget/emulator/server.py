@@ -51,6 +51,7 @@ from .http_state import (
 )
 from .peer import CallPeer
 from .replies import ReplyScript
+from .sideband import CallPaths
 from .ws_link import WebSocketLink
 
 
@@ -208,9 +209,41 @@ class Emulator:
             connect_timeout_s=self.connect_timeout_s,
             silent=lambda: self.faults.silent_calls,
         )
-        engine = self._engine_factory(call_id=call_id, session=session, link=peer, emulator=self)
+        paths = CallPaths(peer)
+        engine = self._engine_factory(call_id=call_id, session=session, link=paths, emulator=self)
         peer.attach(engine)
-        return self._register(Call(call_id=call_id, engine=engine, peer=peer))
+        return self._register(Call(call_id=call_id, engine=engine, peer=peer, paths=paths))
+
+    def attach_sideband(
+        self, call: Call[CallPeer], request: web.Request, ws: web.WebSocketResponse
+    ) -> WebSocketLink:
+        """A sideband WebSocket (the upgrade done) on live WebRTC `call`: it gets every
+        server event from now on, and its client events go to the call's engine;
+        `serve()` runs it until it closes."""
+        paths = call.paths
+        assert paths is not None, "only a WebRTC call takes sidebands"
+        link = WebSocketLink(
+            call_id=call.call_id,
+            request=request,
+            ws=ws,
+            on_closed=lambda reason: paths.remove(link),
+            silent=lambda: self.faults.silent_calls,
+            owns_engine=False,
+        )
+        link.attach(call.engine)
+        paths.add(link)
+        self.stats.sidebands_attached += 1
+        return link
+
+    def drop_sidebands(self, call_id: str) -> int:
+        """Test hook: abort the sidebands of `call_id` (no close frame: a network drop,
+        the client sees 1006); the call goes on. Returns how many there were."""
+        call = self.calls.get(call_id)
+        if call is None or call.paths is None:
+            return 0
+        count = len(call.paths.sidebands)
+        call.paths.close_sidebands("fault: sideband dropped")
+        return count
 
     def new_websocket_session(
         self, session: dict[str, Any], request: web.Request, ws: web.WebSocketResponse
@@ -248,6 +281,8 @@ class Emulator:
         call.state = "closed"
         call.closed_at = time.time()
         call.close_reason = reason
+        if call.paths is not None:  # a hangup or the emulator stopping: the call is gone
+            call.paths.close_sidebands(reason)
         self.stats.calls_closed += 1
         self.stats.close_reasons[reason] += 1
 

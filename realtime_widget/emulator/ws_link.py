@@ -68,8 +68,12 @@ class WebSocketLink:
         ws: web.WebSocketResponse,
         on_closed: Callable[[str], None],
         silent: Callable[[], bool] | None = None,
+        owns_engine: bool = True,
     ) -> None:
         self.call_id = call_id
+        # False for a sideband (sideband.py): the session is the call's; the link
+        # neither starts it (no session.created) nor ends it when it closes.
+        self.owns_engine = owns_engine
         self._request = request
         self._ws = ws
         self._on_closed = on_closed
@@ -101,8 +105,9 @@ class WebSocketLink:
             return
         self._outbox.put_nowait(text)
 
-    def close_channel(self) -> None:
+    def close_channel(self) -> bool:
         self._spawn(self._close_async("fault: drop_channel_after_response_events", abort=True))
+        return False  # a WebSocket is its session's only channel
 
     def close_call(self, reason: str) -> None:
         abort = reason.startswith("fault:")
@@ -116,7 +121,7 @@ class WebSocketLink:
         """Run the session until the socket closes (the upgrade is done)."""
         self._writer = asyncio.get_running_loop().create_task(self._write())
         self.channel_open_at = time.monotonic()
-        if self._engine is not None:
+        if self._engine is not None and self.owns_engine:
             self._engine.start()
         try:
             async for msg in self._ws:
@@ -151,7 +156,7 @@ class WebSocketLink:
         self._closed = True
         self.close_reason = reason
         try:
-            if self._engine is not None:
+            if self._engine is not None and self.owns_engine:
                 self._engine.close()
             await self._stop_writer(flush_s)
             current = asyncio.current_task()

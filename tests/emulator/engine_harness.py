@@ -40,8 +40,9 @@ class FakeLink:
                 raise
         self.events.append(evt)
 
-    def close_channel(self) -> None:
+    def close_channel(self) -> bool:
         self.channel_closed = True
+        return False
 
     def close_call(self, reason: str) -> None:
         self.call_closed = reason

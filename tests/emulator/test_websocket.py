@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,17 +26,15 @@ import httpx
 import numpy as np
 import pytest
 from openai import AsyncOpenAI
-from openai.resources.realtime.realtime import AsyncRealtimeConnection
 from support.emulator_server import StartEmulator, emulator, start_emulator  # noqa: F401
-from support.openai_types import assert_client_event, assert_server_event
 from support.rtc_client import silence, speech_like
+from support.sdk_ws import KEY, Session, sdk_client
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 import realtime_widget
 from realtime_widget.emulator import Emulator, Faults
 from realtime_widget.emulator.audio_events import PCM_RATE, decode, encode
 
-KEY = "sk-test-0123456789abcdef0123456789"
 MODEL = "gpt-realtime-2.1"
 WEBRTC_ONLY = ("output_audio_buffer.started", "output_audio_buffer.stopped")
 
@@ -48,51 +45,6 @@ def test_the_worktree_is_what_runs() -> None:
     """These tests must exercise this checkout's emulator, not an installed copy."""
     here = __file__.rsplit("/tests/", 1)[0]
     assert realtime_widget.__file__.startswith(here + "/realtime_widget/")
-
-
-class Session:
-    """One SDK connection: every event sent and received is kept and validated."""
-
-    def __init__(self, conn: AsyncRealtimeConnection) -> None:
-        self.conn = conn
-        self.events: list[Event] = []
-
-    async def send(self, evt: Event) -> None:
-        assert_client_event(evt)
-        await self.conn.send(evt)  # type: ignore[arg-type]
-
-    async def recv(self) -> Event:
-        evt: Event = json.loads(await self.conn.recv_bytes())
-        assert_server_event(evt)
-        self.events.append(evt)
-        return evt
-
-    async def wait_for(self, kind: str, timeout: float = 15.0) -> Event:
-        async def read() -> Event:
-            while True:
-                evt = await self.recv()
-                if evt["type"] == kind:
-                    return evt
-
-        return await asyncio.wait_for(read(), timeout)
-
-    async def drain(self, seconds: float) -> None:
-        """Keep every event that arrives within `seconds`."""
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                while True:
-                    await self.recv()
-
-    def of(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e["type"] == kind]
-
-    def types(self) -> list[str]:
-        return [e["type"] for e in self.events]
-
-
-def sdk_client(emu: Emulator, key: str = KEY) -> AsyncOpenAI:
-    ws_base = emu.base_url.replace("http://", "ws://", 1) + "/v1"
-    return AsyncOpenAI(api_key=key, base_url=emu.base_url + "/v1", websocket_base_url=ws_base)
 
 
 @asynccontextmanager

@@ -27,6 +27,7 @@ from realtime_widget.emulator.engine_context import Transport
 from realtime_widget.emulator.faults import Faults
 from realtime_widget.emulator.peer import CallPeer
 from realtime_widget.emulator.server import Emulator, _default_engine_factory
+from realtime_widget.emulator.sideband import CallPaths
 
 # Through `tests.`: benchmarks/load.py imports this module with only the repository on sys.path.
 from tests.support.chromium import CHROMIUM_ARGS, serve_harness
@@ -64,28 +65,29 @@ class _WireTap:
     """A call's link that keeps every data channel message that really went on the wire
     (the peer drops messages while the channel is not open or the call is silenced)."""
 
-    def __init__(self, peer: CallPeer) -> None:
-        self._peer = peer
+    def __init__(self, link: CallPaths) -> None:
+        self._link = link
+        self._peer = cast(CallPeer, link.primary)
         self.sent: list[str] = []
 
     def send_text(self, text: str) -> None:
         dropped = self._peer.messages_dropped
-        self._peer.send_text(text)
+        self._link.send_text(text)
         if self._peer.messages_dropped == dropped:
             self.sent.append(text)
 
-    def close_channel(self) -> None:
-        self._peer.close_channel()
+    def close_channel(self) -> bool:
+        return self._link.close_channel()
 
     def close_call(self, reason: str) -> None:
-        self._peer.close_call(reason)
+        self._link.close_call(reason)
 
 
 def wire_tapped_engine(
     *,
     call_id: str,
     session: dict[str, Any],
-    link: CallPeer,
+    link: CallPaths,
     emulator: Emulator,
     transport: Transport = "webrtc",
 ) -> Any:
@@ -95,7 +97,7 @@ def wire_tapped_engine(
     engine = _default_engine_factory(
         call_id=call_id,
         session=session,
-        link=cast(CallPeer, tap),
+        link=cast(CallPaths, tap),
         emulator=emulator,
         transport=transport,
     )

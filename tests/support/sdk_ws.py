@@ -1,0 +1,66 @@
+"""The official SDK's realtime WebSocket client as a test client of the emulator: every
+event sent and received validated strictly against its own SDK type."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from openai import AsyncOpenAI
+from openai.resources.realtime.realtime import AsyncRealtimeConnection
+
+from realtime_widget.emulator import Emulator
+
+from .openai_types import assert_client_event, assert_server_event
+
+Event = dict[str, Any]
+
+KEY = "sk-test-0123456789abcdef0123456789"
+
+
+class Session:
+    """One SDK connection: every event sent and received is kept and validated."""
+
+    def __init__(self, conn: AsyncRealtimeConnection) -> None:
+        self.conn = conn
+        self.events: list[Event] = []
+
+    async def send(self, evt: Event) -> None:
+        assert_client_event(evt)
+        await self.conn.send(evt)  # type: ignore[arg-type]
+
+    async def recv(self) -> Event:
+        evt: Event = json.loads(await self.conn.recv_bytes())
+        assert_server_event(evt)
+        self.events.append(evt)
+        return evt
+
+    async def wait_for(self, kind: str, timeout: float = 15.0) -> Event:
+        async def read() -> Event:
+            while True:
+                evt = await self.recv()
+                if evt["type"] == kind:
+                    return evt
+
+        return await asyncio.wait_for(read(), timeout)
+
+    async def drain(self, seconds: float) -> None:
+        """Keep every event that arrives within `seconds`."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    await self.recv()
+
+    def of(self, kind: str) -> list[Event]:
+        return [e for e in self.events if e["type"] == kind]
+
+    def types(self) -> list[str]:
+        return [e["type"] for e in self.events]
+
+
+def sdk_client(emu: Emulator, key: str = KEY) -> AsyncOpenAI:
+    """`AsyncOpenAI` pointed at `emu` (the URL is all a third-party client may change)."""
+    ws_base = emu.base_url.replace("http://", "ws://", 1) + "/v1"
+    return AsyncOpenAI(api_key=key, base_url=emu.base_url + "/v1", websocket_base_url=ws_base)
