@@ -5,17 +5,24 @@ Real JupyterLab, Chromium with a fake microphone, WebRTC to the built-in emulato
 the kernel keeps them (realtime_widget/lifecycle.py) and they go, in order, once the view is
 ready and then once the session is. The newcomer presses Connect and types at Playwright's
 pace, before the call is up: the message waits, shown as pending, and gets its reply.
+headless.ipynb has no widget: its `RealtimeSession`s talk over WebSocket to the emulator in
+the kernel, each turn a top-level `await`; the kernel's tables say what its cells did.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from realtime_widget.conversation import Conversation
+from tests.support.headless import assert_events_valid
+
 from .conftest import NOTEBOOKS, OpenNotebook
-from .lab import PageProblems
+from .lab import AttachedKernel, PageProblems
 from .test_widget_e2e import CONNECTED, KERNEL_PROBE, WIDGET_CELL, widget_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
@@ -24,20 +31,29 @@ SHIPPED = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
 
 def test_every_notebook_is_tested_here() -> None:
-    assert SHIPPED == ["analysis.ipynb", "prototyping.ipynb", "quickstart.ipynb"]
+    assert SHIPPED == [
+        "analysis.ipynb",
+        "headless.ipynb",
+        "prototyping.ipynb",
+        "quickstart.ipynb",
+    ]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
 def test_run_all_finishes_with_no_error_output(
-    name: str, open_notebook: OpenNotebook, page_problems: PageProblems
+    name: str, open_notebook: OpenNotebook, page_problems: PageProblems, tmp_path: Path
 ) -> None:
     notebook = open_notebook(name)
     notebook.run_all(timeout=120)  # fails on any error output
     assert page_problems.page_errors == []
-    if name != "prototyping.ipynb":
-        return
-    # The notebook connects and talks from its cells: all of it reached the model.
-    kernel = notebook.kernel()
+    if name == "prototyping.ipynb":
+        _prototyping_reached_the_model(notebook.kernel())
+    elif name == "headless.ipynb":
+        _headless_did_what_it_says(notebook.kernel(), tmp_path)
+
+
+def _prototyping_reached_the_model(kernel: AttachedKernel) -> None:
+    """The notebook connects and talks from its cells: all of it reached the model."""
     kernel.run(KERNEL_PROBE)
     kernel.wait_for("w.status == 'connected'", timeout=30, what="the notebook's call")
     kernel.wait_for(
@@ -52,6 +68,54 @@ def test_run_all_finishes_with_no_error_output(
     sent = kernel.eval("[e['type'] for e in e2e_events(w, 'client')]")
     # The queued session change went before the text that waited for the session.
     assert sent.index("conversation.item.create") < sent.index("response.create")
+
+
+def _headless_did_what_it_says(kernel: AttachedKernel, tmp_path: Path) -> None:
+    """A tool called and answered, two variants compared, a spoken turn answered aloud."""
+    assert kernel.eval("s.backend") == "emulator"  # the kernel has no key
+    assert kernel.eval("[s.status, s.running_tasks]") == ["idle", 0]  # closed by its last cell
+    assert kernel.eval("[s.notices, len(s.tool_errors)]") == [[], 0]
+    rows = kernel.eval(
+        "s.transcript[['role', 'kind', 'name', 'call_id', 'text', 'status']]"
+        ".astype(str).values.tolist()"
+    )
+    # The tool turn: the model's call with the fruit named, the kernel's answer read from
+    # `stock_table`, then the reply made from it.
+    at = next(i for i, r in enumerate(rows) if r[1] == "function_call")
+    call, output, reply = rows[at : at + 3]
+    assert call[:3] == ["assistant", "function_call", "stock"], rows
+    assert json.loads(call[4]) == {"item": "pears"}
+    assert output[:2] == ["tool", "function_output"] and output[3] == call[3], rows
+    assert output[4] == "7"  # stock_table's pears
+    assert reply[0] == "assistant" and "7" in reply[4], rows
+    assert [r[1] for r in rows].count("function_call") == 1
+
+    table = kernel.eval("comparison.astype(str).to_dict('records')")
+    turns = kernel.eval("turns")
+    assert [(r["variant"], r["turn"]) for r in table] == [
+        (v, t) for v in ("friendly", "terse") for t in turns
+    ], table
+    assert all(r["reply"].strip() for r in table), table
+    assert kernel.eval(
+        "bool((comparison['latency_ms'] > 0).all() and (comparison['tokens'] > 0).all()"
+        " and (comparison['cost_usd'] > 0).all())"
+    )
+
+    # The spoken turn: the 16 kHz file went as 24 kHz audio, one user audio item, and the
+    # model's answer came back as audio samples.
+    user, answer = rows[-2], rows[-1]
+    assert user[:2] == ["user", "audio"] and user[5] == "complete", rows
+    assert user[4].startswith("(spoken 2.4"), user  # the emulator's transcript
+    assert answer[:2] == ["assistant", "audio"] and answer[4], rows
+    assert kernel.eval("sent") == round(kernel.eval("seconds") * 24_000)
+    assert kernel.eval("s.audio_items()[-1]") == kernel.eval("s.transcript['item_id'].iloc[-1]")
+    assert kernel.eval("int(s.audio().size)") > 24_000 // 2
+    assert kernel.eval("int(abs(s.audio().astype('int32')).max())") > 1000
+
+    # Every event the session logged, strictly against its SDK type.
+    log = tmp_path / "headless.jsonl"
+    kernel.run(f"s.save({str(log)!r})")
+    assert assert_events_valid(Conversation.load(log)) > 50
 
 
 @pytest.mark.parametrize("pace", ["playwright", "person"])
