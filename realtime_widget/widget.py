@@ -12,6 +12,7 @@ never a trait, never in a message, repr or log line.
 from __future__ import annotations
 
 import difflib
+import functools
 import logging
 import os
 import warnings
@@ -29,6 +30,8 @@ from ._traits import live_values, same
 from .browser_link import BrowserLink
 from .call import CALL_STATUSES, CallCore, CallStatus, NoticeLevel
 from .call.commands import CallCommands
+from .call.sideband import Sideband
+from .call.sideband_paths import SidebandPaths
 from .conversation import Conversation, pricing
 from .conversation_views import ConversationViews
 from .minting import ClientSecret, RealtimeAPIError, redact
@@ -73,6 +76,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         batch_max_events: int = 200,
         auto_reconnect: bool = False,
         tool_timeout_s: float | None = 60.0,
+        sideband: bool = True,
         **kwargs: Any,
     ) -> None:
         if isinstance(type(self)._esm, str):
@@ -134,9 +138,17 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         # Looked up per message: ipywidgets (and tests) may rebind `send`.
         self._link = BrowserLink(lambda msg: self.send(msg))
         self._secrets = SecretRpc(key, url, lambda msg: self.send(msg))
-        self._core = CallCore(
+        host = _WidgetHost(self)
+        self._paths = SidebandPaths(
             self._link,
-            _WidgetHost(self),
+            host,
+            functools.partial(Sideband, api_key=key, base_url=url),
+            on_state=self._on_sideband_state,
+        )
+        self._paths.wanted = config.normalize_flag("sideband", sideband)
+        self._core = CallCore(
+            self._paths,
+            host,
             self.conversation,
             settings,
             tools=self.tools,
@@ -144,9 +156,10 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             auto_reconnect=options.auto_reconnect,
             secret=key,
         )
+        self._paths.attach(self._core)
 
         self._constructed = False
-        super().__init__(**inputs, **kwargs)
+        super().__init__(**inputs, sideband=self._paths.wanted, **kwargs)
         self._constructed = True
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
@@ -185,6 +198,9 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
     def close(self) -> None:
         """Close the widget (views disappear); the conversation stays readable."""
         # Also called by ipywidgets' __del__, possibly on a half-built widget.
+        paths = getattr(self, "_paths", None)
+        if paths is not None:
+            paths.call_ended()  # detach the sideband; the browser's call ends with the view
         for part in ("_core", "_secrets", "conversation"):
             closing = getattr(self, part, None)
             if closing is not None:
@@ -310,7 +326,26 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
 
     @traitlets.observe("status")
     def _on_status(self, change: Mapping[str, Any]) -> None:
+        if change["new"] in ("idle", "error"):
+            self._paths.call_ended()
         self._core.status_changed(cast(CallStatus, change["new"]), self.error)
+
+    @traitlets.observe("call_id")
+    def _on_call_id(self, change: Mapping[str, Any]) -> None:
+        if change["new"]:
+            self._paths.call_started(change["new"])
+
+    @traitlets.observe("sideband")
+    def _on_sideband_wanted(self, change: Mapping[str, Any]) -> None:
+        self._paths.wanted = bool(change["new"])
+        if not change["new"]:
+            self._paths.call_ended()
+        elif self.call_id and self.status in ("connecting", "connected"):
+            self._paths.call_started(self.call_id)
+
+    def _on_sideband_state(self, state: str, _detail: str) -> None:
+        # The detail went into a notice (SidebandPaths); the trait is the state alone.
+        self.set_trait("sideband_state", state)
 
     def _notice(self, text: str, level: NoticeLevel = "error") -> None:
         """Show `text` under the widget, from the kernel (every view; it holds no secret)."""
@@ -361,7 +396,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             return
         records, ack = taken
         try:
-            self._core.receive(records)
+            self._paths.from_browser(records)
         finally:
             self._refresh_live()
         if ack is not None:

@@ -88,6 +88,10 @@ class WidgetTraits(anywidget.AnyWidget):
         lambda v: config.normalize_int("call_timeout_ms", v, minimum=100, maximum=300_000),
         15_000,
     ).tag(sync=True)
+    #: Attach the kernel's sideband WebSocket to each call (tools and Python's events then
+    #: reach the model without the browser); False: everything goes through the browser.
+    #: Turning it off detaches at once; on, it attaches to the running call.
+    sideband = traitlets.Bool(True).tag(sync=True)
     # Fixed at construction (Python sets them once; the browser reads them).
     #: Where the browser posts its SDP offer (OpenAI or the emulator on 127.0.0.1).
     base_url = Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
@@ -105,6 +109,9 @@ class WidgetTraits(anywidget.AnyWidget):
     #: The id of the browser's current call (from the SDP answer's Location), "" when none.
     call_id = Report("", "the browser reports the id of the current call").tag(sync=True)
 
+    #: Where the kernel's sideband is (written by the kernel only): "off" | "attaching" |
+    #: "attached" | "failed" | "dropped" (the last two also leave a notice saying why).
+    sideband_state = traitlets.Unicode("off", read_only=True).tag(sync=True)
     #: What the kernel tells you under the widget (written by the kernel only): refused
     #: session updates, messages not sent, failed callbacks and tools. The newest
     #: `MAX_NOTICES`, oldest first, as {"id", "level", "text"}; the view's × dismisses one.

@@ -32,6 +32,10 @@ export interface WidgetTraits {
   status: string;
   error: string;
   call_id: string;
+  /** Attach the kernel's sideband to each call (Python or the view may write it). */
+  sideband: boolean;
+  /** Written by the kernel only: "off" | "attaching" | "attached" | "failed" | "dropped". */
+  sideband_state: string;
   /** Written by the kernel only: `[{id, level, text}]` (js/src/view/notices.ts). */
   notices: unknown[];
 }

@@ -24,6 +24,7 @@ import { UsagePanel } from "./view/usage_panel";
 /** The traits the view draws from; any other trait change leaves it alone. */
 const TRAIT_EVENTS = [
   "change:status",
+  "change:sideband_state",
   "change:error",
   "change:notices",
   "change:muted",
@@ -126,6 +127,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     const s = status();
     const gone = controller.kernelGone;
     bar.drawCall({ status: s, muted: Boolean(model.get("muted")), kernelGone: gone });
+    bar.drawSideband(String(model.get("sideband_state") ?? "off"));
     root.dataset["status"] = s;
     message.setDisabled(gone);
     drawError();

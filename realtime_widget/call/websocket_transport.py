@@ -66,6 +66,29 @@ def _error_of(body: bytes | str | None) -> str:
     return text.strip()[:300]
 
 
+def realtime_ws_url(base_url: str) -> str:
+    """The SDK's `websocket_base_url` for an http(s) origin: ws(s)://host/v1."""
+    scheme, rest = base_url.rstrip("/").split("://", 1)
+    return {"http": "ws", "https": "wss"}.get(scheme, scheme) + "://" + rest + "/v1"
+
+
+def connect_error_text(exc: BaseException, base_url: str, timeout_s: float) -> str:
+    """Why a WebSocket did not open, for a person (the server's message when it sent one)."""
+    from websockets.exceptions import InvalidStatus
+
+    if isinstance(exc, InvalidStatus):
+        status = exc.response.status_code
+        message = _error_of(exc.response.body)
+        return f"the server refused the connection (HTTP {status})" + (
+            f": {message}" if message else ""
+        )
+    if isinstance(exc, TimeoutError):
+        return f"no connection after {timeout_s:g} s"
+    if isinstance(exc, OSError):
+        return f"cannot reach {base_url}: {exc.strerror or exc}"
+    return f"the connection failed: {type(exc).__name__}: {exc}"
+
+
 class ReceivedAudio:
     """The model's audio as received, per item (PCM16 24 kHz mono bytes), in order."""
 
@@ -139,8 +162,7 @@ class WebSocketTransport:
 
     @property
     def ws_url(self) -> str:
-        scheme, rest = self._base.split("://", 1)
-        return {"http": "ws", "https": "wss"}.get(scheme, scheme) + "://" + rest + "/v1"
+        return realtime_ws_url(self._base)
 
     # -- call.Transport -------------------------------------------------------------------
 
@@ -247,7 +269,7 @@ class WebSocketTransport:
             async with asyncio.timeout(self._timeout):
                 call.conn = await self._connect(core.settings.values["model"])
         except Exception as exc:
-            self._finish(call, "error", self._connect_error(exc))
+            self._finish(call, "error", connect_error_text(exc, self._base, self._timeout))
             return
         if call.detached:
             return
@@ -267,21 +289,6 @@ class WebSocketTransport:
         )
         # No on_reconnecting: the SDK must never start a fresh session by itself.
         return await client.realtime.connect(model=model).enter()
-
-    def _connect_error(self, exc: BaseException) -> str:
-        from websockets.exceptions import InvalidStatus
-
-        if isinstance(exc, InvalidStatus):
-            status = exc.response.status_code
-            message = _error_of(exc.response.body)
-            return f"the server refused the connection (HTTP {status})" + (
-                f": {message}" if message else ""
-            )
-        if isinstance(exc, TimeoutError):
-            return f"no connection after {self._timeout:g} s"
-        if isinstance(exc, OSError):
-            return f"cannot reach {self._base}: {exc.strerror or exc}"
-        return f"the connection failed: {type(exc).__name__}: {exc}"
 
     async def _write(self, call: _Call) -> None:
         conn = call.conn

@@ -137,6 +137,9 @@ class Bridge:
     logs: _Capture = field(default_factory=_Capture)
     _pending: set[asyncio.Task[Any]] = field(default_factory=set)
     _closed: bool = False
+    # While set, the page's messages to the kernel wait here (a comm held up: a hidden
+    # tab, a busy kernel websocket); `release_comm()` delivers them in order.
+    _held: list[Any] | None = None
 
     @classmethod
     async def open(
@@ -211,7 +214,22 @@ class Bridge:
         state = {k: v for k, v in full.items() if k in PAGE_TRAITS}
         return cast(dict[str, Any], json.loads(json.dumps(state, allow_nan=False)))
 
+    def hold_comm(self) -> None:
+        """From now on the page's custom messages to the kernel wait (see `_held`)."""
+        self._held = []
+
+    def release_comm(self) -> None:
+        held, self._held = self._held or [], None
+        for msg in held:
+            self._deliver(msg)
+
     def _from_browser(self, _source: Any, msg: Any) -> None:
+        if self._held is not None:
+            self._held.append(msg)
+            return
+        self._deliver(msg)
+
+    def _deliver(self, msg: Any) -> None:
         self.widget._handle_msg(
             {"content": {"data": {"method": "custom", "content": msg}}, "buffers": []}
         )

@@ -2,6 +2,14 @@
 import type { Phase } from "../event_log";
 import { h } from "./dom";
 
+/** Chip text and its tooltip per sideband state ("off" shows nothing). */
+const SIDEBAND_TEXT: Record<string, [string, string]> = {
+  attaching: ["Sideband…", "The kernel is attaching its own connection to this call."],
+  attached: ["Sideband", "The kernel is attached to this call: tools and Python's events reach the model without this page."],
+  failed: ["No sideband", "The kernel could not attach to this call; everything goes through this page (see the notice)."],
+  dropped: ["Sideband lost", "The kernel's connection to this call dropped; everything goes through this page (see the notice)."],
+};
+
 export interface ToolbarActions {
   /** Connect when there is no call, hang up when there is one. */
   toggleCall(): void;
@@ -24,6 +32,7 @@ export class Toolbar {
   readonly #thinking = h("span", "rtw-ind rtw-ind-thinking", "Thinking");
   readonly #model = h("span", "rtw-ind rtw-ind-model", "Model");
   readonly #tokens = h("span", "rtw-tokens");
+  readonly #sideband = h("span", "rtw-sideband");
   readonly #actions: ToolbarActions;
   readonly #announce: (text: string) => void;
   #drawnStatus = "";
@@ -39,7 +48,8 @@ export class Toolbar {
     this.#status.setAttribute("aria-live", "polite");
     const activity = h("span", "rtw-activity");
     activity.append(this.#user, this.#thinking, this.#model);
-    this.el.append(this.#connect, this.#mute, this.#status, activity, clock, this.#tokens);
+    this.#sideband.hidden = true;
+    this.el.append(this.#connect, this.#mute, this.#status, this.#sideband, activity, clock, this.#tokens);
     this.#connect.addEventListener("click", this.#onConnect);
     this.#mute.addEventListener("click", this.#onMute);
   }
@@ -77,6 +87,16 @@ export class Toolbar {
     this.#thinking.textContent = "Thinking…";
     this.#thinking.hidden = !thinking;
     this.#model.textContent = speaking ? "Model: speaking" : "Model";
+  }
+
+  /** The kernel's sideband to the call (the `sideband_state` trait); hidden while "off". */
+  drawSideband(state: string): void {
+    const text = SIDEBAND_TEXT[state];
+    this.#sideband.hidden = text === undefined;
+    if (text === undefined) return;
+    this.#sideband.dataset["state"] = state;
+    this.#sideband.textContent = text[0];
+    this.#sideband.title = text[1];
   }
 
   setTokens(text: string): void {

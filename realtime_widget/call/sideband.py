@@ -1,0 +1,197 @@
+"""`Sideband`: the kernel's own WebSocket to the browser's WebRTC call.
+
+The Realtime API lets a trusted server attach to a running WebRTC call by its id
+(`wss://…/v1/realtime?call_id=rtc_…`, the standard key; the official SDK's
+`client.realtime.connect(call_id=…)`). Attached, the kernel gets every server event of the
+call straight from the server, and its client events (tool outputs, session updates,
+anything Python sends) reach the session without the browser: a throttled background
+tab or a held comm no longer stalls a tool call. The browser still carries the media
+(microphone and the model's voice) and knows how much of the answer was heard, so an
+interrupt stays the browser's (`output_audio_buffer.clear`, the server truncates).
+
+Nothing is sent on attach (the session exists); the SDK never reconnects by itself (no
+`on_reconnecting`): a dropped sideband is reported and the call goes on over the
+browser's path. `SidebandState` is where it is: "off" (not wanted, or no call),
+"attaching", "attached", "failed" (the attach was refused or timed out), "dropped" (it
+was attached and the connection went away while the call ran).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+from realtime_widget.minting import redact
+
+from .websocket_transport import connect_error_text, realtime_ws_url
+
+if TYPE_CHECKING:
+    from openai.resources.realtime.realtime import AsyncRealtimeConnection
+
+log = logging.getLogger("realtime_widget")
+
+SidebandState = Literal["off", "attaching", "attached", "failed", "dropped"]
+#: (epoch seconds, direction, event or raw text), as the call core takes them.
+Record = tuple[float, Literal["server", "client"], dict[str, Any] | str]
+
+
+class Sideband:
+    """One sideband at a time for one widget's calls (see the module docstring).
+
+    `on_server(records)` gets each server frame as it arrives; `on_client(records)` each
+    client event once it is written; `on_state(state, detail)` each change of state
+    (detail: why it failed or dropped, no secret in it).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str,
+        base_url: str,
+        on_server: Callable[[list[Record]], None],
+        on_client: Callable[[list[Record]], None],
+        on_state: Callable[[SidebandState, str], None],
+        attach_timeout_s: float = 10.0,
+    ) -> None:
+        self._key = api_key
+        self._base = base_url.rstrip("/")
+        self._on_server = on_server
+        self._on_client = on_client
+        self._on_state = on_state
+        self._timeout = attach_timeout_s
+        self.state: SidebandState = "off"
+        #: The call it is (or was last) attached to.
+        self.call_id: str | None = None
+        self._conn: AsyncRealtimeConnection | None = None
+        self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self._writer: asyncio.Task[None] | None = None
+        self._generation = 0  # a detach makes the tasks of the attempt before it stale
+
+    @property
+    def attached(self) -> bool:
+        return self.state == "attached"
+
+    def attach(self, call_id: str) -> None:
+        """Attach to `call_id` in the background (a running event loop is needed)."""
+        self.detach()
+        self._generation += 1
+        self.call_id = call_id
+        self._queue = asyncio.Queue()
+        self._set("attaching", "")
+        self._task = asyncio.get_running_loop().create_task(self._run(self._generation, call_id))
+
+    def detach(self) -> None:
+        """Stop (the call ended or the sideband is no longer wanted); reports "off"."""
+        self._generation += 1
+        for task in (self._task, self._writer):
+            if task is not None and not task.done():
+                task.cancel()
+        self._task = self._writer = None
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                asyncio.get_running_loop().create_task(_close_quietly(conn))
+            except RuntimeError:  # no loop (the widget closed from plain Python): let it go
+                log.debug("no running loop to close the sideband's socket")
+        if self.state != "off":
+            self._set("off", "")
+
+    def send(self, event: dict[str, Any]) -> None:
+        """Queue a checked client event (only while attached)."""
+        if not self.attached:
+            raise RuntimeError(f"the sideband is {self.state}, not attached")
+        self._queue.put_nowait(event)
+
+    async def wait_detached(self) -> None:
+        """Wait for the tasks of the current attempt to finish (tests)."""
+        for task in (self._task, self._writer):
+            if task is not None:
+                with contextlib.suppress(BaseException):
+                    await task
+
+    # -- running --------------------------------------------------------------------------
+
+    def _set(self, state: SidebandState, detail: str) -> None:
+        self.state = state
+        self._on_state(state, redact(detail, self._key))
+
+    def _stale(self, generation: int) -> bool:
+        return generation != self._generation
+
+    async def _run(self, generation: int, call_id: str) -> None:
+        from openai import AsyncOpenAI
+
+        client = AsyncOpenAI(
+            api_key=self._key,
+            base_url=self._base + "/v1",
+            websocket_base_url=realtime_ws_url(self._base),
+        )
+        try:
+            async with asyncio.timeout(self._timeout):
+                conn = await client.realtime.connect(call_id=call_id).enter()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            if not self._stale(generation):
+                self._set("failed", connect_error_text(exc, self._base, self._timeout))
+            return
+        if self._stale(generation):
+            await _close_quietly(conn)
+            return
+        self._conn = conn
+        self._writer = asyncio.get_running_loop().create_task(self._write(generation, conn))
+        self._set("attached", "")
+        await self._read(generation, conn)
+
+    async def _write(self, generation: int, conn: AsyncRealtimeConnection) -> None:
+        while True:
+            event = await self._queue.get()
+            if event is None or self._stale(generation):
+                return
+            await conn.send(event)  # type: ignore[arg-type]
+            if self._stale(generation):
+                return
+            self._on_client([(time.time(), "client", event)])
+
+    async def _read(self, generation: int, conn: AsyncRealtimeConnection) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        while True:
+            try:
+                frame = await conn.recv_bytes()
+            except ConnectionClosed as exc:
+                if not self._stale(generation):
+                    code = exc.rcvd.code if exc.rcvd is not None else 1006
+                    self._gone(f"the sideband connection closed ({code})")
+                return
+            except Exception as exc:
+                if not self._stale(generation):
+                    self._gone(f"the sideband failed: {type(exc).__name__}: {exc}")
+                return
+            if self._stale(generation):
+                return
+            try:
+                decoded = json.loads(frame)
+            except ValueError:
+                decoded = None
+            payload = decoded if isinstance(decoded, dict) else frame.decode("utf-8", "replace")
+            self._on_server([(time.time(), "server", payload)])
+
+    def _gone(self, why: str) -> None:
+        self._generation += 1
+        writer, self._writer = self._writer, None
+        if writer is not None and not writer.done():
+            writer.cancel()
+        self._conn = None
+        self._set("dropped", why)
+
+
+async def _close_quietly(conn: AsyncRealtimeConnection) -> None:
+    with contextlib.suppress(Exception):
+        await conn.close()
