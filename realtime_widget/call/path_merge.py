@@ -10,14 +10,18 @@ event with the same `event_id`. `PathMerge` keeps each event once, in the server
   with every held event before it (the primary is then behind: they are what it has
   not brought yet). While the primary path is healthy the merged order is its order,
   whichever path is ahead;
-- a held event older than `hold_s` is taken when `expire` runs: the primary path has
-  stalled (a hidden tab, a held comm) and the sideband alone keeps the log and the tools
-  going, late by at most `hold_s`.
+- held events are taken by `expire` once the primary path has brought nothing for
+  `hold_s` and they have waited that long: the primary has stalled (a hidden tab, a held
+  comm) and the sideband alone keeps the log and the tools going. A primary that is
+  merely slow but still delivering is waited for, since only it knows the order of what
+  it has not brought yet (the events from before the sideband attached, say).
 
-Two in-order copies of one sequence merged this way stay in order, except across a gap
-that only one path has (events before the sideband attached come only by the primary and
-are taken as they come). Events without an `event_id` (a non-JSON message) are taken at
-once. Each taken event says which path brought it first ("browser" or "sideband").
+Two in-order copies of one sequence merged this way stay in order whenever the primary
+path keeps delivering within `hold_s` of itself; after a stall longer than that, the
+events the sideband alone brought meanwhile come before any older ones the primary
+brings late (only events from before the sideband attached can be such). Events
+without an `event_id` (a non-JSON message) are taken at once. Each taken event says
+which path brought it first ("browser" or "sideband").
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class PathMerge:
         self._held: OrderedDict[str, tuple[float, Record]] = OrderedDict()
         self._taken: set[str] = set()
         self._taken_order: deque[str] = deque()
+        self._last_primary = float("-inf")  # when the primary path last brought anything
         #: Second copies dropped, per path that brought them late.
         self.duplicates: dict[Path, int] = {"browser": 0, "sideband": 0}
 
@@ -66,7 +71,8 @@ class PathMerge:
         """Sideband events waiting for the primary path (or for `expire`)."""
         return len(self._held)
 
-    def from_primary(self, records: Iterable[Record]) -> list[Taken]:
+    def from_primary(self, records: Iterable[Record], now: float) -> list[Taken]:
+        self._last_primary = now
         out: list[Taken] = []
         for record in records:
             event_id = _event_id(record)
@@ -102,11 +108,11 @@ class PathMerge:
         return out
 
     def expire(self, now: float) -> list[Taken]:
-        """Take the held events older than `hold_s` (the primary path is behind)."""
+        """Take the held events that are due (the primary path has stalled; see above)."""
         out: list[Taken] = []
         while self._held:
             event_id, (arrived, record) = next(iter(self._held.items()))
-            if now - arrived < self.hold_s:
+            if now < max(arrived, self._last_primary) + self.hold_s:
                 break
             self._held.popitem(last=False)
             self._take(event_id)
@@ -118,11 +124,12 @@ class PathMerge:
         return self.expire(float("inf"))
 
     def next_expiry(self) -> float | None:
-        """When the oldest held event will be taken by `expire` (None: nothing held)."""
+        """When the oldest held event will be due, if the primary brings nothing before
+        (None: nothing held)."""
         if not self._held:
             return None
         arrived, _ = next(iter(self._held.values()))
-        return arrived + self.hold_s
+        return max(arrived, self._last_primary) + self.hold_s
 
     def _take(self, event_id: str) -> None:
         self._taken.add(event_id)

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("realtime_widget")
 
-#: How long a sideband event waits for the browser's copy before it is taken alone.
-HOLD_S = 0.5
+#: How long the browser path may be quiet before sideband events are taken without its
+#: copies (a loaded kernel or page can hold a healthy comm for half a second).
+HOLD_S = 1.0
 
 
 class SidebandPaths:
@@ -105,7 +106,7 @@ class SidebandPaths:
 
     def from_browser(self, records: Sequence[Record]) -> None:
         """A batch from the browser's data channel (and the browser's own client events)."""
-        self._deliver(self._merge.from_primary(records))
+        self._deliver(self._merge.from_primary(records, time.monotonic()))
 
     def call_started(self, call_id: str) -> None:
         """The browser's call has this id: attach a sideband to it (when wanted)."""
@@ -157,6 +158,8 @@ class SidebandPaths:
         self._timer = loop.call_later(delay, self._expire)
 
     def _expire(self) -> None:
+        # Due may have moved on (the browser brought something since): expire takes only
+        # what is due now, and the timer is armed again for the rest.
         self._timer = None
         try:
             self._deliver(self._merge.expire(time.monotonic()))

@@ -18,7 +18,7 @@ def ids(records: list[Record]) -> list[str]:
 
 def test_the_primary_alone_passes_through_and_drops_nothing() -> None:
     merge = PathMerge()
-    taken = merge.from_primary([ev(1), ev(2), (3.0, "server", "not json")])
+    taken = merge.from_primary([ev(1), ev(2), (3.0, "server", "not json")], now=0.0)
     assert [t.via for t in taken] == ["browser"] * 3
     assert records_of(taken)[2] == (3.0, "server", "not json")
 
@@ -27,15 +27,16 @@ def test_a_sideband_ahead_is_held_then_taken_in_order_when_the_primary_catches_u
     merge = PathMerge(hold_s=1.0)
     assert merge.from_sideband([ev(1), ev(2), ev(3)], now=0.0) == []
     assert merge.held == 3
-    taken = merge.from_primary([ev(1), ev(2)])
+    taken = merge.from_primary([ev(1), ev(2)], now=0.1)
     assert ids(records_of(taken)) == ["event_1", "event_2"]
     assert [t.via for t in taken] == ["sideband", "sideband"]
     assert merge.held == 1 and merge.duplicates["browser"] == 2
-    assert merge.from_primary([ev(3), ev(4)]) and merge.held == 0
+    assert merge.from_primary([ev(3), ev(4)], now=0.2) and merge.held == 0
 
 
 def test_a_stalled_primary_lets_the_sideband_through_after_the_hold() -> None:
     merge = PathMerge(hold_s=0.5)
+    merge.from_primary([ev(0)], now=9.0)
     merge.from_sideband([ev(1)], now=10.0)
     merge.from_sideband([ev(2)], now=10.3)
     assert merge.next_expiry() == 10.5
@@ -43,12 +44,12 @@ def test_a_stalled_primary_lets_the_sideband_through_after_the_hold() -> None:
     assert ids(records_of(merge.expire(now=10.6))) == ["event_1"]
     assert ids(records_of(merge.expire(now=10.9))) == ["event_2"]
     # The primary comes back with what the sideband already gave: nothing twice.
-    assert ids(records_of(merge.from_primary([ev(1), ev(2), ev(3)]))) == ["event_3"]
+    assert ids(records_of(merge.from_primary([ev(1), ev(2), ev(3)], now=11.0))) == ["event_3"]
 
 
 def test_a_late_sideband_copy_is_dropped() -> None:
     merge = PathMerge()
-    merge.from_primary([ev(1), ev(2)])
+    merge.from_primary([ev(1), ev(2)], now=0.0)
     assert merge.from_sideband([ev(1), ev(2)], now=0.0) == []
     assert merge.held == 0 and merge.duplicates["sideband"] == 2
     assert merge.flush() == []
@@ -79,13 +80,30 @@ def test_any_interleaving_of_two_in_order_copies_gives_the_servers_order() -> No
                 side = side[k:]
             else:
                 k = rng.randint(1, len(primary))
-                out += records_of(merge.from_primary(primary[:k]))
+                out += records_of(merge.from_primary(primary[:k], now))
                 primary = primary[k:]
             out += records_of(merge.expire(now))
         out += records_of(merge.flush())
         got = ids(out)
         assert sorted(got) == sorted(f"event_{i}" for i in range(n)), (trial, got)
-        # Events both paths carry are in order; so is all of it when nothing expired
-        # ahead of a primary that had yet to bring the events before the attach.
+        # Events both paths carry are always in order; all of them are when the primary
+        # never went quiet for hold_s (a whole trial lasts far less than 10 s).
         both = [g for g in got if int(g.split("_")[1]) >= attach]
         assert both == [f"event_{i}" for i in range(attach, n)], (trial, got)
+        if merge.hold_s >= 10.0:
+            assert got == [f"event_{i}" for i in range(n)], (trial, attach, got)
+
+
+def test_a_slow_primary_that_keeps_delivering_is_waited_for() -> None:
+    """The sideband attached after event 0: it must not overtake the primary's event 0
+    however long that takes, while the primary keeps delivering."""
+    merge = PathMerge(hold_s=0.5)
+    merge.from_primary([ev(-1)], now=0.0)
+    merge.from_sideband([ev(1), ev(2)], now=0.1)
+    for t in (0.4, 0.8, 1.2):  # batches of the browser's own client events: alive
+        merge.from_primary([(t, "client", {"type": "x"})], now=t)
+        assert merge.expire(now=t + 0.1) == []
+    taken = merge.from_primary([ev(0), ev(1)], now=1.5)
+    assert ids(records_of(taken)) == ["event_0", "event_1"]
+    assert merge.expire(now=1.9) == [] and merge.next_expiry() == 2.0
+    assert ids(records_of(merge.expire(now=2.0))) == ["event_2"]
