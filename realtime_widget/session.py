@@ -334,26 +334,36 @@ class RealtimeSession(CallCommands, ConversationViews):
             response = event.get("response") or {}
             return _in_conversation(event) and response.get("id") not in before
 
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while True:
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"no reply within {timeout:g} s (status {self.status!r})")
-            try:
-                done = await self.conversation.wait_for(
-                    "response.done", min(remaining, 0.25), new_reply
-                )
-            except TimeoutError:
-                if self._core.status not in ("connected", "connecting"):
-                    raise RuntimeError(
-                        "the call ended before the reply"
-                        + (f": {self._core.error}" if self._core.error else "")
-                    ) from None
-                continue
-            status = (done.get("response") or {}).get("status")
-            if status != "completed" or not _calls_tools(done):
-                return done
+        # One callback for the whole wait: re-arming a waiter per poll could miss a
+        # response.done that arrived while the previous waiter was being cancelled.
+        replies: asyncio.Queue[Event] = asyncio.Queue()
+
+        def keep(event: Event) -> None:
+            if new_reply(event):
+                replies.put_nowait(event)
+
+        self.conversation.on("response.done", keep)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while True:
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    raise TimeoutError(f"no reply within {timeout:g} s (status {self.status!r})")
+                try:
+                    done = await asyncio.wait_for(replies.get(), min(remaining, 0.25))
+                except TimeoutError:
+                    if self._core.status not in ("connected", "connecting"):
+                        raise RuntimeError(
+                            "the call ended before the reply"
+                            + (f": {self._core.error}" if self._core.error else "")
+                        ) from None
+                    continue
+                status = (done.get("response") or {}).get("status")
+                if status != "completed" or not _calls_tools(done):
+                    return done
+        finally:
+            self.conversation.off("response.done", keep)
 
     # -- the model's audio ----------------------------------------------------------------
 

@@ -78,6 +78,8 @@ class Reducer(SessionReducer, ResponseReducer):
             "response.output_audio_transcript.done": self._transcript_done,
             "response.function_call_arguments.done": self._args_done,
             "output_audio_buffer.started": self._audio_started,
+            # Over WebSocket there is no output buffer: the voice starts with its first delta.
+            "response.output_audio.delta": self._audio_started,
             "mcp_list_tools.completed": self._mcp_completed,
             "mcp_list_tools.failed": self._mcp_failed,
             "response.mcp_call.completed": self._mcp_completed,

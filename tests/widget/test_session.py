@@ -159,6 +159,13 @@ async def test_audio_turn_ended_by_server_vad(make_session: MakeSession, tmp_pat
     assert types.index("input_audio_buffer.speech_stopped") < types.index("response.done")
     assert not client_events(s, "input_audio_buffer.commit")
     assert list(s.transcript["role"]) == ["user", "assistant"]
+    # Over WebSocket the voice starts with its first delta (there is no output buffer).
+    latency = s.latency.iloc[-1]
+    first_audio = next(
+        e for e in s.conversation.raw_events if e[2].get("type") == "response.output_audio.delta"
+    )
+    assert latency["audio_started_at"].timestamp() == pytest.approx(first_audio[0])
+    assert 0 < latency["to_audio_ms"] < 10_000
     out = s.audio()
     assert out.dtype == np.int16 and out.size / RATE > 0.3
     assert int(np.abs(out.astype(np.int32)).max()) > 1000
