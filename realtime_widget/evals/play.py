@@ -1,0 +1,127 @@
+"""Playing a scenario on a connected `RealtimeSession`, leaving a `Mark` per spoken turn.
+
+A turn is sent and its reply awaited (past tool calls) before the next, except when the
+next turn is a barge-in: then the reply is only awaited until it starts
+(`response.created`), the barge-in's `after_ms` passes, the session interrupts it
+(`response.cancel` and a truncate at the audio received, as a WebSocket client does) and
+the barge-in's words are sent. The marks say where each turn starts in the event log, so
+the turns are read back from the log afterwards (turn.py), nothing measured twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from realtime_widget.conversation import canonical_type
+
+from .scenario import BargeIn, Pause, Scenario, SpokenTurn, UserAudio, UserText, kind_of
+from .turn import Mark
+
+if TYPE_CHECKING:
+    from realtime_widget.session import RealtimeSession
+
+TRANSCRIPTION_DONE = (
+    "conversation.item.input_audio_transcription.completed",
+    "conversation.item.input_audio_transcription.failed",
+)
+#: How long the end of a run waits for the transcripts of its audio turns.
+TRANSCRIPT_WAIT_S = 5.0
+
+
+def _in_conversation(event: dict[str, Any]) -> bool:
+    response = event.get("response") or {}
+    return not (isinstance(response, dict) and response.get("conversation_id", "") is None)
+
+
+async def _send(
+    session: RealtimeSession, words: UserText | UserAudio, *, wait: bool, timeout: float
+) -> None:
+    if isinstance(words, UserText):
+        await session.send_text(words.text, wait=wait, timeout=timeout)
+    else:
+        await session.send_audio(words.samples, wait=wait, timeout=timeout)
+
+
+async def play(
+    session: RealtimeSession,
+    scenario: Scenario,
+    marks: list[Mark],
+    *,
+    timeout_s: float,
+) -> None:
+    """Seed the setup items, then play every turn, appending to `marks` as it goes (so a
+    failure leaves the marks of the turns played)."""
+    for item in scenario.setup:
+        session.send_event(item.event())
+    turns = scenario.turns
+    for position, turn in enumerate(turns):
+        if isinstance(turn, Pause):
+            await asyncio.sleep(turn.ms / 1000)
+            continue
+        following = turns[position + 1] if position + 1 < len(turns) else None
+        await _play_turn(session, turn, following, marks, timeout_s)
+    await _settle_transcripts(session)
+
+
+async def _play_turn(
+    session: RealtimeSession,
+    turn: SpokenTurn,
+    following: object,
+    marks: list[Mark],
+    timeout_s: float,
+) -> None:
+    if isinstance(turn, BargeIn) and marks:
+        cut = session.interrupt()
+        last = marks[-1]
+        marks[-1] = Mark(last.index, last.kind, last.start, last.said, cut, last.error)
+    words = turn.say if isinstance(turn, BargeIn) else turn
+    mark = Mark(len(marks), kind_of(turn), len(session.conversation), turn.describe)
+    marks.append(mark)
+    interrupted_next = isinstance(following, BargeIn)
+    try:
+        if not interrupted_next:
+            await _send(session, words, wait=True, timeout=timeout_s)
+            return
+        started = session.conversation.wait_for("response.created", timeout_s, _in_conversation)
+        waiting = asyncio.ensure_future(started)
+        await asyncio.sleep(0)  # the waiter is registered before anything is sent
+        try:
+            await _send(session, words, wait=False, timeout=timeout_s)
+            await waiting
+        finally:
+            waiting.cancel()
+        await asyncio.sleep(following.after_ms / 1000)  # type: ignore[attr-defined]
+    except Exception as exc:
+        marks[-1] = Mark(mark.index, mark.kind, mark.start, mark.said, False, _describe(exc))
+        raise
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if not isinstance(exc, RuntimeError) else text
+
+
+async def _settle_transcripts(session: RealtimeSession) -> None:
+    """Wait (a little) until every committed audio turn has its transcript or its failure,
+    so the user's words are in the result; a session without transcription is not waited on."""
+    if session.transcription is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TRANSCRIPT_WAIT_S
+    while _untranscribed(session) and loop.time() < deadline and session.status == "connected":
+        await asyncio.sleep(0.05)
+
+
+def _untranscribed(session: RealtimeSession) -> set[str]:
+    committed: set[str] = set()
+    done: set[str] = set()
+    for _, direction, payload in session.conversation.raw_events:
+        if direction != "server" or not isinstance(payload, dict):
+            continue
+        kind = canonical_type(str(payload.get("type", "")))
+        if kind == "input_audio_buffer.committed":
+            committed.add(str(payload.get("item_id")))
+        elif kind in TRANSCRIPTION_DONE:
+            done.add(str(payload.get("item_id")))
+    return committed - done
