@@ -52,8 +52,7 @@ async def play(
 ) -> None:
     """Seed the setup items, then play every turn, appending to `marks` as it goes (so a
     failure leaves the marks of the turns played)."""
-    for item in scenario.setup:
-        session.send_event(item.event())
+    await _seed(session, scenario, timeout_s)
     turns = scenario.turns
     for position, turn in enumerate(turns):
         if isinstance(turn, Pause):
@@ -64,6 +63,25 @@ async def play(
     await _settle_transcripts(session)
 
 
+async def _seed(session: RealtimeSession, scenario: Scenario, timeout_s: float) -> None:
+    """Add the setup items and wait until the server has the last (so none of them falls
+    in the first turn's part of the log)."""
+    if not scenario.setup:
+        return
+    ids = [f"item_setup_{i}" for i in range(len(scenario.setup))]
+    added = session.conversation.wait_for(
+        "conversation.item.added", timeout_s, lambda e: (e.get("item") or {}).get("id") == ids[-1]
+    )
+    waiting = asyncio.ensure_future(added)
+    await asyncio.sleep(0)  # registered before anything is sent
+    try:
+        for item, item_id in zip(scenario.setup, ids, strict=True):
+            session.send_event(item.event(item_id))
+        await waiting
+    finally:
+        waiting.cancel()
+
+
 async def _play_turn(
     session: RealtimeSession,
     turn: SpokenTurn,
@@ -71,6 +89,11 @@ async def _play_turn(
     marks: list[Mark],
     timeout_s: float,
 ) -> None:
+    if session.status != "connected":
+        # Say why the call is gone rather than that nothing can be sent.
+        raise RuntimeError(
+            f"the call ended before turn {len(marks)}: {session.error or session.status}"
+        )
     if isinstance(turn, BargeIn) and marks:
         cut = session.interrupt()
         last = marks[-1]

@@ -213,12 +213,13 @@ class Item:
         if not isinstance(self.text, str) or not self.text.strip():
             raise ValueError(f"a setup item ({self.role}) needs a non-empty text")
 
-    def event(self) -> dict[str, Any]:
-        """The `conversation.item.create` that adds it."""
+    def event(self, item_id: str) -> dict[str, Any]:
+        """The `conversation.item.create` that adds it, as item `item_id`."""
         part = "output_text" if self.role == "assistant" else "input_text"
         return {
             "type": "conversation.item.create",
             "item": {
+                "id": item_id,
                 "type": "message",
                 "role": self.role,
                 "content": [{"type": part, "text": self.text}],

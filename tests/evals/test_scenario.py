@@ -127,7 +127,7 @@ def test_setup_items_become_conversation_items() -> None:
         turns=["Hi"],
         setup=[("user", "I run a shop."), {"role": "assistant", "text": "Noted."}],
     )
-    assert [i.event()["item"]["content"][0] for i in s.setup] == [
+    assert [i.event("x")["item"]["content"][0] for i in s.setup] == [
         {"type": "input_text", "text": "I run a shop."},
         {"type": "output_text", "text": "Noted."},
     ]
