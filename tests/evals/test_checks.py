@@ -60,7 +60,7 @@ def test_tool_called_matches_a_subset_of_the_arguments() -> None:
 
 
 def test_tool_not_called_any_or_by_name() -> None:
-    calls = [("stock_level", {}, None)]
+    calls: list[tuple[str, dict[str, object], None]] = [("stock_level", {}, None)]
     assert verdict(evals.tool_not_called(), calls=calls) == Outcome(False, "stock_level was called")
     assert verdict(evals.tool_not_called()) == Outcome(True, "no tool was called")
     assert verdict(evals.tool_not_called("weather"), calls=calls).passed is True

@@ -39,8 +39,8 @@ def test_turns_from_text_paths_arrays_pauses_and_barge_ins(tmp_path: Path) -> No
     )
     kinds = [type(t) for t in s.turns]
     assert kinds == [UserText, UserAudio, UserAudio, Pause, UserText, BargeIn]
-    assert len(s.spoken) == 5 and s.turns[1].source == "q.wav"  # type: ignore[union-attr]
-    assert s.turns[2].source == "array"  # type: ignore[union-attr]
+    assert len(s.spoken) == 5 and s.turns[1].source == "q.wav"
+    assert s.turns[2].source == "array"
     assert isinstance(s.turns[5], BargeIn) and s.turns[5].say == UserText("Stop")
     # A file at 16 kHz is resampled to the session's 24 kHz when the scenario is built.
     low = evals.audio(write_wav(tmp_path / "low.wav", voice(0.5)[::3], rate=8_000))
