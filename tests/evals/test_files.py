@@ -160,3 +160,20 @@ def test_bad_files_say_where(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(evals.ScenarioFileError, match=r"ends in \.yaml"):
         (tmp_path / "s.txt").write_text("x")
         evals.load_scenarios(tmp_path / "s.txt")
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    docs = Path(__file__).parents[2] / "docs" / "evals.md"
+    example = docs.read_text(encoding="utf-8").split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "suite.yaml").write_text(example)
+    write_wav(tmp_path / "question.wav", voice(0.5))
+    (stock,) = evals.load_scenarios(tmp_path / "suite.yaml")
+    assert [type(t).__name__ for t in stock.turns] == [
+        "UserText",
+        "Pause",
+        "UserAudio",
+        "UserText",
+        "BargeIn",
+    ]
+    assert [len(p) for p in stock.plan] == [4, 2, 1, 5]
+    assert "judge('the reply is polite')" in [c.label for c in stock.plan[-1]]
