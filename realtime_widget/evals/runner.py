@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import difflib
 import inspect
+import logging
 import math
 import os
 import re
@@ -40,6 +41,8 @@ from .progress import make_progress
 from .result import LOG_DIR, RESULT_FILE, EvalResult, json_float, turn_passed
 from .scenario import Scenario, kind_of
 from .turn import Mark, Turn, turns_of
+
+log = logging.getLogger("realtime_widget")
 
 _PARAMETERS = inspect.signature(RealtimeSession.__init__).parameters
 #: What a variant may set: `RealtimeSession`'s arguments (but the log, which is the
@@ -421,7 +424,16 @@ async def run(
 
     def finished(task: asyncio.Task[tuple[dict[str, Any], list[dict[str, Any]]]]) -> None:
         spec = running.pop(task)
-        row, rows = task.result()
+        failure = task.exception()
+        if failure is None:
+            row, rows = task.result()
+        else:
+            # A bug of this package reading the run, not the run's own failure (run_one
+            # records those): the grid goes on all the same, the run says what happened.
+            log.error("evals: reading run %d failed", spec.run, exc_info=failure)
+            row = {**skipped_row(spec, ""), "status": "error", "passed": False}
+            row["error"] = f"internal error reading the run: {_describe(failure)}"
+            rows = []
         run_rows[spec.run], turn_rows[spec.run] = row, rows
         report.run_done(row)
 

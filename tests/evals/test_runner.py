@@ -378,3 +378,28 @@ def test_run_sync_from_a_plain_script(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[0] == "['completed', 'completed'] [1.0]"
+
+
+async def test_a_bug_reading_one_run_does_not_stop_the_grid(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from realtime_widget.evals import runner
+
+    real = runner.turns_of
+
+    def broken(conversation: Any, marks: Any, **kw: Any) -> list[evals.Turn]:
+        if kw["variant"] == "b":
+            raise KeyError("item_x")
+        return real(conversation, marks, **kw)
+
+    monkeypatch.setattr(runner, "turns_of", broken)
+    result = await evals.run(
+        STOCK,
+        {"a": VARIANTS["tools"], "b": VARIANTS["tools"]},
+        api_key=KEY,
+        base_url=emu.base_url,
+        progress=False,
+    )
+    assert list(result.runs["status"]) == ["completed", "error"]
+    assert result.runs["error"].iloc[1] == "internal error reading the run: KeyError: 'item_x'"
+    assert "reading run 1 failed" in caplog.text
