@@ -11,9 +11,11 @@ the turns are read back from the log afterwards (turn.py), nothing measured twic
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from realtime_widget.conversation import canonical_type
+from realtime_widget.conversation import Event, canonical_type
 
 from .scenario import BargeIn, Pause, Scenario, SpokenTurn, UserAudio, UserText, kind_of
 from .turn import Mark
@@ -29,18 +31,81 @@ TRANSCRIPTION_DONE = (
 TRANSCRIPT_WAIT_S = 5.0
 
 
-def _in_conversation(event: dict[str, Any]) -> bool:
+def _in_conversation(event: Event) -> bool:
     response = event.get("response") or {}
     return not (isinstance(response, dict) and response.get("conversation_id", "") is None)
 
 
-async def _send(
-    session: RealtimeSession, words: UserText | UserAudio, *, wait: bool, timeout: float
-) -> None:
+def _calls_tools(done: Event) -> bool:
+    output = (done.get("response") or {}).get("output") or []
+    return any(isinstance(item, dict) and item.get("type") == "function_call" for item in output)
+
+
+class Responses:
+    """Every in-conversation `response.created` / `response.done` of the session, kept by
+    callbacks from the moment it is made. (Not `wait_for` in a loop: a waiter re-armed
+    after a timeout can miss an event that arrives in between.)"""
+
+    def __init__(self, session: RealtimeSession) -> None:
+        self.session = session
+        self.created: list[str] = []
+        self.done: list[Event] = []
+        self.changed = asyncio.Event()
+        session.conversation.on("response.created", self._seen)
+        session.conversation.on("response.done", self._seen)
+
+    def _seen(self, event: Event) -> None:
+        if not _in_conversation(event):
+            return
+        if event.get("type") == "response.done":
+            self.done.append(event)
+        else:
+            self.created.append(str((event.get("response") or {}).get("id")))
+        self.changed.set()
+
+    def close(self) -> None:
+        self.session.conversation.off("response.created", self._seen)
+        self.session.conversation.off("response.done", self._seen)
+
+    async def _until(self, found: Callable[[], bool], timeout: float, what: str) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not found():
+            if self.session.status not in ("connected", "connecting"):
+                error = self.session.error
+                raise RuntimeError(
+                    f"the call ended before {what}" + (f": {error}" if error else "")
+                )
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError(f"no {what} within {timeout:g} s")
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), min(left, 0.25))
+
+    async def started(self, before: int, timeout: float) -> None:
+        """Until a response is created after the first `before`."""
+        await self._until(lambda: len(self.created) > before, timeout, "the reply's start")
+
+    async def reply(self, before: int, timeout: float) -> None:
+        """Until the reply to a turn is done: a response created after the first `before`,
+        done with no function call in it (or not completed), as `send_text` waits."""
+
+        def answered() -> bool:
+            new = set(self.created[before:])
+            return any(
+                (d.get("response") or {}).get("id") in new
+                and ((d.get("response") or {}).get("status") != "completed" or not _calls_tools(d))
+                for d in self.done
+            )
+
+        await self._until(answered, timeout, "reply")
+
+
+def _send(session: RealtimeSession, words: UserText | UserAudio) -> Awaitable[Any]:
     if isinstance(words, UserText):
-        await session.send_text(words.text, wait=wait, timeout=timeout)
-    else:
-        await session.send_audio(words.samples, wait=wait, timeout=timeout)
+        return session.send_text(words.text, wait=False)
+    return session.send_audio(words.samples, wait=False)
 
 
 async def play(
@@ -52,15 +117,19 @@ async def play(
 ) -> None:
     """Seed the setup items, then play every turn, appending to `marks` as it goes (so a
     failure leaves the marks of the turns played)."""
-    await _seed(session, scenario, timeout_s)
-    turns = scenario.turns
-    for position, turn in enumerate(turns):
-        if isinstance(turn, Pause):
-            await asyncio.sleep(turn.ms / 1000)
-            continue
-        following = turns[position + 1] if position + 1 < len(turns) else None
-        await _play_turn(session, turn, following, marks, timeout_s)
-    await _settle_transcripts(session)
+    responses = Responses(session)
+    try:
+        await _seed(session, scenario, timeout_s)
+        turns = scenario.turns
+        for position, turn in enumerate(turns):
+            if isinstance(turn, Pause):
+                await asyncio.sleep(turn.ms / 1000)
+                continue
+            following = turns[position + 1] if position + 1 < len(turns) else None
+            await _play_turn(session, responses, turn, following, marks, timeout_s)
+        await _settle_transcripts(session)
+    finally:
+        responses.close()
 
 
 async def _seed(session: RealtimeSession, scenario: Scenario, timeout_s: float) -> None:
@@ -84,6 +153,7 @@ async def _seed(session: RealtimeSession, scenario: Scenario, timeout_s: float) 
 
 async def _play_turn(
     session: RealtimeSession,
+    responses: Responses,
     turn: SpokenTurn,
     following: object,
     marks: list[Mark],
@@ -101,20 +171,14 @@ async def _play_turn(
     words = turn.say if isinstance(turn, BargeIn) else turn
     mark = Mark(len(marks), kind_of(turn), len(session.conversation), turn.describe)
     marks.append(mark)
-    interrupted_next = isinstance(following, BargeIn)
+    before = len(responses.created)
     try:
-        if not interrupted_next:
-            await _send(session, words, wait=True, timeout=timeout_s)
-            return
-        started = session.conversation.wait_for("response.created", timeout_s, _in_conversation)
-        waiting = asyncio.ensure_future(started)
-        await asyncio.sleep(0)  # the waiter is registered before anything is sent
-        try:
-            await _send(session, words, wait=False, timeout=timeout_s)
-            await waiting
-        finally:
-            waiting.cancel()
-        await asyncio.sleep(following.after_ms / 1000)  # type: ignore[attr-defined]
+        await _send(session, words)
+        if isinstance(following, BargeIn):
+            await responses.started(before, timeout_s)
+            await asyncio.sleep(following.after_ms / 1000)
+        else:
+            await responses.reply(before, timeout_s)
     except Exception as exc:
         marks[-1] = Mark(mark.index, mark.kind, mark.start, mark.said, False, _describe(exc))
         raise
