@@ -1,6 +1,7 @@
 """The emulator process the benchmarks talk to: the real `Emulator` plus a few control routes.
 
     python benchmarks/bench_emulator.py --api-key KEY      # prints its URL on the first line
+    python benchmarks/bench_emulator.py --api-key KEY --text-delta-interval-s 0   # unpaced text
 
 Extra routes (benchmark only, same origin as the emulator):
 
@@ -190,7 +191,11 @@ async def serve(args: argparse.Namespace) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    emulator = BenchEmulator(host="127.0.0.1", port=0, api_keys=args.api_keys)
+    # Only options given on the command line reach the engine (the rest keep its defaults).
+    options: dict[str, Any] = {}
+    if args.text_delta_interval_s is not None:
+        options["text_delta_interval_s"] = args.text_delta_interval_s
+    emulator = BenchEmulator(host="127.0.0.1", port=0, api_keys=args.api_keys, **options)
     await emulator.start()
     print(f"bench emulator listening on {emulator.base_url}", flush=True)
     try:
@@ -202,7 +207,16 @@ async def serve(args: argparse.Namespace) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--api-key", action="append", dest="api_keys", required=True)
-    asyncio.run(serve(parser.parse_args()))
+    parser.add_argument(
+        "--text-delta-interval-s",
+        type=float,
+        default=None,
+        help="pause before each text/transcript delta (default: the engine's, 0.02 s)",
+    )
+    args = parser.parse_args()
+    if args.text_delta_interval_s is not None and args.text_delta_interval_s < 0:
+        parser.error("--text-delta-interval-s must be 0 or more seconds")
+    asyncio.run(serve(args))
     return 0
 
 

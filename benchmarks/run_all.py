@@ -1,7 +1,7 @@
 """Run every benchmark in one JupyterLab + Chromium session and write benchmarks/RESULTS.md.
 
-    .venv/bin/python benchmarks/run_all.py            # full (~10 min on 2 cores)
-    .venv/bin/python benchmarks/run_all.py --smoke    # small runs (~90 s), for CI
+    .venv/bin/python benchmarks/run_all.py            # full (~12 min on 2 cores)
+    .venv/bin/python benchmarks/run_all.py --smoke    # small runs (~2 min), for CI
     .venv/bin/python benchmarks/run_all.py --smoke --out /tmp/results.md
 
 Full mode writes benchmarks/RESULTS.md unless --out is given; smoke mode writes only to --out
@@ -81,6 +81,17 @@ def _fmt(value: Any, spec: str, suffix: str = "") -> str:
 
 def _verdict(ok: bool | None) -> str:
     return "n/a" if ok is None else ("met" if ok else "**missed**")
+
+
+SESSIONS_INTRO = (
+    "N `RealtimeSession`s in one asyncio process (a fresh process per run), all connected "
+    "at once, each doing scripted text turns against the emulator in its own process (so "
+    "the CPU measured is the client side only), vs the thinnest client written with the "
+    "same SDK: `sdk-raw` reads frames with `recv_bytes()` + `json.loads` (the decoding the "
+    "session does too, so session ÷ sdk-raw is the session's own overhead per event), "
+    "`sdk-typed` with `recv()` (an SDK pydantic model per event, the loop of the SDK's "
+    "examples). Runs alternate per N so that drift falls on every client."
+)
 
 
 def markdown(ctx: dict[str, Any]) -> str:
@@ -209,6 +220,17 @@ def markdown(ctx: dict[str, Any]) -> str:
             "```",
             "",
         ]
+    if ctx.get("sessions") is not None:
+        lines += [
+            "## 6. Concurrent headless sessions (benchmarks/sessions.py)",
+            "",
+            SESSIONS_INTRO,
+            "",
+            "```",
+            ctx["sessions"],
+            "```",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -245,6 +267,10 @@ def main() -> int:
     code, text = _script("ingest.py", args.smoke)
     ctx["ingest"] = text if code == 0 else f"ingest.py failed (exit {code}):\n{text}"
     print(ctx["ingest"], flush=True)
+    print("== concurrent sessions", flush=True)
+    code, text = _script("sessions.py", args.smoke)
+    ctx["sessions"] = text if code == 0 else f"sessions.py failed (exit {code}):\n{text}"
+    print(ctx["sessions"], flush=True)
     if (HERE / "load.py").exists():
         print("== load", flush=True)
         code, text = _script("load.py", args.smoke)

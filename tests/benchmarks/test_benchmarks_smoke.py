@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from support.sessions_output import ratios as session_ratios
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
@@ -70,4 +71,8 @@ def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
     assert re.search(r"first render in JupyterLab .*: \d+ ms", text)
     assert "Conversation.ingest" in text and "ingest.py failed" not in text
     assert "load.py failed" not in text
+    # Concurrent headless sessions: every session ÷ baseline ratio, finite and positive.
+    assert "sessions.py failed" not in text
+    assert "## 6. Concurrent headless sessions" in text
+    session_ratios(text, (1, 3))
     assert text.count("| ") >= 5 * 5, "the targets table is incomplete"
