@@ -13,7 +13,8 @@ Nothing is sent on attach (the session exists); the SDK never reconnects by itse
 `on_reconnecting`): a dropped sideband is reported and the call goes on over the
 browser's path. `SidebandState` is where it is: "off" (not wanted, or no call),
 "attaching", "attached", "failed" (the attach was refused or timed out), "dropped" (it
-was attached and the connection went away while the call ran).
+was attached and the connection went away while the call ran; a normal close, 1000, is
+the server ending the call and leaves it "off").
 """
 
 from __future__ import annotations
@@ -170,7 +171,10 @@ class Sideband:
             except ConnectionClosed as exc:
                 if not self._stale(generation):
                     code = exc.rcvd.code if exc.rcvd is not None else 1006
-                    self._gone(f"the sideband connection closed ({code})")
+                    if code == 1000:  # the server ended the call (a hangup): nothing lost
+                        self._gone("", "off")
+                    else:
+                        self._gone(f"the sideband connection closed ({code})")
                 return
             except Exception as exc:
                 if not self._stale(generation):
@@ -185,13 +189,13 @@ class Sideband:
             payload = decoded if isinstance(decoded, dict) else frame.decode("utf-8", "replace")
             self._on_server([(time.time(), "server", payload)])
 
-    def _gone(self, why: str) -> None:
+    def _gone(self, why: str, state: SidebandState = "dropped") -> None:
         self._generation += 1
         writer, self._writer = self._writer, None
         if writer is not None and not writer.done():
             writer.cancel()
         self._conn = None
-        self._set("dropped", why)
+        self._set(state, why)
 
 
 async def _close_quietly(conn: AsyncRealtimeConnection) -> None:

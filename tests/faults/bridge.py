@@ -140,6 +140,8 @@ class Bridge:
     # While set, the page's messages to the kernel wait here (a comm held up: a hidden
     # tab, a busy kernel websocket); `release_comm()` delivers them in order.
     _held: list[Any] | None = None
+    #: Kernel messages that reached a page while it was reloading (lost, as in a browser).
+    lost_in_navigation: list[str] = field(default_factory=list)
 
     @classmethod
     async def open(
@@ -192,7 +194,12 @@ class Bridge:
     async def _eval(self, script: str, arg: Any) -> None:
         try:
             await self.page.evaluate(script, arg)
-        except Error:
+        except Error as exc:
+            if "harness is not defined" in str(exc):
+                # The page is navigating (a reload): like a real comm message to a page
+                # that is going away, this one is lost; the new page asks for the state.
+                self.lost_in_navigation.append(script)
+                return
             if not self._closed and not self.page.is_closed():
                 raise
 
