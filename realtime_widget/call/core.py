@@ -275,11 +275,12 @@ class CallCore:
         if event is not None:
             self.transport.send(event)
 
-    def receive(self, records: Sequence[Record]) -> None:
-        """Take server and client records in arrival order: log, facts, replies, tools."""
+    def receive(self, records: Sequence[Record], via: str = "") -> None:
+        """Take server and client records in arrival order: log, facts, replies, tools.
+        `via`: the path that brought them when it is not the call's own ("sideband")."""
         self._batch_errors = []
         try:
-            self._ingest(records)
+            self._ingest(records, via)
         finally:
             errors, self._batch_errors = self._batch_errors, None
             if errors:
@@ -298,7 +299,7 @@ class CallCore:
                 log.info("the session expired; continuing in a new session (auto_reconnect)")
                 self.reconnect()
 
-    def _ingest(self, records: Sequence[Record]) -> None:
+    def _ingest(self, records: Sequence[Record], via: str) -> None:
         start = 0
         for i, (_, direction, payload) in enumerate(records):
             if direction != "server" or not isinstance(payload, dict):
@@ -311,10 +312,10 @@ class CallCore:
             # A second call in this conversation: the boundary goes right before its
             # session.created so that item order and latency restart there.
             if before >= 1 and self.facts.sessions > before:
-                self.conversation.ingest(records[start:i])
+                self.conversation.ingest(records[start:i], via)
                 self.conversation.mark_session_boundary("new call")
                 start = i
-        self.conversation.ingest(records[start:])
+        self.conversation.ingest(records[start:], via)
 
     def _on_session_reply(self, rejected: Rejected | None) -> None:
         if rejected is None:

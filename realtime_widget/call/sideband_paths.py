@@ -36,6 +36,11 @@ log = logging.getLogger("realtime_widget")
 HOLD_S = 1.0
 
 
+def _logged_via(path: Path) -> str:
+    # The browser's data channel is the call's own path: the log names only the other.
+    return "" if path == "browser" else path
+
+
 class SidebandPaths:
     """See the module docstring. `attach(core)` after the core is built."""
 
@@ -62,7 +67,7 @@ class SidebandPaths:
         self.sideband: Sideband | None = (
             make_sideband(
                 on_server=self._from_sideband,
-                on_client=self._deliver_records,
+                on_client=self._sent_by_sideband,
                 on_state=self._on_state,
             )
             if make_sideband is not None
@@ -133,15 +138,22 @@ class SidebandPaths:
         self._arm_timer()
 
     def _deliver(self, taken: list[Taken]) -> None:
-        if not taken:
-            return
+        """To the core in order, one batch per run of the same path (the log keeps it)."""
+        run: list[Record] = []
+        run_via: Path = "browser"
         for t in taken:
             if t.record[1] == "server":
                 self.via[t.via] += 1
-        self._deliver_records([t.record for t in taken])
+            if t.via != run_via and run:
+                self.core.receive(run, _logged_via(run_via))
+                run = []
+            run_via = t.via
+            run.append(t.record)
+        if run:
+            self.core.receive(run, _logged_via(run_via))
 
-    def _deliver_records(self, records: list[Record]) -> None:
-        self.core.receive(records)
+    def _sent_by_sideband(self, records: list[Record]) -> None:
+        self.core.receive(records, "sideband")
 
     def _take_held(self) -> None:
         if self._timer is not None:

@@ -24,7 +24,7 @@ from realtime_widget.conversation.callbacks import (
     ErrorHook,
     Predicate,
 )
-from realtime_widget.conversation.jsonl import JsonlAppender, read_records, write_records
+from realtime_widget.conversation.jsonl import JsonlAppender, read_records_with_via, write_records
 from realtime_widget.conversation.log import Direction, Event, EventLog, EventRecord
 from realtime_widget.conversation.names import RAW_TYPE, SESSION_BOUNDARY_TYPE, canonical_type
 from realtime_widget.conversation.pricing import PRICES, PriceTable, validate_prices
@@ -78,11 +78,13 @@ class Conversation:
 
     # -- ingest --------------------------------------------------------------------------------
 
-    def ingest(self, records: Iterable[EventRecord]) -> None:
+    def ingest(self, records: Iterable[EventRecord], via: str = "") -> None:
         """Append a batch of records, reduce them, write them to `log_path`, then run callbacks.
 
         Costs O(1) amortized per event. Callbacks and waiters see each event after the whole
         batch is in the log, so tables read from a callback already include the batch.
+        `via`: the path that brought the batch when it is not the call's own ("sideband");
+        the `events` table and the JSONL log keep it.
         """
         log = self._log
         start = len(log)
@@ -91,7 +93,9 @@ class Conversation:
         finally:
             # Even if a bad record stops the batch, what was appended is written and announced.
             if len(log) > start:
-                self._after_batch(start)
+                if via:
+                    log.vias.update(dict.fromkeys(range(start, len(log)), via))
+                self._after_batch(start, via)
 
     def _append(self, records: Iterable[EventRecord]) -> None:
         log = self._log
@@ -122,11 +126,11 @@ class Conversation:
                     f"got {type(payload).__name__}"
                 )
 
-    def _after_batch(self, start: int) -> None:
+    def _after_batch(self, start: int, via: str = "") -> None:
         log = self._log
         if self._appender is not None:
             try:
-                self._appender.write(log.records(start))
+                self._appender.write(log.records(start), via)
             except OSError as exc:
                 self.log_error = exc
                 logger.error("could not append to %s: %s", self._appender.path, exc)
@@ -328,7 +332,7 @@ class Conversation:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the whole log as JSON Lines (the public format; secrets redacted)."""
-        write_records(path, self._log)
+        write_records(path, self._log, self._log.vias)
 
     @classmethod
     def load(
@@ -340,7 +344,16 @@ class Conversation:
     ) -> Conversation:
         """Rebuild a conversation from a JSON Lines log (a cut-off last line is skipped)."""
         conv = cls(model=model, prices=prices)
-        conv.ingest(read_records(path))
+        batch: list[EventRecord] = []
+        batch_via = ""
+        for record, via in read_records_with_via(path):
+            if via != batch_via and batch:
+                conv.ingest(batch, batch_via)
+                batch = []
+            batch_via = via
+            batch.append(record)
+        if batch:
+            conv.ingest(batch, batch_via)
         return conv
 
     def close(self) -> None:

@@ -324,6 +324,10 @@ def events_frame(log: EventLog) -> pd.DataFrame:
             "item_id": _str(item_ids),
             "response_id": _str(response_ids),
             "is_raw": np.array([t == RAW_TYPE for t in raw_types], dtype="bool"),
+            # "" the call's own path; "sideband": the kernel's sideband brought it first.
+            "via": _str([log.vias.get(i, "") for i in range(len(payloads))])
+            if log.vias
+            else _str([""] * len(payloads)),
             "event": event_col,
         }
     )

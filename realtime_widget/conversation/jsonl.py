@@ -14,7 +14,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Final
@@ -60,14 +60,23 @@ def parse_time(value: Any, where: str) -> float:
     )
 
 
-def record_to_line(record: EventRecord) -> str:
+def record_to_line(record: EventRecord, via: str = "") -> str:
     t, direction, payload = record
     obj: dict[str, Any] = {"time": iso_time(t), "direction": direction}
+    if via:
+        obj["via"] = via
     if isinstance(payload, str):
         obj["raw"] = payload
     else:
         obj["event"] = payload
     return redact(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+
+
+def _parse_via(obj: Any, where: str) -> str:
+    via = obj.get("via", "") if isinstance(obj, dict) else ""
+    if not isinstance(via, str):
+        raise ValueError(f"{where}: 'via' must be a string, got {type(via).__name__}")
+    return via
 
 
 def _parse_line(obj: Any, where: str) -> EventRecord:
@@ -90,11 +99,16 @@ def _parse_line(obj: Any, where: str) -> EventRecord:
 
 def read_records(path: str | os.PathLike[str]) -> list[EventRecord]:
     """All records of a JSONL log; a cut-off last line is skipped with a warning."""
+    return [record for record, _ in read_records_with_via(path)]
+
+
+def read_records_with_via(path: str | os.PathLike[str]) -> list[tuple[EventRecord, str]]:
+    """(record, the path that brought it or "") for every record of a JSONL log."""
     p = Path(path)
     lines = p.read_text(encoding="utf-8").splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
-    out: list[EventRecord] = []
+    out: list[tuple[EventRecord, str]] = []
     last = len(lines) - 1
     for n, line in enumerate(lines):
         if not line.strip():
@@ -114,18 +128,23 @@ def read_records(path: str | os.PathLike[str]) -> list[EventRecord]:
             raise ValueError(
                 f"{where}: not valid JSON ({exc.msg}); fix or remove that line"
             ) from None
-        out.append(_parse_line(obj, where))
+        out.append((_parse_line(obj, where), _parse_via(obj, where)))
     return out
 
 
-def write_records(path: str | os.PathLike[str], records: Iterable[EventRecord]) -> None:
+def write_records(
+    path: str | os.PathLike[str],
+    records: Iterable[EventRecord],
+    vias: Mapping[int, str] | None = None,
+) -> None:
     """Write a whole log atomically (temp file + rename), so a crash never leaves half a file."""
     p = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=p.name + ".", suffix=".tmp", dir=p.parent or ".")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            for rec in records:
-                f.write(record_to_line(rec))
+            via = vias or {}
+            for i, rec in enumerate(records):
+                f.write(record_to_line(rec, via.get(i, "")))
                 f.write("\n")
         os.replace(tmp, p)
     except BaseException:
@@ -140,11 +159,11 @@ class JsonlAppender:
         self.path = Path(path)
         self._file: IO[str] | None = self.path.open("a", encoding="utf-8", newline="\n")
 
-    def write(self, records: Iterable[EventRecord]) -> None:
+    def write(self, records: Iterable[EventRecord], via: str = "") -> None:
         f = self._file
         if f is None:
             raise ValueError(f"log file {self.path} is closed")
-        f.write("".join(record_to_line(r) + "\n" for r in records))
+        f.write("".join(record_to_line(r, via) + "\n" for r in records))
         f.flush()
 
     def close(self) -> None:

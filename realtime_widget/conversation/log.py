@@ -19,7 +19,7 @@ EventRecord: TypeAlias = tuple[float, Direction, Event | str]
 class EventLog:
     """Columnar, append-only storage of event records."""
 
-    __slots__ = ("directions", "payloads", "times", "types")
+    __slots__ = ("directions", "payloads", "times", "types", "vias")
 
     def __init__(self) -> None:
         self.times: list[float] = []
@@ -27,6 +27,9 @@ class EventLog:
         self.payloads: list[Event | str] = []
         # The type as received (beta names kept); "<raw>" for non-JSON messages.
         self.types: list[str] = []
+        # Index → the path that brought it, for records that did not come the call's own
+        # way (the kernel's sideband beside the browser's call): sparse, usually empty.
+        self.vias: dict[int, str] = {}
 
     def append(self, time: float, direction: Direction, payload: Event | str, type_: str) -> None:
         self.times.append(time)

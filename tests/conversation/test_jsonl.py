@@ -102,3 +102,33 @@ def test_secrets_never_reach_the_files(tmp_path: Path) -> None:
         text = p.read_text()
         assert key not in text and secret not in text
         assert "[redacted]" in text and "desk-lamp" in text
+
+
+def test_the_path_that_brought_an_event_is_kept_in_the_table_the_log_and_a_load(
+    tmp_path: Path,
+) -> None:
+    live = tmp_path / "live.jsonl"
+    conv = Conversation(log_path=live)
+    conv.ingest([(1.8e9, "server", {"type": "session.created", "event_id": "e1"})])
+    conv.ingest(
+        [
+            (1.8e9 + 1, "server", {"type": "response.created", "event_id": "e2"}),
+            (1.8e9 + 2, "client", {"type": "response.cancel", "event_id": "c1"}),
+        ],
+        via="sideband",
+    )
+    conv.ingest([(1.8e9 + 3, "server", {"type": "response.done", "event_id": "e3"})])
+    assert list(conv.events["via"]) == ["", "sideband", "sideband", ""]
+    saved = tmp_path / "saved.jsonl"
+    conv.save(saved)
+    conv.close()
+    for path in (live, saved):
+        lines = [json.loads(line) for line in path.read_text().splitlines()]
+        assert [obj.get("via") for obj in lines] == [None, "sideband", "sideband", None]
+        back = Conversation.load(path)
+        assert list(back.events["via"]) == ["", "sideband", "sideband", ""]
+        assert [p["event_id"] for _, _, p in back.raw_events] == ["e1", "e2", "c1", "e3"]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"time": 1.8e9, "direction": "server", "event": {"type": "x"}, "via": 3}\n')
+    with pytest.raises(ValueError, match="'via' must be a string"):
+        Conversation.load(bad)

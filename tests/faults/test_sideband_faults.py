@@ -83,6 +83,16 @@ async def test_every_event_is_logged_once_in_the_servers_order(open_bridge: Open
     via = b.widget._paths.via
     assert via["browser"] + via["sideband"] == len(ids)
     assert via["sideband"] > 0  # it was attached and brought events first at times
+    # The log says which path brought each: the sideband's in `via`, the browser's as "".
+    events = b.widget.events
+    server = events[events["direction"] == "server"]
+    assert (server["via"] == "sideband").sum() == via["sideband"]
+    assert set(server["via"]) == {"", "sideband"}
+    # What Python sent went over the sideband, and the log says so.
+    sent = events[
+        (events["direction"] == "client") & (events["type"] == "conversation.item.create")
+    ]
+    assert list(sent["via"]) == ["sideband"]
     # The typed text went from the kernel over the sideband and is logged once.
     assert client_types(b).count("conversation.item.create") == 1
     assert b.kernel_exceptions() == [] and b.page_problems == []
