@@ -157,7 +157,8 @@ export class WidgetController {
   }
 
   connect(): Promise<ConnectionState> {
-    // No kernel to mint a client secret: keep the message that says why instead of a send error.
+    // No kernel to answer the connect (a client secret, or the offer it posts): keep the
+    // message that says why instead of a send error.
     if (this.#kernelGone) return Promise.resolve(this.transport.state);
     return this.transport.connect();
   }
