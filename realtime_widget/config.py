@@ -4,7 +4,8 @@ This module is the public face of that job; the work is split by kind of argumen
 
 - `input_checks`: the shared type tests, key checks and message parts (and `normalize_int`);
 - `session_inputs`: one `normalize_*` per session field the user sets;
-- `connection_inputs`: secret lifetime, API key and server origin (never in the session);
+- `connection_inputs`: secret lifetime, API key, server origin and signaling (never in
+  the session);
 - `session_payload`: `SessionSettings`, the cross-field `check_settings`, and building the
   session object, `session.update` and the client-secret request body;
 - `response_create`: one `response.create` with per-response settings.
@@ -38,6 +39,7 @@ from .connection_inputs import (
     normalize_log_path,
     normalize_seconds,
     normalize_secret_ttl,
+    normalize_signaling,
     normalize_tool_timeout,
 )
 from .input_checks import JSON, check_keys, choices, normalize_int, type_name
@@ -98,6 +100,7 @@ __all__ = [
     "normalize_seconds",
     "normalize_secret_ttl",
     "normalize_session_fields",
+    "normalize_signaling",
     "normalize_speed",
     "normalize_tool_specs",
     "normalize_tool_timeout",

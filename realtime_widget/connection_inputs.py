@@ -1,5 +1,5 @@
 """Normalizers of the connection settings (pure): secret lifetime, API key, server origin,
-time limits, reconnect and log file.
+signaling, time limits, reconnect and log file.
 
 These are widget and session arguments that never enter the session object; they decide
 how and where a call connects, so they are apart from the session-field normalizers.
@@ -65,6 +65,24 @@ def normalize_base_url(value: object) -> str | None:
             f"base_url must be a plain origin without query, fragment or user info; got {url!r}"
         )
     return url
+
+
+#: How a widget's call is signaled (`normalize_signaling` says what each means).
+SIGNALING_MODES = ("browser", "kernel")
+
+
+def normalize_signaling(value: object) -> str:
+    """Who posts the browser's SDP offer to the API: "browser" or "kernel"."""
+    meaning = (
+        "'browser' (the browser posts its SDP offer with a short-lived client secret the "
+        "kernel mints; the default) or 'kernel' (the kernel posts the offer with the API key; "
+        "no client secret exists)"
+    )
+    if not isinstance(value, str):
+        raise TypeError(f"signaling must be {meaning}, got {type_name(value)}")
+    if value not in SIGNALING_MODES:
+        raise ValueError(f"signaling must be {meaning}, got {value!r}")
+    return value
 
 
 def normalize_seconds(name: str, value: object, *, none_means: str | None = None) -> float | None:

@@ -13,7 +13,6 @@ widget runs it on the kernel's event loop so the kernel stays responsive, throug
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -25,9 +24,11 @@ import httpx
 from . import __version__
 from .api_facts import CLIENT_SECRETS_PATH
 from .config import client_secret_body, normalize_api_key, normalize_base_url
+from .kernel_async import DEFAULT_TIMEOUT as BASE_TIMEOUT
+from .kernel_async import LoopClient
 
-# Minting is one small request; a stalled network should fail in seconds, not minutes.
-DEFAULT_TIMEOUT: Final = httpx.Timeout(connect=5.0, read=20.0, write=10.0, pool=5.0)
+# Read at each request (tests shorten it): kernel_async's limits for one small request.
+DEFAULT_TIMEOUT: httpx.Timeout = BASE_TIMEOUT
 
 _SECRET_PATTERNS: Final = (
     # Standard keys (sk-…, sk-proj-…), also when partly starred out by OpenAI's messages.
@@ -52,10 +53,12 @@ def redact(text: str, *secrets: str | None) -> str:
 
 
 class RealtimeAPIError(Exception):
-    """Minting failed. `message` is readable and safe to show; `code` is machine-readable
-    (the API's error code when it gave one, else one of: invalid_api_key, rate_limited,
-    bad_request, not_found, server_error, timeout, connection_error, bad_response);
-    `status` is the HTTP status, None when no answer arrived."""
+    """A request the kernel made to the API failed: minting a client secret, or posting
+    the browser's SDP offer ("kernel" signaling, `call_signaling`). `message` is readable
+    and safe to show; `code` is machine-readable (the API's error code when it gave one,
+    else one of: invalid_api_key, rate_limited, bad_request, not_found, server_error,
+    timeout, connection_error, bad_response); `status` is the HTTP status, None when no
+    answer arrived."""
 
     def __init__(
         self,
@@ -315,24 +318,16 @@ async def amint_client_secret(
 
 
 class AsyncMinter:
-    """One `httpx.AsyncClient` reused for every mint of a widget.
-
-    Making a client per request builds a TLS context (loads the CA bundle) and opens a new
-    connection each time, which was most of the widget's connect-time overhead. An
-    AsyncClient belongs to the event loop it was used on, so a mint on another loop (the
-    thread fallback outside a kernel) gets a fresh client. `close()` releases it.
-    """
+    """Mints on one `httpx.AsyncClient` reused for every mint of a widget
+    (`kernel_async.LoopClient`: its pool and TLS context). `close()` releases it."""
 
     def __init__(self, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._transport = transport
-        self._client: httpx.AsyncClient | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
+        self._clients = LoopClient(transport=transport)
 
     @property
     def client(self) -> httpx.AsyncClient | None:
         """The client in use (None before the first mint and after close)."""
-        return self._client
+        return self._clients.client
 
     async def mint(
         self,
@@ -344,45 +339,19 @@ class AsyncMinter:
         timeout: float | httpx.Timeout | None = None,
     ) -> ClientSecret:
         """As `amint_client_secret`, on the shared client. Raises `RealtimeAPIError`."""
-        if self._closed:
+        client = self._clients.get()
+        if client is None:
             raise RealtimeAPIError(
                 "this widget was closed; create a new RealtimeWidget to connect again",
                 code="closed",
             )
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop or self._client.is_closed:
-            # A client from another (finished) loop cannot be closed from here; drop it.
-            self._client = httpx.AsyncClient(
-                timeout=DEFAULT_TIMEOUT, transport=self._transport, trust_env=True
-            )
-            self._loop = loop
         return await amint_client_secret(
-            api_key, base_url, session, ttl_s, timeout=timeout, client=self._client
+            api_key, base_url, session, ttl_s, timeout=timeout, client=client
         )
 
     def close(self) -> None:
         """Closes the client (on its loop when that loop still runs). Idempotent."""
-        self._closed = True
-        client, loop = self._client, self._loop
-        self._client = self._loop = None
-        if client is None or client.is_closed or loop is None or loop.is_closed():
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            task = loop.create_task(client.aclose())
-            _CLOSING.add(task)
-            task.add_done_callback(_CLOSING.discard)
-        elif loop.is_running():
-            asyncio.run_coroutine_threadsafe(client.aclose(), loop)
-        else:
-            loop.run_until_complete(client.aclose())
-
-
-# Close tasks in flight: the loop keeps only weak references to tasks.
-_CLOSING: set[asyncio.Task[None]] = set()
+        self._clients.close()
 
 
 def mint_client_secret(

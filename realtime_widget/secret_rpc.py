@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable
 from typing import Any
 
+from .kernel_async import run_soon
 from .minting import AsyncMinter, ClientSecret, RealtimeAPIError, mint_client_secret, redact
+from .rpc_methods import error_reply, ok_reply
 
 log = logging.getLogger("realtime_widget")
 
@@ -35,29 +36,20 @@ class SecretRpc:
 
     def handle(
         self,
-        msg: Mapping[str, Any],
+        rid: int,
         new_call: Callable[[], tuple[JSON, JSON]],
         minted: Callable[[JSON], None],
         ttl_s: int,
     ) -> None:
-        """Answer one `rpc` message; `new_call()` gives (session payload, snapshot) and
-        `minted(snapshot)` is told when the secret is on its way."""
-        rid = msg.get("id")
-        if not isinstance(rid, int) or isinstance(rid, bool):
-            log.warning("rpc request without an int id; cannot answer it")
-            return
-        method = msg.get("method")
-        if method != "client_secret":
-            self._reply_error(
-                rid,
-                RealtimeAPIError(
-                    f"unknown rpc method {method!r}; the kernel answers 'client_secret'",
-                    code="unknown_method",
-                ),
-            )
-            return
+        """Answer the `client_secret` request `rid` (checked by `rpc_methods`); `new_call()`
+        gives (session payload, snapshot) and `minted(snapshot)` is told when the secret is
+        on its way."""
         session, snapshot = new_call()
-        self._run(self._mint_and_reply(rid, session, snapshot, minted, ttl_s))
+        run_soon(
+            self._mint_and_reply(rid, session, snapshot, minted, ttl_s),
+            self._tasks,
+            "realtime-widget-mint",
+        )
 
     def mint_now(self, session: JSON, ttl_s: int) -> ClientSecret:
         """Mint blocking (scripts and tests). Raises `RealtimeAPIError`."""
@@ -67,22 +59,6 @@ class SecretRpc:
         for task in list(self._tasks):
             task.cancel()
         self._minter.close()
-
-    def _run(self, coro: Coroutine[Any, Any, None]) -> None:
-        # ipykernel dispatches comm messages on its asyncio loop, so minting there keeps the
-        # kernel responsive; without a running loop (plain Python) a thread does the job.
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        if loop is not None:
-            task = loop.create_task(coro)
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:
-            threading.Thread(
-                target=asyncio.run, args=(coro,), name="realtime-widget-mint", daemon=True
-            ).start()
 
     async def _mint_and_reply(
         self,
@@ -97,7 +73,7 @@ class SecretRpc:
         except RealtimeAPIError as exc:
             self.error = exc
             log.warning("could not mint a client secret: %s", exc.message)
-            self._reply_error(rid, exc)
+            self._reply(error_reply(rid, exc))
             return
         except Exception as exc:  # a bug here must still answer the browser
             err = RealtimeAPIError(
@@ -107,12 +83,9 @@ class SecretRpc:
             )
             self.error = err
             log.error("%s", err.message)
-            self._reply_error(rid, err)
+            self._reply(error_reply(rid, err))
             return
         self.error = None
         minted(snapshot)
         # The only message that carries a client secret; it is never logged.
-        self._reply({"type": "rpc-reply", "id": rid, "ok": True, "result": secret.to_json()})
-
-    def _reply_error(self, rid: int, err: RealtimeAPIError) -> None:
-        self._reply({"type": "rpc-reply", "id": rid, "ok": False, "error": err.to_json()})
+        self._reply(ok_reply(rid, secret.to_json()))

@@ -4,9 +4,10 @@ Thin by design. It holds the synced traits (inputs written by Python or the UI, 
 written only by the browser, notices written only by the kernel), one dispatch table for
 the browser's messages, and the browser transport (`browser_link.BrowserLink`). Every rule
 of the call lives in `call.CallCore` (settings and live updates, what waits for the
-session, the facts of the call, tools, reconnect, feeding the `Conversation`); the client
-secret is minted by `secret_rpc.SecretRpc`. The API key lives in a private attribute only:
-never a trait, never in a message, repr or log line.
+session, the facts of the call, tools, reconnect, feeding the `Conversation`). The browser's
+`rpc` is answered by `secret_rpc.SecretRpc` (a client secret, signaling="browser") or
+`offer_relay.OfferRelay` (the SDP offer posted by the kernel, signaling="kernel"). The API
+key lives in a private attribute only: never a trait, never in a message, repr or log line.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ from .call.sideband_paths import SidebandPaths
 from .conversation import Conversation, pricing
 from .conversation_views import ConversationViews
 from .minting import ClientSecret, RealtimeAPIError, redact
+from .offer_relay import OfferRelay
 from .protocols import REALTIME
+from .rpc_methods import Signaling, error_reply, refusal, rpc_id
 from .secret_rpc import SecretRpc
 from .tools import ToolCall, ToolRegistry, ToolResult
 from .widget_traits import MAX_NOTICES, WidgetTraits
@@ -53,6 +56,15 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
     the kernel: `events`, `transcript`, `usage`, `latency`, `cost()` read the
     conversation so far. Without an API key (argument or OPENAI_API_KEY) it talks to the
     built-in offline emulator.
+
+    `signaling` says who posts the browser's SDP offer to the Realtime API. "browser" (the
+    default): the kernel mints a short-lived client secret (`ek_…`) with your key and the
+    browser posts the offer with it. "kernel": the browser hands its offer to the kernel,
+    which posts it (`POST /v1/realtime/calls`, with your key and the session config) and
+    returns the answer; no client secret is minted or exists anywhere, and the call's
+    media still flows directly between the browser and OpenAI. Either way the key never
+    reaches the browser; `w.call_id` is the id of the live call. Errors of the kernel's
+    POST are shown as those of the browser's.
     """
 
     def __init__(
@@ -76,6 +88,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         batch_max_events: int = 200,
         auto_reconnect: bool = False,
         tool_timeout_s: float | None = 60.0,
+        signaling: str = "browser",
         sideband: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -113,6 +126,8 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             ),
         }
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
+        # The kernel goes by this value, never by the trait (the page could write that).
+        self._signaling = cast(Signaling, config.normalize_signaling(signaling))
         options = config.checked_call_options(
             api_key=api_key,
             base_url=base_url,
@@ -138,6 +153,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         # Looked up per message: ipywidgets (and tests) may rebind `send`.
         self._link = BrowserLink(lambda msg: self.send(msg))
         self._secrets = SecretRpc(key, url, lambda msg: self.send(msg))
+        self._offers = OfferRelay(key, url, lambda msg: self.send(msg))
         host = _WidgetHost(self)
         self._paths = SidebandPaths(
             self._link,
@@ -163,6 +179,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self._constructed = True
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
+        self.set_trait("signaling", self._signaling)
         self.price_table = pricing.prices_json(self.conversation.prices)
         self.on_msg(self._on_custom_msg)
         self._frozen = True
@@ -201,7 +218,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         paths = getattr(self, "_paths", None)
         if paths is not None:
             paths.call_ended()  # detach the sideband; the browser's call ends with the view
-        for part in ("_core", "_secrets", "conversation"):
+        for part in ("_core", "_secrets", "_offers", "conversation"):
             closing = getattr(self, part, None)
             if closing is not None:
                 closing.close()
@@ -245,7 +262,14 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
 
     def mint_client_secret(self) -> ClientSecret:
         """Mint a client secret now, blocking (for scripts and tests; the browser's
-        request does not go through here). Raises `RealtimeAPIError`."""
+        request does not go through here). Raises `RealtimeAPIError`; RuntimeError with
+        signaling="kernel", which mints none."""
+        if self._signaling == "kernel":
+            raise RuntimeError(
+                "this widget uses signaling='kernel': the kernel posts the SDP offer itself "
+                "and no client secret is minted. Create RealtimeWidget(signaling='browser') "
+                "for a widget that uses client secrets."
+            )
         session, _ = self._core.settings.for_new_call()
         return self._secrets.mint_now(session, self.secret_ttl_s)
 
@@ -417,9 +441,32 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
                 self.set_trait("status", status)
 
     def _on_rpc(self, msg: Mapping[str, Any]) -> None:
-        self._secrets.handle(
-            msg, self._core.settings.for_new_call, self._core.settings.minted, self.secret_ttl_s
-        )
+        rid = rpc_id(msg)
+        if rid is None:
+            log.warning("rpc request without an int id; cannot answer it")
+            return
+        method = msg.get("method")
+        refused = refusal(method, self._signaling)
+        if refused is not None:
+            log.warning("refused an rpc request: %s", refused.message)
+            self.send(error_reply(rid, refused))
+        elif method == "client_secret":
+            self._secrets.handle(
+                rid, self._core.settings.for_new_call, self._core.settings.minted, self.secret_ttl_s
+            )
+        else:
+            self._offers.handle(
+                rid,
+                msg.get("params"),
+                self._core.settings.for_new_call,
+                self._core.settings.minted,
+                self.call_timeout_ms / 1000,
+            )
+
+    def _on_rpc_cancel(self, msg: Mapping[str, Any]) -> None:
+        rid = rpc_id(msg)
+        if rid is not None:
+            self._offers.cancel(rid)
 
     def _on_browser_log(self, msg: Mapping[str, Any]) -> None:
         level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}.get(
@@ -450,6 +497,7 @@ _BROWSER_MESSAGES: Final[dict[str, Callable[[RealtimeWidget, Mapping[str, Any]],
     "ready": RealtimeWidget._on_ready,
     "events": RealtimeWidget._on_events,
     "rpc": RealtimeWidget._on_rpc,
+    "rpc-cancel": RealtimeWidget._on_rpc_cancel,
     "report": RealtimeWidget._on_report,
     "log": RealtimeWidget._on_browser_log,
     "ui": RealtimeWidget._on_ui,

@@ -82,8 +82,9 @@ class WidgetTraits(anywidget.AnyWidget):
         lambda v: config.normalize_int("batch_max_events", v, minimum=1, maximum=100_000),
         200,
     ).tag(sync=True)
-    #: How long (ms) the browser waits for the call request (SDP POST) and then for the
-    #: connection to open (ICE, data channel, session.created) before it reports an error.
+    #: How long (ms) the browser waits for the call request (SDP POST; with
+    #: signaling="kernel" the kernel's POST is held to it) and then for the connection to
+    #: open (ICE, data channel, session.created) before it reports an error.
     call_timeout_ms = Input(
         lambda v: config.normalize_int("call_timeout_ms", v, minimum=100, maximum=300_000),
         15_000,
@@ -93,10 +94,16 @@ class WidgetTraits(anywidget.AnyWidget):
     #: Turning it off detaches at once; on, it attaches to the running call.
     sideband = traitlets.Bool(True).tag(sync=True)
     # Fixed at construction (Python sets them once; the browser reads them).
-    #: Where the browser posts its SDP offer (OpenAI or the emulator on 127.0.0.1).
+    #: Where the SDP offer goes (OpenAI or the emulator on 127.0.0.1): posted by the browser,
+    #: or by the kernel with signaling="kernel".
     base_url = Report(facts.DEFAULT_BASE_URL, _FIXED_HINT).tag(sync=True)
     #: "openai", or "emulator" when no key was found (the view says it is offline).
     backend = Report("openai", _FIXED_HINT).tag(sync=True)
+    #: Who posts the browser's SDP offer to `/v1/realtime/calls`: "browser" (with a
+    #: short-lived client secret the kernel mints) or "kernel" (the page hands its offer to
+    #: the kernel, which posts it with the API key: no client secret exists). The view reads
+    #: it at each Connect; the kernel goes by the value it was created with.
+    signaling = Report("browser", _FIXED_HINT).tag(sync=True)
     #: The conversation's price table as the view prices usage with it (one source of truth;
     #: None is an unknown price). Written by Python only: assign `w.prices` to change it.
     price_table = traitlets.Dict().tag(sync=True)
@@ -106,7 +113,9 @@ class WidgetTraits(anywidget.AnyWidget):
     status = Report("idle", _STATUS_HINT).tag(sync=True)
     #: The browser's last connection error ("" when none); see also `notices`, `mint_error`.
     error = Report("", "the browser reports the last error; see also w.notices").tag(sync=True)
-    #: The id of the browser's current call (from the SDP answer's Location), "" when none.
+    #: The id of the browser's current call (the last segment of the SDP answer's Location,
+    #: as the browser read it or the kernel relayed it), set with status "connected"; ""
+    #: when none. The one place Python reads which call is live.
     call_id = Report("", "the browser reports the id of the current call").tag(sync=True)
 
     #: Where the kernel's sideband is (written by the kernel only): "off" | "attaching" |

@@ -11,6 +11,7 @@ import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease }
 import { Transport, type ConnectionState, type TransportDeps } from "./transport";
 import { EventLog } from "./event_log";
 import { readClientSecret } from "./controller/client_secret";
+import { relayedAnswer } from "./controller/relayed_answer";
 import { dispatchKernelMessage, type KernelCommand } from "./controller/kernel_messages";
 import { keepMicStream } from "./controller/mic_stream";
 import { fanOutRecord } from "./controller/record_fanout";
@@ -27,6 +28,8 @@ export interface WidgetTraits {
   muted: boolean;
   base_url: string;
   backend: string;
+  /** "browser" | "kernel": who posts the SDP offer (read at each Connect). */
+  signaling: string;
   batch_interval_ms: number;
   batch_max_events: number;
   status: string;
@@ -50,7 +53,7 @@ export interface ModelLike {
   off(event?: string | null, callback?: ((...args: never[]) => void) | null): void;
 }
 
-export type ControllerDeps = Partial<Omit<TransportDeps, "getClientSecret" | "baseUrl">> & {
+export type ControllerDeps = Partial<Omit<TransportDeps, "getClientSecret" | "baseUrl" | "signaling" | "relayOffer">> & {
   /** The one audio element that plays the model's voice; null to play nothing (tests). */
   createAudio?: () => HTMLAudioElement | null;
   rpcTimeoutMs?: number;
@@ -101,6 +104,8 @@ export class WidgetController {
         ...deps,
         getUserMedia: keepMicStream(deps.getUserMedia, (stream) => (this.micStream = stream)),
         getClientSecret: async () => readClientSecret(await this.#rpc.call("client_secret")),
+        signaling: () => (model.get("signaling") === "kernel" ? "kernel" : "browser"),
+        relayOffer: (sdp, options) => relayedAnswer(this.#rpc.call("sdp_offer", { sdp }, options)),
         baseUrl: () => String(model.get("base_url") ?? "") || "https://api.openai.com",
         // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created.
         postTimeoutMs: deps.postTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
@@ -156,7 +161,8 @@ export class WidgetController {
   }
 
   connect(): Promise<ConnectionState> {
-    // No kernel to mint a client secret: keep the message that says why instead of a send error.
+    // No kernel to answer the connect (a client secret, or the offer it posts): keep the
+    // message that says why instead of a send error.
     if (this.#kernelGone) return Promise.resolve(this.transport.state);
     return this.transport.connect();
   }

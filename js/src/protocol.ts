@@ -21,11 +21,22 @@ export type KernelMessage =
 
 export type RpcReply =
   | { type: "rpc-reply"; id: number; ok: true; result: unknown }
-  | { type: "rpc-reply"; id: number; ok: false; error: { message: string; code?: string } };
+  | { type: "rpc-reply"; id: number; ok: false; error: RpcErrorBody };
+
+/** An error reply's `error`: a readable message; for a refused SDP offer ("kernel"
+ * signaling) also the HTTP status and body of the API's answer. */
+export interface RpcErrorBody {
+  message: string;
+  code?: string | null;
+  status?: number | null;
+  body?: string;
+}
 
 /** Browser → kernel. */
 export type BrowserMessage =
   | { type: "rpc"; id: number; method: string; params: JsonObject }
+  // The browser gave up the request `id` (its connect attempt was released).
+  | { type: "rpc-cancel"; id: number }
   | { type: "events"; seq: number; events: EventRecord[]; fe?: string; base?: number }
   | { type: "log"; level: "info" | "warning" | "error"; message: string }
   | { type: "ui"; action: "send_text"; text: string }

@@ -1,7 +1,8 @@
 // The WebRTC connection to the Realtime API (or the emulator): the Transport, its
 // connection state and the steps of an attempt. Its parts live in transport/ (the
 // attempt's resources, the handshake, the data channel's messages, the microphone,
-// SDP signaling, timeouts, redaction, the public types) and are re-exported here.
+// SDP signaling by the browser or relayed by the kernel, timeouts, redaction, the public
+// types) and are re-exported here.
 //
 // Every connect() is an "attempt" with its own resources. After each await the
 // attempt checks it is still the current one; if a Disconnect or a newer
@@ -13,9 +14,11 @@ import { DEFAULT_DISCONNECT_GRACE_MS, seconds, timeoutMs } from "./transport/con
 import { MAX_QUEUED, SentEventTypes, serverRecord } from "./transport/event_channel";
 import { describeMediaError, resolveGetUserMedia, setMicEnabled } from "./transport/microphone";
 import { redact } from "./transport/redact";
-import { postOffer } from "./transport/sdp_offer";
+import { postOffer, type SdpAnswer } from "./transport/sdp_offer";
+import { relayOffer } from "./transport/sdp_relay";
 import { handshakeDone, noteSentBeforeReady, noteServerEvent } from "./transport/session_handshake";
 import type {
+  ClientSecret,
   ConnectionState,
   PeerConnectionCtor,
   SendResult,
@@ -27,10 +30,13 @@ export { timeoutMs } from "./transport/connect_timeouts";
 export { describeMediaError } from "./transport/microphone";
 export { redact } from "./transport/redact";
 export { callIdFromLocation, describeHttpError } from "./transport/sdp_offer";
+export { RELAY_MARGIN_MS } from "./transport/sdp_relay";
 export type {
   ClientSecret,
   ConnectionState,
+  RelayedAnswer,
   SendResult,
+  Signaling,
   TransportCallbacks,
   TransportDeps,
 } from "./transport/transport_types";
@@ -131,12 +137,14 @@ export class Transport {
       if (this.#attempt !== attempt || attempt.released) throw STALE;
     };
 
+    // "kernel" signaling: no client secret exists; the kernel posts the offer below.
+    const byKernel = (this.#deps.signaling?.() ?? "browser") === "kernel";
     // The secret is needed only for the SDP POST: ask the kernel for it while the mic,
     // the peer and the offer are prepared (the mint's round trip was most of connect time).
     // A failed request ends the attempt at once, even while getUserMedia still waits
     // for a permission prompt; whatever arrives later is released as stale.
-    const secretPromise = this.#deps.getClientSecret();
-    secretPromise.catch((err: unknown) => {
+    const secretPromise = byKernel ? null : this.#deps.getClientSecret();
+    secretPromise?.catch((err: unknown) => {
       if (this.#isLive(attempt)) this.#fail(attempt, describeError(err));
     });
 
@@ -160,13 +168,9 @@ export class Transport {
     await pc.setLocalDescription(offer);
     check();
 
-    const secret = await secretPromise;
-    check();
-    if (!secret || typeof secret.value !== "string" || secret.value.length === 0) {
-      throw new Error("The kernel answered the client secret request without a secret value.");
-    }
-
-    const answer = await postOffer(this.#deps, attempt.abort, offer.sdp ?? "", secret.value, check);
+    const answer = secretPromise
+      ? await this.#postWithSecret(attempt, secretPromise, offer.sdp ?? "", check)
+      : await relayOffer(this.#deps, attempt.abort, offer.sdp ?? "", check);
     attempt.callId = answer.callId;
     check();
     await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
@@ -186,6 +190,16 @@ export class Transport {
       );
     }, readyMs);
     this.#maybeReady(attempt);
+  }
+
+  /** "browser" signaling: the offer POSTed by the browser with the kernel's client secret. */
+  async #postWithSecret(attempt: Attempt, secretPromise: Promise<ClientSecret>, sdp: string, check: () => void): Promise<SdpAnswer> {
+    const secret = await secretPromise;
+    check();
+    if (!secret || typeof secret.value !== "string" || secret.value.length === 0) {
+      throw new Error("The kernel answered the client secret request without a secret value.");
+    }
+    return postOffer(this.#deps, attempt.abort, sdp, secret.value, check);
   }
 
   /** The peer, with our mic tracks; on the attempt before anything can throw, so release closes it. */

@@ -129,6 +129,8 @@ class Bridge:
     emulator: EmulatorThread
     #: Every custom message the kernel side sent to the browser, in order.
     to_browser: list[dict[str, Any]] = field(default_factory=list)
+    #: Every custom message the browser sent to the kernel side, in order.
+    from_browser: list[Any] = field(default_factory=list)
     #: Every state patch the kernel side sent (the initial state first).
     state_to_browser: list[dict[str, Any]] = field(default_factory=list)
     page_problems: list[str] = field(default_factory=list)
@@ -231,6 +233,7 @@ class Bridge:
             self._deliver(msg)
 
     def _from_browser(self, _source: Any, msg: Any) -> None:
+        self.from_browser.append(msg)
         if self._held is not None:
             self._held.append(msg)
             return

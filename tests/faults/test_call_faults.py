@@ -1,5 +1,6 @@
-"""The SDP POST fails (401 expired secret, 4xx JSON, 5xx, too slow, not SDP) and the
-connection fails after it (ICE never connects, peer or data channel dropped mid-response)."""
+"""The SDP POST fails (401 expired secret, 4xx JSON, 5xx, too slow, not SDP; the last four
+also posted by the kernel, signaling="kernel") and the connection fails after it (ICE never
+connects, peer or data channel dropped mid-response)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ from .checks import (
 from .conftest import OpenBridge
 
 pytestmark = [pytest.mark.faults, pytest.mark.browser, pytest.mark.asyncio(loop_scope="module")]
+
+# The failures of the call request read the same whoever posted it: the browser with a client
+# secret, or the kernel with the API key (signaling="kernel").
+SIGNALING = ["browser", "kernel"]
 
 
 async def _recovers(b: Bridge) -> None:
@@ -72,18 +77,24 @@ async def test_call_secret_expired_401(open_bridge: OpenBridge) -> None:
     ],
     ids=["4xx-json", "5xx"],
 )
+@pytest.mark.parametrize("signaling", SIGNALING)
 async def test_call_http_error(
-    open_bridge: OpenBridge, status: int, body: dict[str, object], parts: tuple[str, ...]
+    open_bridge: OpenBridge,
+    status: int,
+    body: dict[str, object],
+    parts: tuple[str, ...],
+    signaling: str,
 ) -> None:
-    b = await open_bridge(muted=True)
+    b = await open_bridge(muted=True, signaling=signaling)
     b.emulator.set_faults(calls=HttpFault(status, body, times=1))
     await b.click_connect()
     await assert_fault_reported(b, *parts)
     await _recovers(b)
 
 
-async def test_call_answer_too_slow(open_bridge: OpenBridge) -> None:
-    b = await open_bridge(muted=True, call_timeout_ms=700)
+@pytest.mark.parametrize("signaling", SIGNALING)
+async def test_call_answer_too_slow(open_bridge: OpenBridge, signaling: str) -> None:
+    b = await open_bridge(muted=True, call_timeout_ms=700, signaling=signaling)
     b.emulator.set_faults(calls_delay_s=3.0)
     with handler_outcomes(b.emulator, "_create_call_inner") as outcomes:
         await b.click_connect()
@@ -97,8 +108,9 @@ async def test_call_answer_too_slow(open_bridge: OpenBridge) -> None:
     await _recovers(b)
 
 
-async def test_call_answer_not_sdp(open_bridge: OpenBridge) -> None:
-    b = await open_bridge(muted=True)
+@pytest.mark.parametrize("signaling", SIGNALING)
+async def test_call_answer_not_sdp(open_bridge: OpenBridge, signaling: str) -> None:
+    b = await open_bridge(muted=True, signaling=signaling)
     b.emulator.set_faults(
         calls=HttpFault(201, "<html>Welcome to nginx!</html>", content_type="text/html", times=1)
     )

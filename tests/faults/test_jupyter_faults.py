@@ -1,7 +1,8 @@
 """Faults that need a real JupyterLab: the kernel restarts while connected, the notebook is
 closed while connected, the page reloads mid-response, the data channel drops mid-response,
 the server answers a client event with an error; and the saved notebook (widget state on) /
-HTML export / iopub traffic never carry the API key or a client secret.
+HTML export / iopub traffic never carry the API key or a client secret (with
+signaling="kernel", no client secret at all).
 
 The emulator runs in this test process (not in the kernel), so a call that outlives its
 kernel or its notebook would still be visible in its counters.
@@ -95,7 +96,9 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def _notebook(lab: LabServer, page: Page, emulator: EmulatorThread, name: str) -> NotebookPage:
+def _notebook(
+    lab: LabServer, page: Page, emulator: EmulatorThread, name: str, signaling: str = "browser"
+) -> NotebookPage:
     # The key comes from a file, as from a secrets store: the notebook's source must not hold
     # it, so that any copy found in the saved notebook or its export is a leak.
     key_file = lab.root_dir.parent / "api_key.txt"
@@ -108,7 +111,8 @@ def _notebook(lab: LabServer, page: Page, emulator: EmulatorThread, name: str) -
                 "from realtime_widget import RealtimeWidget\n"
                 "from pathlib import Path\n"
                 f"key = Path({str(key_file)!r}).read_text().strip()\n"
-                f"w = RealtimeWidget(api_key=key, base_url={emulator.base_url!r}, muted=True)\n"
+                f"w = RealtimeWidget(api_key=key, base_url={emulator.base_url!r}, muted=True, "
+                f"signaling={signaling!r})\n"
                 "del key\nw",
             )
         ],
@@ -307,10 +311,12 @@ def _minted(emulator: EmulatorThread) -> set[str]:
     return set(emulator.call(lambda emu: list(emu.secrets._secrets)))
 
 
+@pytest.mark.parametrize("signaling", ["browser", "kernel"])
 def test_key_not_in_iopub_saved_notebook_or_html_export(
-    lab: LabServer, page: Page, emulator: EmulatorThread, tmp_path: Path
+    lab: LabServer, page: Page, emulator: EmulatorThread, tmp_path: Path, signaling: str
 ) -> None:
-    notebook = _notebook(lab, page, emulator, "secret.ipynb")
+    name = f"secret-{signaling}.ipynb"
+    notebook = _notebook(lab, page, emulator, name, signaling)
     kernel = notebook.kernel()
     view = _view(notebook)
     # Subscribed before Connect, so the mint's rpc-reply is on record.
@@ -328,23 +334,28 @@ def test_key_not_in_iopub_saved_notebook_or_html_export(
     _no_call(emulator)
     messages = recorder.close()
     new_secrets = _minted(emulator) - minted_before
-    assert len(new_secrets) == 1, f"one client secret minted for the call, got {new_secrets}"
-    secret = new_secrets.pop()
-
-    # The secret travels to the browser once, in the reply to its request, and nowhere else.
-    carrying = [m for m in messages if secret in _wire(m)]
-    assert len(carrying) == 1, (
-        f"the client secret is in {len(carrying)} iopub messages (expected 1): "
-        f"{[(m['msg_type'], m.get('content')) for m in carrying][:3]}"
-    )
-    reply = carrying[0]
-    assert reply["msg_type"] == "comm_msg", reply["msg_type"]
-    data = reply["content"]["data"]
-    assert data["method"] == "custom"
-    assert data["content"]["type"] == "rpc-reply" and data["content"]["ok"] is True
-    assert data["content"]["result"]["value"] == secret
-    assert _wire(reply).count(secret) == 1, "the secret is repeated inside its rpc-reply"
-    others = [m for m in messages if m is not reply]
+    if signaling == "kernel":
+        # The kernel posted the offer with the key: no secret was minted, none travelled.
+        assert new_secrets == set(), f"a client secret was minted: {len(new_secrets)}"
+        others = messages
+        secret = None
+    else:
+        assert len(new_secrets) == 1, f"one client secret minted for the call, got {new_secrets}"
+        secret = new_secrets.pop()
+        # The secret travels to the browser once, in the reply to its request, and nowhere else.
+        carrying = [m for m in messages if secret in _wire(m)]
+        assert len(carrying) == 1, (
+            f"the client secret is in {len(carrying)} iopub messages (expected 1): "
+            f"{[(m['msg_type'], m.get('content')) for m in carrying][:3]}"
+        )
+        reply = carrying[0]
+        assert reply["msg_type"] == "comm_msg", reply["msg_type"]
+        data = reply["content"]["data"]
+        assert data["method"] == "custom"
+        assert data["content"]["type"] == "rpc-reply" and data["content"]["ok"] is True
+        assert data["content"]["result"]["value"] == secret
+        assert _wire(reply).count(secret) == 1, "the secret is repeated inside its rpc-reply"
+        others = [m for m in messages if m is not reply]
     assert any(
         m["msg_type"] == "comm_msg" and m["content"]["data"].get("method") == "custom"
         for m in others
@@ -352,21 +363,21 @@ def test_key_not_in_iopub_saved_notebook_or_html_export(
     traffic = "\n".join(_wire(m) for m in others)
 
     notebook.save()
-    saved = lab.read_notebook_file("secret.ipynb")
+    saved = lab.read_notebook_file(name)
     assert "application/vnd.jupyter.widget-state+json" in saved, "widget state was not saved"
     html = tmp_path / "secret.html"
     subprocess.run(
         [sys.executable, "-m", "jupyter", "nbconvert", "--to", "html",
-         "--output", str(html), str(lab.root_dir / "secret.ipynb")],
+         "--output", str(html), str(lab.root_dir / name)],
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     for where, text in {
-        "iopub traffic (besides the rpc-reply)": traffic,
+        "iopub traffic (besides the rpc-reply)" if secret else "iopub traffic": traffic,
         "saved notebook": saved,
         "HTML export": html.read_text(),
     }.items():
         assert FAKE_KEY not in text and "DO-NOT-LEAK" not in text, f"the API key is in the {where}"
-        assert secret not in text, f"the client secret is in the {where}"
+        assert secret is None or secret not in text, f"the client secret is in the {where}"
         assert not SECRET_SHAPE.search(text), f"a client secret is in the {where}"
     kernel.close()
     notebook.close()

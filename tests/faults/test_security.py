@@ -1,10 +1,12 @@
-"""Security: the API key never leaves the kernel, the client secret is never persisted, model
-and user text is never HTML, bad input is refused before anything is sent."""
+"""Security: the API key never leaves the kernel, the client secret is never persisted (and
+with signaling="kernel" none exists anywhere), model and user text is never HTML, bad input is
+refused before anything is sent."""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import traceback
 from pathlib import Path
@@ -15,6 +17,7 @@ from playwright.async_api import expect
 
 from realtime_widget import RealtimeWidget
 from realtime_widget import api_facts as facts
+from realtime_widget.emulator import EmulatorThread
 from realtime_widget.emulator.faults import HttpFault
 from realtime_widget.minting import RealtimeAPIError
 
@@ -92,6 +95,82 @@ async def test_api_key_and_client_secret_stay_where_they_belong(
         if m.get("type") == "rpc-reply"
     )
     assert_clean(b)
+
+
+#: A client secret's shape (the widget's own code names the prefix, so "ek_" alone is no leak).
+CLIENT_SECRET = re.compile(r"\bek_[A-Za-z0-9_\-]{6,}")
+
+
+async def test_with_kernel_signaling_no_client_secret_exists_and_the_key_stays_in_the_kernel(
+    open_bridge: OpenBridge, emulator: EmulatorThread, tmp_path: Path
+) -> None:
+    log_path = tmp_path / "live.jsonl"
+    minted_before = _minted_secrets(emulator)
+    b = await open_bridge(muted=True, log_path=log_path, signaling="kernel")
+    secret_requests = sum(b.emulator.stats()["client_secret_requests"].values())
+    page_requests: list[str] = []
+
+    async def on_request(request: Any) -> None:
+        headers = await request.all_headers()
+        page_requests.append(f"{request.method} {request.url} {headers} {request.post_data}")
+
+    b.page.on("request", on_request)
+    # A refused call request whose error body quotes the whole key, as a careless proxy might.
+    b.emulator.set_faults(
+        calls=HttpFault(
+            401, {"error": {"message": f"bad key {FAKE_KEY}", "code": "invalid_api_key"}}, times=1
+        )
+    )
+    await b.click_connect()
+    await expect(b.page.get_by_role("status")).to_have_text("error", timeout=15_000)
+    await expect(b.page.get_by_role("alert")).to_contain_text(
+        "The API key was rejected (401) when the kernel started the call"
+    )
+    await b.connect()
+    await b.type_message("hello")
+    await b.until(lambda: b.logged_counts()["response.done"] == 1, "the reply in Python")
+    call_id = b.widget.call_id
+    assert call_id.startswith("rtc_") and b.widget._offers.call_ids[-1] == call_id
+    await b.disconnect()
+    await assert_released(b)
+    b.widget.save(tmp_path / "saved.jsonl")
+    b.widget.conversation.close()
+
+    # Nothing asked for, minted or handed out a client secret.
+    assert sum(b.emulator.stats()["client_secret_requests"].values()) == secret_requests
+    assert _minted_secrets(emulator) <= minted_before
+    assert not [m for m in b.from_browser if m.get("method") == "client_secret"]
+    assert [m["method"] for m in b.from_browser if m.get("type") == "rpc"] == ["sdp_offer"] * 2
+    # The page never talked to the API: the kernel posted both offers.
+    assert not [r for r in page_requests if "/v1/realtime" in r], page_requests
+    places: dict[str, str] = {
+        "messages to the browser": json.dumps(b.to_browser),
+        "messages from the browser": json.dumps(b.from_browser),
+        "state sent to the browser": json.dumps(b.state_to_browser, default=str),
+        "widget state": json.dumps(
+            {k: v for k, v in b.widget.get_state().items() if k not in ("_esm", "_css")},
+            default=str,
+        ),
+        "the page's requests": "\n".join(page_requests),
+        "repr": repr(b.widget) + str(b.widget.conversation),
+        "log output": _log_text(b),
+        "JSONL log": log_path.read_text(),
+        "saved JSONL": (tmp_path / "saved.jsonl").read_text(),
+        "DOM": await b.page.content(),
+        "browser console": "\n".join(b.console),
+        "error texts": b.widget.error,
+    }
+    for where, text in places.items():
+        assert FAKE_KEY not in text, f"the API key leaked into {where}"
+        assert "DO-NOT-LEAK" not in text, f"part of the API key leaked into {where}"
+        found = CLIENT_SECRET.findall(text)
+        assert not found, f"something shaped like a client secret in {where}: {found[:3]}"
+    assert_clean(b)
+
+
+def _minted_secrets(emulator: EmulatorThread) -> set[str]:
+    """The client secrets the module's emulator holds (read on its thread)."""
+    return set(emulator.call(lambda emu: list(emu.secrets._secrets)))
 
 
 async def test_client_secret_is_short_lived(open_bridge: OpenBridge) -> None:

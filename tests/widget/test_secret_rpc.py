@@ -106,7 +106,8 @@ async def test_unknown_method_gets_an_error_reply(browser: Browser) -> None:
         "id": 3,
         "ok": False,
         "error": {
-            "message": "unknown rpc method 'launch_rockets'; the kernel answers 'client_secret'",
+            "message": "unknown rpc method 'launch_rockets'; the kernel answers 'client_secret' "
+            "(signaling='browser') and 'sdp_offer' (signaling='kernel')",
             "code": "unknown_method",
             "status": None,
         },

@@ -1,6 +1,7 @@
 // SDP signaling: the offer POSTed to `${baseUrl}/v1/realtime/calls` with the client
 // secret, the answer read back (and the call id from its Location), and what to tell
-// the user when there is no answer.
+// the user when there is no answer. `readAnswer` and `describeHttpError` also word what
+// the kernel's POST got ("kernel" signaling, sdp_relay.ts), so both paths read the same.
 import { isJsonObject } from "../protocol";
 import { seconds, timeoutMs } from "./connect_timeouts";
 import { redact } from "./redact";
@@ -31,7 +32,7 @@ export async function postOffer(
 ): Promise<SdpAnswer> {
   const doFetch = target.fetch ?? globalThis.fetch?.bind(globalThis);
   if (!doFetch) throw new Error("This browser has no fetch().");
-  const url = `${target.baseUrl().replace(/\/+$/, "")}/v1/realtime/calls`;
+  const url = callsUrl(target.baseUrl());
   const postMs = timeoutMs(target.postTimeoutMs);
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -63,16 +64,33 @@ export async function postOffer(
   }
   check();
   if (!response.ok) throw new Error(describeHttpError(response.status, body, url));
+  return readAnswer(body, callIdFromLocation(response.headers.get("Location")), url);
+}
+
+/** Where the offer goes. */
+export function callsUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/v1/realtime/calls`;
+}
+
+/** A 2xx answer's body: the SDP answer, or an error saying it is something else. */
+export function readAnswer(body: string, callId: string | null, url: string): SdpAnswer {
   if (!body.trimStart().startsWith("v=0")) {
     throw new Error(
       `The server answered the call request (POST ${url}) with something that is not an SDP answer ` +
         `(expected text starting with "v=0", got ${JSON.stringify(redact(body.slice(0, 80)))}). Is base_url right?`,
     );
   }
-  return { sdp: body, callId: callIdFromLocation(response.headers.get("Location")) };
+  return { sdp: body, callId };
 }
 
-export function describeHttpError(status: number, body: string, url: string): string {
+/** What authenticated the POST: the browser's client secret, or the kernel's API key. */
+export type Credential = "client_secret" | "api_key";
+
+/**
+ * The user's message for an HTTP error answer to the offer. Only the 401/403 lead depends
+ * on who posted it: a client secret can expire, the API key is the user's to check.
+ */
+export function describeHttpError(status: number, body: string, url: string, credential: Credential = "client_secret"): string {
   let apiMessage = "";
   let code = "";
   try {
@@ -87,7 +105,12 @@ export function describeHttpError(status: number, body: string, url: string): st
   }
   const detail = apiMessage ? ` Server said: ${apiMessage}${code ? ` (${code})` : ""}` : "";
   let lead: string;
-  if (status === 401 || status === 403) {
+  if ((status === 401 || status === 403) && credential === "api_key") {
+    lead =
+      status === 401
+        ? "The API key was rejected (401) when the kernel started the call. Check OPENAI_API_KEY or the api_key argument."
+        : "The API key may not start this call (403). Check the key's project permissions and the model name.";
+  } else if (status === 401 || status === 403) {
     lead = `The client secret was rejected (${status}) when starting the call. It may have expired; press Connect again to get a new one.`;
   } else if (status === 404) {
     lead = `The call endpoint was not found (404 at ${url}). Check base_url.`;

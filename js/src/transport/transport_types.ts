@@ -17,9 +17,27 @@ export interface ClientSecret {
 
 export type PeerConnectionCtor = new (config?: RTCConfiguration) => RTCPeerConnection;
 
+/** Who posts the SDP offer: the browser (with a client secret) or the kernel (with the API key). */
+export type Signaling = "browser" | "kernel";
+
+/**
+ * What the kernel's POST of the offer got: an answer (a 2xx body, checked here like the
+ * browser's own), or an HTTP error answer (its status and body, worded like the browser's).
+ */
+export type RelayedAnswer =
+  | { kind: "answer"; sdp: string; callId: string | null }
+  | { kind: "refused"; status: number; body: string };
+
 export interface TransportDeps {
-  /** Asks the kernel for a short-lived client secret (ek_…). */
+  /** Asks the kernel for a short-lived client secret (ek_…); "browser" signaling only. */
   getClientSecret: () => Promise<ClientSecret>;
+  /** Read at each attempt; default "browser". */
+  signaling?: () => Signaling;
+  /**
+   * "kernel" signaling: hands the offer to the kernel, which posts it with the API key.
+   * Rejects (with the message to show) when no HTTP answer came; aborting `signal` gives it up.
+   */
+  relayOffer?: (sdp: string, options: { signal: AbortSignal; timeoutMs: number }) => Promise<RelayedAnswer>;
   /** Where the SDP offer goes: `${baseUrl()}/v1/realtime/calls`. */
   baseUrl: () => string;
   getUserMedia?: ((constraints: MediaStreamConstraints) => Promise<MediaStream>) | undefined;
@@ -27,7 +45,10 @@ export interface TransportDeps {
   fetch?: typeof fetch | undefined;
   /** Epoch milliseconds (float) used to stamp records. */
   now?: () => number;
-  /** How long the SDP POST may take (ms); a function is read at each attempt. Default 15 s. */
+  /**
+   * How long the SDP POST may take (ms); a function is read at each attempt. Default 15 s.
+   * With "kernel" signaling the kernel holds its POST to the same limit.
+   */
   postTimeoutMs?: number | (() => number);
   /** How long from the answer to session.created (ICE, DTLS, data channel) (ms). Default 15 s. */
   readyTimeoutMs?: number | (() => number);
