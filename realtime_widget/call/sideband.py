@@ -73,6 +73,12 @@ class Sideband:
         self._task: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
         self._generation = 0  # a detach makes the tasks of the attempt before it stale
+        # Import the SDK's client now, on the thread that builds the widget (a notebook
+        # cell). ipykernel 7.4 may run comm handlers, and so the attach, on a subshell's
+        # thread, and importing openai there for the first time hung for good while the
+        # main thread was busy (seen in JupyterLab; the attach never left the import).
+        import openai.resources.realtime.realtime  # noqa: F401
+        import websockets.asyncio.client  # noqa: F401
 
     @property
     def attached(self) -> bool:
