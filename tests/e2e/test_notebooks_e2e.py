@@ -258,6 +258,8 @@ def _evaluate_did_what_it_says(kernel: AttachedKernel) -> None:
     # Every event of every run's log, strictly against its SDK type.
     logs = kernel.eval("result.runs['log_path'].tolist()")
     assert sum(assert_events_valid(Conversation.load(p)) for p in logs) > 24 * 20
+    # The notebook's two temporary folders (the run's, the saved copy): a few MB each.
+    kernel.run("import shutil\nshutil.rmtree(result.root)\nshutil.rmtree(saved)")
 
 
 def _plots_are_shown(notebook: NotebookPage, path: Path, markers: tuple[str, ...]) -> None:

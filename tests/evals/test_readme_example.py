@@ -42,6 +42,7 @@ async def test_the_readme_example_runs_offline_as_it_says(
     await eval(compiled, namespace)  # top-level await, as in a notebook cell
     result = namespace["result"]
     runs, summary = result.runs, result.summary
+    shutil.rmtree(result.root)  # the run's temporary folder (the README gives no out_dir)
     assert len(runs) == 2 * 2 * 3 and set(runs["status"]) == {"completed"}, runs["error"]
     assert result.stopped is None  # the budget is far from spent
     assert list(summary.index) == ["v1", "v2 high"]
