@@ -14,7 +14,13 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 def test_the_documented_notebooks_exist() -> None:
     names = {p.name for p in NOTEBOOKS}
-    assert {"quickstart.ipynb", "analysis.ipynb", "prototyping.ipynb", "headless.ipynb"} <= names
+    assert {
+        "quickstart.ipynb",
+        "analysis.ipynb",
+        "prototyping.ipynb",
+        "headless.ipynb",
+        "evaluate.ipynb",
+    } <= names
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -451,3 +457,14 @@ def test_the_tier_marker_of_a_test_is_its_folder_s() -> None:
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     registered = {m.split(":")[0] for m in pyproject["tool"]["pytest"]["ini_options"]["markers"]}
     assert {*module.TIER_FOLDERS.values(), module.UNIT} <= registered
+
+
+def test_readme_has_an_evaluate_versions_section_after_without_a_browser() -> None:
+    """Issue 15: right after "Without a browser", pointing to the docs and the notebook."""
+    import re
+
+    headings = re.findall(r"^## (.+)$", _readme(), flags=re.M)
+    assert headings[headings.index("Without a browser") + 1] == "Evaluate versions", headings
+    section = _readme().split("\n## Evaluate versions\n", 1)[1].split("\n## ", 1)[0]
+    for pointer in ("docs/evals.md", "notebooks/evaluate.ipynb"):
+        assert pointer in section and (REPO / pointer).is_file(), pointer

@@ -1,4 +1,4 @@
-"""Make `spoken_turn.wav`, the spoken turn of notebooks/headless.ipynb.
+"""Make `spoken_turn.wav`, the spoken turn of notebooks/headless.ipynb and evaluate.ipynb.
 
 What it is: about two seconds of a *synthetic* voice, not a recording and not words. No
 text-to-speech engine was available offline, so this builds a speech-like sound from the

@@ -11,6 +11,7 @@ the kernel, each turn a top-level `await`; the kernel's tables say what its cell
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from realtime_widget.conversation import Conversation
 from tests.support.headless import assert_events_valid
 
 from .conftest import NOTEBOOKS, OpenNotebook
-from .lab import AttachedKernel, PageProblems
+from .lab import AttachedKernel, NotebookPage, PageProblems
 from .test_widget_e2e import CONNECTED, KERNEL_PROBE, WIDGET_CELL, widget_view
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
@@ -33,6 +34,7 @@ SHIPPED = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 def test_every_notebook_is_tested_here() -> None:
     assert SHIPPED == [
         "analysis.ipynb",
+        "evaluate.ipynb",
         "headless.ipynb",
         "prototyping.ipynb",
         "quickstart.ipynb",
@@ -50,6 +52,10 @@ def test_run_all_finishes_with_no_error_output(
         _prototyping_reached_the_model(notebook.kernel())
     elif name == "headless.ipynb":
         _headless_did_what_it_says(notebook.kernel(), tmp_path)
+    elif name == "evaluate.ipynb":
+        print(f"\n[e2e] evaluate.ipynb: Run All in {notebook.timings.run_all_s:.1f} s")
+        _evaluate_did_what_it_says(notebook.kernel())
+        _plots_are_shown(notebook, NOTEBOOKS / name, ("fig_quality, (", "fig_cost = "))
 
 
 def _prototyping_reached_the_model(kernel: AttachedKernel) -> None:
@@ -162,3 +168,104 @@ def test_a_newcomer_connects_and_types(
     expect(view).to_contain_text("You said: Hello, I typed this")  # the transcript stays
     assert page_problems.page_errors == []
     notebook.screenshot(f"newcomer-{pace}-pace")
+
+
+EVALUATE_VARIANTS = ["v1 low", "v1 high", "v2 low", "v2 high"]
+EVALUATE_SCENARIOS = ["stock", "spoken", "barge_in"]
+
+
+def _evaluate_did_what_it_says(kernel: AttachedKernel) -> None:
+    """2 instructions × 2 efforts over 3 scenarios, twice: every run completed, and what the
+    notebook says is the same every time offline is: the words (but the cut reply), the tool's
+    answer read from the notebook's table, the cut, every pass rate; the plots were drawn."""
+    assert kernel.eval("list(variants)") == EVALUATE_VARIANTS
+    assert kernel.eval("[s.name for s in scenarios]") == EVALUATE_SCENARIOS
+    runs = kernel.eval(
+        "result.runs[['scenario', 'variant', 'repeat', 'status', 'error']].values.tolist()"
+    )
+    assert len(runs) == 4 * 3 * 2, runs
+    assert sorted((s, v, r) for s, v, r, _, _ in runs) == sorted(
+        itertools.product(EVALUATE_SCENARIOS, EVALUATE_VARIANTS, range(2))
+    )
+    assert [(status, error) for *_, status, error in runs] == [("completed", "")] * 24, runs
+
+    summary = kernel.eval(
+        "result.summary.reset_index()[['variant', 'runs', 'errors', 'skipped', 'passed', "
+        "'pass_rate', 'checks', 'checks_passed', 'turns']].values.tolist()"
+    )
+    # Per variant, 2 repeats of: stock 4 decided checks (its judge is skipped with no key),
+    # spoken 3, barge_in 5 (two turns, each with its cost).
+    assert summary == [[v, 6, 0, 0, 6, 1.0, 24, 24, 8] for v in EVALUATE_VARIANTS], summary
+    assert kernel.eval(
+        "bool((summary['response_ms_p95'] > 0).all() and (summary['audio_ms_p95'] > 0).all()"
+        " and (summary['cost_per_turn_usd'] > 0).all())"
+    )
+
+    turns = kernel.eval(
+        "result.turns.assign(passed=[None if p is pd.NA else bool(p)"
+        " for p in result.turns['passed']])"
+        "[['scenario', 'variant', 'repeat', 'turn', 'kind', 'user_text', 'reply', 'tool_calls',"
+        " 'status', 'interrupted', 'passed']].to_dict('records')"
+    )
+    assert len(turns) == 4 * 2 * (1 + 1 + 2), len(turns)
+    assert all(t["passed"] is True for t in turns), [t for t in turns if t["passed"] is not True]
+    by_scenario = {name: [t for t in turns if t["scenario"] == name] for name in EVALUATE_SCENARIOS}
+    # The tool ran in the kernel and answered from the notebook's DataFrame.
+    pears = kernel.eval("int(stock_table.set_index('item').loc['pears', 'count'])")
+    assert pears == 7
+    for t in by_scenario["stock"]:
+        assert t["tool_calls"] == [
+            {"name": "stock", "arguments": {"item": "pears"}, "output": str(pears)}
+        ], t
+        assert t["reply"] == f"The tool returned: {pears}", t
+    # The WAV went as the user's audio; the emulator says how long it heard speech.
+    for t in by_scenario["spoken"]:
+        assert t["kind"] == "audio" and t["user_text"] == "(spoken 2.6 s)", t
+        assert t["reply"] == "I heard you speak for 2.6 seconds.", t
+    # The barge-in cut the first reply every time (at a point the clock decides), and the
+    # user's new words were answered.
+    full = "You said: " + kernel.eval("long_request")
+    for t in by_scenario["barge_in"]:
+        if t["turn"] == 0:
+            assert t["interrupted"] and t["status"] == "cancelled", t
+            assert full.startswith(t["reply"]) and t["reply"] != full, t
+        else:
+            assert t["kind"] == "barge_in" and t["status"] == "completed", t
+            assert t["reply"] == "You said: Stop. Just tell me how it ends, in one sentence.", t
+    # The judge was skipped, not faked: no key here.
+    judged = kernel.eval(
+        "[[None if p is pd.NA else bool(p), r] for c, p, r in"
+        " result.checks[['check', 'passed', 'reason']].values.tolist() if c.startswith('judge(')]"
+    )
+    assert len(judged) == 8 and all(p is None for p, _ in judged), judged
+    assert all(r.startswith("skipped: no OpenAI API key") for _, r in judged), judged
+    assert kernel.eval("again.summary.equals(summary)")  # saved and loaded back
+
+    # The plots: pass rate with its interval and p95 latency per variant, cost per turn.
+    figures = kernel.eval(
+        "[[a.get_title() for a in f.axes] for f in (fig_quality, fig_cost)]"
+        " + [[round(p.get_height(), 6) for p in fig_quality.axes[0].patches]]"
+        " + [len(fig_quality.axes[1].patches), len(fig_cost.axes[0].patches)]"
+    )
+    assert figures == [
+        ["Pass rate (Wilson 95 % interval)", "p95 latency"],
+        ["Mean cost per turn"],
+        [1.0] * 4,
+        4 * 2,
+        3 * 4,
+    ], figures
+
+    # Every event of every run's log, strictly against its SDK type.
+    logs = kernel.eval("result.runs['log_path'].tolist()")
+    assert sum(assert_events_valid(Conversation.load(p)) for p in logs) > 24 * 20
+    # The notebook's two temporary folders (the run's, the saved copy): a few MB each.
+    kernel.run("import shutil\nshutil.rmtree(result.root)\nshutil.rmtree(saved)")
+
+
+def _plots_are_shown(notebook: NotebookPage, path: Path, markers: tuple[str, ...]) -> None:
+    """The cells that draw the figures show them as images (matplotlib's inline backend)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for marker in markers:
+        index = next(i for i, c in enumerate(cells) if marker in "".join(c["source"]))
+        kinds = [sorted(o.get("data", {})) for o in notebook.cell_outputs(index)]
+        assert any("image/png" in k for k in kinds), (marker, kinds)
