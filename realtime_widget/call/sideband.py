@@ -69,6 +69,7 @@ class Sideband:
         #: The call it is (or was last) attached to.
         self.call_id: str | None = None
         self._conn: AsyncRealtimeConnection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # where the attach runs
         self._queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._writer: asyncio.Task[None] | None = None
@@ -85,35 +86,55 @@ class Sideband:
         return self.state == "attached"
 
     def attach(self, call_id: str) -> None:
-        """Attach to `call_id` in the background (a running event loop is needed)."""
+        """Attach to `call_id` in the background, on the running event loop."""
         self.detach()
         self._generation += 1
         self.call_id = call_id
+        self._loop = asyncio.get_running_loop()
         self._queue = asyncio.Queue()
         self._set("attaching", "")
-        self._task = asyncio.get_running_loop().create_task(self._run(self._generation, call_id))
+        self._task = self._loop.create_task(self._run(self._generation, call_id))
 
     def detach(self) -> None:
         """Stop (the call ended or the sideband is no longer wanted); reports "off"."""
         self._generation += 1
-        for task in (self._task, self._writer):
-            if task is not None and not task.done():
-                task.cancel()
+        tasks = [t for t in (self._task, self._writer) if t is not None and not t.done()]
         self._task = self._writer = None
         conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
+
+        def stop() -> None:
+            for task in tasks:
+                task.cancel()
+            if conn is not None:
                 asyncio.get_running_loop().create_task(_close_quietly(conn))
-            except RuntimeError:  # no loop (the widget closed from plain Python): let it go
-                log.debug("no running loop to close the sideband's socket")
+
+        if tasks or conn is not None:
+            self._on_loop(stop)
         if self.state != "off":
             self._set("off", "")
 
     def send(self, event: dict[str, Any]) -> None:
-        """Queue a checked client event (only while attached)."""
+        """Queue a checked client event (only while attached); from any thread."""
         if not self.attached:
             raise RuntimeError(f"the sideband is {self.state}, not attached")
-        self._queue.put_nowait(event)
+        self._on_loop(self._queue.put_nowait, event)
+
+    def _on_loop(self, fn: Callable[..., None], *args: Any) -> None:
+        """Run `fn` on the sideband's loop. Under ipykernel 7 a cell (the main thread) and
+        the widget's comm handlers (possibly a subshell's thread, where the attach ran)
+        may be on different loops; an asyncio queue or task is only safe on its own."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            log.debug("the sideband's loop is gone; nothing to do")
+            return
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:
+            current = None
+        if current is loop:
+            fn(*args)
+        else:
+            loop.call_soon_threadsafe(fn, *args)
 
     async def wait_detached(self) -> None:
         """Wait for the tasks of the current attempt to finish (tests)."""

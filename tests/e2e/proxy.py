@@ -1,10 +1,11 @@
-"""A TCP proxy between the browser and JupyterLab that a test can cut (loopback only).
+"""A TCP proxy between the browser and JupyterLab that a test can cut or hold (loopback only).
 
 `cut(blackhole_s)` is a network dropout: for `blackhole_s` seconds every byte is silently
 discarded (both ways, connections stay open, so the page believes its messages left), then
 every connection is aborted, as when TCP finally gives up. The page's kernel websocket dies
 with messages lost in flight and JupyterLab reconnects through the proxy, which keeps
-accepting, so the page comes back by itself.
+accepting, so the page comes back by itself. `hold()` / `release()` stall the connections
+without losing a byte (a page whose kernel websocket is held up).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ class CuttableProxy:
         self._loop = asyncio.new_event_loop()
         self._links: set[asyncio.Transport] = set()
         self._blackhole = False
+        # While set, bytes wait here in order (both ways) instead of going on: `hold()`.
+        self._held: list[tuple[asyncio.StreamWriter, bytes]] | None = None
         #: Bytes discarded during dropouts (a test checks something was really lost).
         self.discarded = 0
         self.cuts = 0
@@ -62,6 +65,27 @@ class CuttableProxy:
         self.cuts += 1
         return asyncio.run_coroutine_threadsafe(dropout(), self._loop).result(blackhole_s + 5)
 
+    def hold(self) -> None:
+        """From now on nothing goes through (both ways) but nothing is lost either: the
+        page's messages seem sent, as when a busy or hidden page's kernel websocket stalls."""
+
+        async def start() -> None:
+            self._held = []
+
+        asyncio.run_coroutine_threadsafe(start(), self._loop).result(5)
+
+    def release(self) -> int:
+        """Deliver what was held, in order; returns how many bytes."""
+
+        async def flush() -> int:
+            held, self._held = self._held or [], None
+            for dst, data in held:
+                if not dst.is_closing():
+                    dst.write(data)
+            return sum(len(data) for _, data in held)
+
+        return asyncio.run_coroutine_threadsafe(flush(), self._loop).result(5)
+
     def close(self) -> None:
         async def stop() -> None:
             self._server.close()
@@ -90,6 +114,9 @@ class CuttableProxy:
                 while data := await src.read(65536):
                     if self._blackhole:
                         self.discarded += len(data)
+                        continue
+                    if self._held is not None:
+                        self._held.append((dst, data))
                         continue
                     dst.write(data)
                     await dst.drain()
