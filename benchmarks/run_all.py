@@ -231,6 +231,14 @@ def markdown(ctx: dict[str, Any]) -> str:
             "```",
             "",
         ]
+    lines += [
+        "## 7. Evals grid (benchmarks/evals_grid.py)",
+        "",
+        "```",
+        ctx["evals_grid"],
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -276,6 +284,10 @@ def main() -> int:
         code, text = _script("load.py", args.smoke)
         ctx["load"] = text if code == 0 else f"load.py failed (exit {code}):\n{text}"
         print(ctx["load"], flush=True)
+    print("== evals grid", flush=True)
+    code, text = _script("evals_grid.py", args.smoke)
+    ctx["evals_grid"] = text if code == 0 else f"evals_grid.py failed (exit {code}):\n{text}"
+    print(ctx["evals_grid"], flush=True)
     ctx["load_end"] = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     ctx["seconds"] = time.monotonic() - started
     text = markdown(ctx)

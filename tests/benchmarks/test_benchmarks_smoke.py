@@ -76,3 +76,36 @@ def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
     assert "## 6. Concurrent headless sessions" in text
     session_ratios(text, (1, 3))
     assert text.count("| ") >= 5 * 5, "the targets table is incomplete"
+
+
+@pytest.mark.timeout(120)
+def test_evals_grid_smoke_prints_finite_positive_ratios() -> None:
+    script = REPO / "benchmarks" / "evals_grid.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--smoke"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=110,
+    )
+    text = done.stdout + done.stderr
+    assert done.returncode == 0, text[-4000:]
+    number = r"(\S+)"  # any token: float() below reads "nan" and "inf", which then fail
+    timing = re.findall(
+        rf"^\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+{number}\s+{number}\s+{number}\s+{number}\s+",
+        text.split("CPU over the grid")[0],
+        re.M,
+    )
+    assert [row[0] for row in timing] == ["1", "4"], text
+    for conc, runs, completed, errored, wall, total, wall_per_sum, in_flight in timing:
+        assert runs == completed == "12" and errored == "0", f"concurrency {conc}: {text}"
+        for value in (wall, total, wall_per_sum, in_flight):
+            assert 0 < float(value) < float("inf"), f"concurrency {conc}: {value}"
+    speed_up = re.search(r"^speed-up wall@1 ÷ wall@4: (\S+)x", text, re.M)
+    assert speed_up, text
+    assert 0 < float(speed_up[1]) < float("inf"), speed_up[0]
+    memory = re.findall(
+        r"^\s+([14])\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s", text.split("Client memory")[-1], re.M
+    )
+    assert [m[0] for m in memory] == ["1", "4"] and all(float(m[3]) > 0 for m in memory), text
+    assert re.search(r"^limit at concurrency 4: \S", text, re.M), text
