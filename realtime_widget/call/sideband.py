@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from realtime_widget.minting import redact
 
-from .websocket_transport import connect_error_text, realtime_ws_url
+from .websocket_transport import connect_error_text, sdk_client
 
 if TYPE_CHECKING:
     from openai.resources.realtime.realtime import AsyncRealtimeConnection
@@ -153,13 +153,7 @@ class Sideband:
         return generation != self._generation
 
     async def _run(self, generation: int, call_id: str) -> None:
-        from openai import AsyncOpenAI
-
-        client = AsyncOpenAI(
-            api_key=self._key,
-            base_url=self._base + "/v1",
-            websocket_base_url=realtime_ws_url(self._base),
-        )
+        client = sdk_client(self._key, self._base)
         try:
             async with asyncio.timeout(self._timeout):
                 conn = await client.realtime.connect(call_id=call_id).enter()

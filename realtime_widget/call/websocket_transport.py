@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -36,6 +37,7 @@ from realtime_widget.client_events import check_client_event
 from realtime_widget.minting import redact
 
 if TYPE_CHECKING:
+    from openai import AsyncOpenAI
     from openai.resources.realtime.realtime import AsyncRealtimeConnection
 
     from .core import CallCore
@@ -70,6 +72,22 @@ def realtime_ws_url(base_url: str) -> str:
     """The SDK's `websocket_base_url` for an http(s) origin: ws(s)://host/v1."""
     scheme, rest = base_url.rstrip("/").split("://", 1)
     return {"http": "ws", "https": "wss"}.get(scheme, scheme) + "://" + rest + "/v1"
+
+
+@functools.lru_cache(maxsize=8)
+def sdk_client(api_key: str, base_url: str) -> AsyncOpenAI:
+    """One `AsyncOpenAI` per key and server for the whole process.
+
+    Only its `realtime.connect` is used (a WebSocket of its own per call; no HTTP request
+    goes through the client), so sharing it across calls and event loops is safe, and it
+    saves what building one costs: its SSL context loads the CA bundle (30-45 ms of CPU
+    and about 0.8 MB per client; benchmarks/evals_grid.py found it in every connect).
+    """
+    from openai import AsyncOpenAI
+
+    return AsyncOpenAI(
+        api_key=api_key, base_url=base_url + "/v1", websocket_base_url=realtime_ws_url(base_url)
+    )
 
 
 def connect_error_text(exc: BaseException, base_url: str, timeout_s: float) -> str:
@@ -282,13 +300,8 @@ class WebSocketTransport:
             self._finish(call, "error", f"the connection failed: {type(exc).__name__}: {exc}")
 
     async def _connect(self, model: str) -> AsyncRealtimeConnection:
-        from openai import AsyncOpenAI
-
-        client = AsyncOpenAI(
-            api_key=self._key, base_url=self._base + "/v1", websocket_base_url=self.ws_url
-        )
         # No on_reconnecting: the SDK must never start a fresh session by itself.
-        return await client.realtime.connect(model=model).enter()
+        return await sdk_client(self._key, self._base).realtime.connect(model=model).enter()
 
     async def _write(self, call: _Call) -> None:
         conn = call.conn
