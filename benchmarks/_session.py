@@ -54,8 +54,13 @@ NOTEBOOK_CELLS = [
     ("code", "naive_msg"),
     ("code", "naive_list"),
     ("code", "naive_frame"),
+    # connect.py's three modes, one widget each (appended: delivery.py uses the cells above).
+    ("code", "cw_browser"),
+    ("code", "cw_kernel"),
+    ("code", "cw_sideband"),
 ]
 WIDGET_CELL, MSG_CELL, LIST_CELL, FRAME_CELL = 0, 1, 2, 3
+CONNECT_CELLS = {"cw_browser": 4, "cw_kernel": 5, "cw_sideband": 6}
 
 
 @dataclass
@@ -198,6 +203,20 @@ rec = record_widget(w)
 naive_msg = PerMessageWidget({url!r}, {key!r})
 naive_list = ListTraitWidget({url!r}, {key!r})
 naive_frame = FrameListWidget({url!r}, {key!r})
+import time
+_cw = dict(api_key={key!r}, base_url={url!r}, turn_detection=None, transcription=None)
+cw_browser = RealtimeWidget(signaling="browser", sideband=False, **_cw)
+cw_kernel = RealtimeWidget(signaling="kernel", sideband=False, **_cw)
+cw_sideband = RealtimeWidget(signaling="browser", sideband=True, **_cw)
+cw_rec = {{}}
+for _name in ("cw_browser", "cw_kernel", "cw_sideband"):
+    globals()[_name].muted = True
+    cw_rec[_name] = record_widget(globals()[_name])
+cw_attached = []  # time.time() of each sideband_state -> "attached" of cw_sideband
+cw_sideband.observe(
+    lambda change: cw_attached.append(time.time()) if change["new"] == "attached" else None,
+    names="sideband_state",
+)
 """
 
 

@@ -186,9 +186,10 @@ def markdown(ctx: dict[str, Any]) -> str:
         *[delivery.format_row(delivery.Run(**r)) for r in d["runs"]],
         "```",
         "",
-        "## 2. Connect → session.created (widget: in the kernel; plain page: in the page)",
+        "## 2. Connect → session.created (widget modes: in the kernel; plain page: in the page)",
         "",
-        f"Median of {c['repeats']} alternating connects after one warm-up pair.",
+        f"Median of {c['repeats']} alternating rounds (browser, kernel, sideband, plain; the "
+        "order reversed every round) after one warm-up round.",
         "",
         "```",
         connect.table(c),

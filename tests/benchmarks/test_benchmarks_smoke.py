@@ -64,7 +64,19 @@ def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
         line = next((ln for ln in text.splitlines() if ln.startswith(step)), None)
         assert line is not None and len(line.split()) >= 3, f"connect step {step!r} missing"
     assert re.search(r"to kernel\s+[\d.]+", text), "the widget's kernel hand-off is not timed"
-    assert re.search(r"ratio widget/plain: [\d.]+x", text)
+    # The modes (issue 16): each ratio to the browser widget printed, finite and positive.
+    for name in (
+        "kernel/browser",
+        "sideband/browser (session.created)",
+        "sideband-attached/browser session.created",
+        "widget/plain",
+    ):
+        found = re.search(rf"^ratio {re.escape(name)}: (\S+)x", text, re.M)
+        assert found, f"connect ratio {name!r} missing"
+        assert 0 < float(found[1]) < float("inf"), found[0]
+    # One figure, in the sideband column only ([ \t]: the row must not run into the next).
+    attached = re.search(r"^sideband attached[ \t]+([\d.]+)[ \t]*$", text, re.M)
+    assert attached and float(attached[1]) > 0, "the sideband's attach is not timed"
 
     # Weight and render, ingest, and the summary table.
     assert re.search(r"widget\.js\s+[\d.]+\s+[\d.]+", text)
