@@ -102,6 +102,8 @@ def e2e_analysis_report():
         "n_events": len(conv),
         "log_records": [[r["direction"], r["event"].get("type")] for r in logged],
         "log_keys": sorted({k for r in logged for k in r}),
+        "log_vias": sorted({r.get("via", "") for r in logged}),
+        "table_vias": sorted(set(conv.events["via"])),
         "log_times_tz": all(re.search(r"(\\+00:00|Z)$", r["time"]) for r in logged),
         "raw_records": [[d, p.get("type") if isinstance(p, dict) else None]
                         for _, d, p in conv.raw_events],
@@ -227,7 +229,10 @@ def test_typed_and_spoken_turns_analysed_in_the_kernel(
     assert report["log_records"] == report["raw_records"]
     assert len(report["log_records"]) == report["n_events"]
     assert {"client", "server"} == {d for d, _ in report["log_records"]}
-    assert report["log_keys"] == ["direction", "event", "time"]
+    # "via" is there only for the events the kernel's sideband brought first (or sent).
+    assert set(report["log_keys"]) - {"via"} == {"direction", "event", "time"}
+    assert set(report["log_vias"]) <= {"", "sideband"}
+    assert report["log_vias"] == report["table_vias"]
     assert report["log_times_tz"]
     assert report["from_log_transcript"] == transcript
     # save() and load() round trip: same transcript, same usage, same cost.
