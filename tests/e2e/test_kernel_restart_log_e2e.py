@@ -159,7 +159,10 @@ def test_log_file_holds_every_acknowledged_event_after_a_kernel_restart(
             (
                 "code",
                 "from realtime_widget import RealtimeWidget\n\n"
-                f"w = RealtimeWidget(log_path={str(log_path)!r})\nw",
+                # The browser's path alone: what this test compares is what the browser
+                # sent and the kernel acknowledged (a sideband would bring events the page
+                # never acked; tests/faults/test_sideband_faults.py covers that log).
+                f"w = RealtimeWidget(log_path={str(log_path)!r}, sideband=False)\nw",
             )
         ],
     )
