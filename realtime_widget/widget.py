@@ -160,6 +160,9 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             host,
             functools.partial(Sideband, api_key=key, base_url=url),
             on_state=self._on_sideband_state,
+            on_sent=lambda event: self._link.post(
+                {"type": "client-event", "event": event, "via": "sideband"}
+            ),
         )
         self._paths.wanted = config.normalize_flag("sideband", sideband)
         self._core = CallCore(

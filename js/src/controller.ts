@@ -4,7 +4,7 @@
 // call_id) are written here, once per change, never by a view.
 import { Batcher } from "./batcher";
 import { Delivery } from "./delivery";
-import { type BrowserMessage, type EventRecord, type JsonObject, type PendingItem } from "./protocol";
+import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem } from "./protocol";
 import { createDisplayState, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
 import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
@@ -79,6 +79,8 @@ export class WidgetController {
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
   #disposed = false;
+  /** The last server `error` event (re-worded when the client event it names is learnt). */
+  #lastServerError: JsonObject | null = null;
   #kernelGone = false;
   readonly #views: ViewPresence;
   /** The kernel asked to connect before any view of this widget existed. */
@@ -292,6 +294,7 @@ export class WidgetController {
         this.#notify();
       },
       clientEvent: (event) => this.#sendClientEvent(event),
+      sentByKernel: (event) => this.#noteSentByKernel(event),
       malformed: (warning) => this.log("warning", warning),
     });
   }
@@ -306,6 +309,18 @@ export class WidgetController {
     } else if (name === "disconnect") {
       this.#connectWhenViewed = false;
       this.disconnect();
+    }
+  }
+
+  /** The kernel sent this over its sideband. Its note comes through the comm, so the
+   * server's error about it may have come first: that error is then worded again. */
+  #noteSentByKernel(event: JsonObject): void {
+    this.transport.noteSentElsewhere(event);
+    const last = this.#lastServerError;
+    const error = last?.["error"];
+    const cause = isJsonObject(error) ? error["event_id"] : undefined;
+    if (last && cause !== undefined && cause === event["event_id"]) {
+      this.#report({ error: serverErrorText(last, (id) => this.transport.clientEventType(id)) });
     }
   }
 
@@ -334,7 +349,10 @@ export class WidgetController {
       callControls: this.callControls,
       display: this.display,
       // Shown as the last error, naming the client event that caused it.
-      serverError: (event) => this.#report({ error: serverErrorText(event, (id) => this.transport.clientEventType(id)) }),
+      serverError: (event) => {
+        this.#lastServerError = event;
+        this.#report({ error: serverErrorText(event, (id) => this.transport.clientEventType(id)) });
+      },
     });
     this.#notify();
   }

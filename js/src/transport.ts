@@ -101,6 +101,12 @@ export class Transport {
   }
 
   /** The type of the client event sent with this event_id (recent ones only), or null. */
+  /** A client event the kernel sent itself (over its sideband): known by id, so that a
+   * server error naming it can say what it was; never sent from here. */
+  noteSentElsewhere(event: JsonObject): void {
+    this.#sentTypes.remember(event);
+  }
+
   clientEventType(eventId: string): string | null {
     return this.#sentTypes.typeOf(eventId);
   }

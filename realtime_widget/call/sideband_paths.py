@@ -51,9 +51,13 @@ class SidebandPaths:
         make_sideband: Callable[..., Sideband] | None,
         *,
         on_state: Callable[[SidebandState, str], None] | None = None,
+        on_sent: Callable[[dict[str, Any]], None] | None = None,
         hold_s: float = HOLD_S,
     ) -> None:
         self.primary = primary
+        # Told of each event sent over the sideband: the browser must know it too, or a
+        # server error naming it could not say what it was.
+        self._on_sent = on_sent
         self._host = host
         self._core: CallCore | None = None
         self._on_state_cb = on_state
@@ -99,6 +103,8 @@ class SidebandPaths:
     def send(self, event: dict[str, Any]) -> None:
         sideband = self.sideband
         if sideband is not None and sideband.attached:
+            if self._on_sent is not None:  # first: the comm is the slower of the two paths
+                self._on_sent(event)
             sideband.send(event)
         else:
             self.primary.send(event)

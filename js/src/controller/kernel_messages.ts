@@ -12,6 +12,8 @@ export interface KernelMessageHandlers {
   /** What the kernel keeps until the session is ready; the view shows it as pending. */
   outbox(items: PendingItem[]): void;
   clientEvent(event: JsonObject): void;
+  /** A client event the kernel already sent over its sideband: to remember, not to send. */
+  sentByKernel(event: JsonObject): void;
   /** A message the handlers could not take; worth a warning in the kernel's log. */
   malformed(warning: string): void;
 }
@@ -39,8 +41,9 @@ export function dispatchKernelMessage(msg: unknown, on: KernelMessageHandlers): 
       break;
     case "client-event": {
       const event = msg["event"];
-      if (isJsonObject(event)) on.clientEvent(event);
-      else on.malformed("Ignored a client-event message without an event object.");
+      if (!isJsonObject(event)) on.malformed("Ignored a client-event message without an event object.");
+      else if (msg["via"] === "sideband") on.sentByKernel(event);
+      else on.clientEvent(event);
       break;
     }
     default:

@@ -11,6 +11,7 @@ function handlers(): { [K in keyof KernelMessageHandlers]: ReturnType<typeof vi.
     ack: vi.fn(),
     outbox: vi.fn(),
     clientEvent: vi.fn(),
+    sentByKernel: vi.fn(),
     malformed: vi.fn(),
   };
 }
@@ -48,6 +49,14 @@ describe("dispatchKernelMessage", () => {
     dispatchKernelMessage({ type: "outbox", items: [{ id: 1, label: "hi" }, { id: "2", label: "x" }, null, { id: 3 }] }, on);
     dispatchKernelMessage({ type: "outbox" }, on);
     expect(on.outbox.mock.calls).toEqual([[[{ id: 1, label: "hi" }]], [[]]]);
+  });
+
+  it("a client event the kernel sent over its sideband is remembered, never sent again", () => {
+    const on = handlers();
+    const event = { type: "response.create", event_id: "evt_1" };
+    dispatchKernelMessage({ type: "client-event", event, via: "sideband" }, on);
+    expect(called(on)).toEqual(["sentByKernel"]);
+    expect(on.sentByKernel).toHaveBeenCalledWith(event);
   });
 
   it("warns about a client-event without an event object", () => {
