@@ -29,7 +29,6 @@ import os
 import pstats
 import secrets
 import selectors
-import signal
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from _proc_stats import cpu_seconds, run_queue_wait_s  # noqa: E402
+from _processes import stop_process  # noqa: E402
 
 REPO = HERE.parent
 KEY_VARIABLE = "EVALS_BENCH_KEY"
@@ -100,17 +100,6 @@ def read_line(stream: IO[str], timeout_s: float, what: str) -> str:
     return line
 
 
-def stop(proc: subprocess.Popen[str]) -> None:
-    """SIGTERM, then SIGKILL; only ever a process this script started."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
 class EmulatorProcess:
     """The emulator's process; `url()` waits for the address it prints first."""
 
@@ -146,7 +135,7 @@ def emulator(key: str, log: IO[str]) -> Iterator[EmulatorProcess]:
     try:
         yield EmulatorProcess(proc)
     finally:
-        stop(proc)
+        stop_process(proc)
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -189,7 +178,7 @@ def grid(
         emu_cpu1 = emu.cpu_s()
         proc.wait(timeout=60)
     finally:
-        stop(proc)
+        stop_process(proc)
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()

@@ -34,7 +34,6 @@ import math
 import os
 import pstats
 import secrets
-import signal
 import subprocess
 import sys
 import tempfile
@@ -42,10 +41,13 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from _processes import stop_process  # noqa: E402
+
 WORKER = HERE / "_sessions_worker.py"
 EMULATOR = HERE / "bench_emulator.py"
 KEY_ENV = "SESSIONS_BENCH_KEY"  # the worker reads the key here, never from its argv
@@ -204,18 +206,6 @@ def _environment(key: str) -> dict[str, str]:
     return env
 
 
-def _stop(proc: subprocess.Popen[Any], grace: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL if it does not go; only ever the process started here."""
-    if proc.poll() is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=grace)
-
-
 @contextlib.contextmanager
 def emulator_process(key: str) -> Iterator[str]:
     """The emulator in its own process, text deltas unpaced; yields its base URL."""
@@ -234,13 +224,13 @@ def emulator_process(key: str) -> Iterator[str]:
             line = proc.stdout.readline().decode().strip()
             url = next((w for w in line.split() if w.startswith("http://")), None)
             if url is None:
-                _stop(proc)
+                stop_process(proc)
                 log.seek(0)
                 err = log.read().decode(errors="replace")[-2000:]
                 raise RuntimeError(f"the emulator did not start (printed {line!r}):\n{err}")
             yield url
         finally:
-            _stop(proc)
+            stop_process(proc)
             if proc.stdout is not None:
                 proc.stdout.close()
 
