@@ -24,34 +24,12 @@ import pytest
 from support.emulator_server import StartEmulator, start_emulator  # noqa: F401
 from support.openai_types import assert_server_event
 from support.rtc_client import RtcClient, mint_secret
-from support.sdk_ws import KEY, Session, sdk_client
+from support.sdk_ws import KEY, WEATHER_TOOL, Session, sdk_client, user_text
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from realtime_widget.emulator import Emulator, Faults
 
 Event = dict[str, Any]
-
-TOOL = {
-    "type": "function",
-    "name": "get_weather",
-    "description": "The weather in a city.",
-    "parameters": {
-        "type": "object",
-        "properties": {"city": {"type": "string"}},
-        "required": ["city"],
-    },
-}
-
-
-def user_text(text: str) -> Event:
-    return {
-        "type": "conversation.item.create",
-        "item": {
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": text}],
-        },
-    }
 
 
 async def start(start_emulator: StartEmulator, **kwargs: Any) -> Emulator:
@@ -114,7 +92,7 @@ async def test_the_sdk_attaches_and_drives_the_browsers_call(
 
 async def test_a_tool_call_is_answered_over_the_sideband(start_emulator: StartEmulator) -> None:
     emu = await start(start_emulator)
-    session = {"type": "realtime", "output_modalities": ["text"], "tools": [TOOL]}
+    session = {"type": "realtime", "output_modalities": ["text"], "tools": [WEATHER_TOOL]}
     async with browser_call(emu, session) as page:
         assert page.call_id is not None
         async with sideband(emu, page.call_id) as server:

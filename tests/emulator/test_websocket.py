@@ -28,7 +28,7 @@ import pytest
 from openai import AsyncOpenAI
 from support.emulator_server import StartEmulator, emulator, start_emulator  # noqa: F401
 from support.rtc_client import silence, speech_like
-from support.sdk_ws import KEY, Session, sdk_client
+from support.sdk_ws import KEY, WEATHER_TOOL, Session, sdk_client, user_text
 from websockets.exceptions import ConnectionClosedError, InvalidStatus
 
 import realtime_widget
@@ -60,17 +60,6 @@ async def emulator_ws(start_emulator: StartEmulator, **kwargs: Any) -> Emulator:
     kwargs.setdefault("api_keys", [KEY])
     kwargs.setdefault("text_delta_interval_s", 0.002)
     return await start_emulator(**kwargs)
-
-
-def user_text(text: str) -> Event:
-    return {
-        "type": "conversation.item.create",
-        "item": {
-            "type": "message",
-            "role": "user",
-            "content": [{"type": "input_text", "text": text}],
-        },
-    }
 
 
 def voice_pcm() -> np.ndarray:
@@ -159,21 +148,15 @@ async def test_audio_turn_ended_by_server_vad(start_emulator: StartEmulator) -> 
 
 async def test_function_call_round_trip(start_emulator: StartEmulator) -> None:
     emu = await emulator_ws(start_emulator)
-    tool = {
-        "type": "function",
-        "name": "get_weather",
-        "description": "The weather in a city.",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    }
     async with connect(emu) as s:
         await s.send(
             {
                 "type": "session.update",
-                "session": {"type": "realtime", "output_modalities": ["text"], "tools": [tool]},
+                "session": {
+                    "type": "realtime",
+                    "output_modalities": ["text"],
+                    "tools": [WEATHER_TOOL],
+                },
             }
         )
         await s.wait_for("session.updated")

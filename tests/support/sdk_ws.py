@@ -19,6 +19,30 @@ Event = dict[str, Any]
 
 KEY = "sk-test-0123456789abcdef0123456789"
 
+#: A function tool the emulator calls when the user's text names it ("get_weather").
+WEATHER_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The weather in a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+
+
+def user_text(text: str) -> Event:
+    """A user text message as a `conversation.item.create`."""
+    return {
+        "type": "conversation.item.create",
+        "item": {
+            "type": "message",
+            "role": "user",
+            "content": [{"type": "input_text", "text": text}],
+        },
+    }
+
 
 class Session:
     """One SDK connection: every event sent and received is kept and validated."""
