@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any, Final
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, Protocol
 
-from .call_signaling import post_offer
+from .call_signaling import CallAnswer, post_offer
 from .kernel_async import LoopClient, run_soon
 from .minting import RealtimeAPIError, redact
 from .rpc_methods import error_reply, ok_reply
@@ -47,10 +47,32 @@ def offer_sdp(params: Any) -> str:
     return sdp
 
 
+class PostOffer(Protocol):
+    """`call_signaling.post_offer` (Realtime) or `live_signaling.post_live_offer` (GPT-Live)."""
+
+    def __call__(
+        self,
+        client: Any,
+        api_key: str,
+        base_url: str,
+        sdp: str,
+        session: Mapping[str, Any],
+        *,
+        timeout_s: float,
+    ) -> Awaitable[CallAnswer]: ...
+
+
 class OfferRelay:
     """Posts the browser's SDP offers on request and replies through `reply`."""
 
-    def __init__(self, api_key: str, base_url: str, reply: Callable[[JSON], None]) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str,
+        reply: Callable[[JSON], None],
+        post: PostOffer = post_offer,
+    ) -> None:
+        self._post = post
         self._api_key = api_key  # private: never a trait, never in a message or log line
         # Private too: the key goes only where the widget was created to send it, never to
         # a URL the page could change (the base_url trait is the page's to read).
@@ -117,7 +139,7 @@ class OfferRelay:
                     "this widget was closed; create a new RealtimeWidget to connect again",
                     code="closed",
                 )
-            answer = await post_offer(
+            answer = await self._post(
                 client, self._api_key, self._base_url, sdp, session, timeout_s=timeout_s
             )
         except RealtimeAPIError as exc:

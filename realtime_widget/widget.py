@@ -33,11 +33,14 @@ from .call import CALL_STATUSES, CallCore, CallStatus, NoticeLevel
 from .call.commands import CallCommands
 from .call.sideband import Sideband
 from .call.sideband_paths import SidebandPaths
+from .call_signaling import post_offer
 from .conversation import Conversation, pricing
 from .conversation_views import ConversationViews
+from .live_facts import Api, api_of
+from .live_signaling import post_live_offer
 from .minting import ClientSecret, RealtimeAPIError, redact
 from .offer_relay import OfferRelay
-from .protocols import REALTIME
+from .protocols.select import protocol_for
 from .rpc_methods import Signaling, error_reply, refusal, rpc_id
 from .secret_rpc import SecretRpc
 from .tools import ToolCall, ToolRegistry, ToolResult
@@ -88,7 +91,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         batch_max_events: int = 200,
         auto_reconnect: bool = False,
         tool_timeout_s: float | None = 60.0,
-        signaling: str = "browser",
+        signaling: str | None = None,
         sideband: bool = True,
         **kwargs: Any,
     ) -> None:
@@ -126,8 +129,11 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             ),
         }
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
+        #: Which voice API the model selects; fixed for the widget's life.
+        self._api: Api = api_of(inputs["model"])
+        protocol = protocol_for(self._api)
         # The kernel goes by this value, never by the trait (the page could write that).
-        self._signaling = cast(Signaling, config.normalize_signaling(signaling))
+        self._signaling = cast(Signaling, signaling_for(self._api, signaling))
         options = config.checked_call_options(
             api_key=api_key,
             base_url=base_url,
@@ -146,19 +152,24 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self._next_notice = 0
         #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
         self.conversation = Conversation(
-            model=inputs["model"], log_path=options.log_path, protocol=REALTIME
+            model=inputs["model"], log_path=options.log_path, protocol=protocol
         )
         #: Python functions the model may call (see `tool`); they run in this kernel.
         self.tools = ToolRegistry()
         # Looked up per message: ipywidgets (and tests) may rebind `send`.
         self._link = BrowserLink(lambda msg: self.send(msg))
         self._secrets = SecretRpc(key, url, lambda msg: self.send(msg))
-        self._offers = OfferRelay(key, url, lambda msg: self.send(msg))
+        self._offers = OfferRelay(
+            key,
+            url,
+            lambda msg: self.send(msg),
+            post=post_live_offer if self._api == "live" else post_offer,
+        )
         host = _WidgetHost(self)
         self._paths = SidebandPaths(
             self._link,
             host,
-            functools.partial(Sideband, api_key=key, base_url=url),
+            functools.partial(Sideband, api_key=key, base_url=url, api=self._api),
             on_state=self._on_sideband_state,
             on_sent=lambda event: self._link.post(
                 {"type": "client-event", "event": event, "via": "sideband"}
@@ -170,6 +181,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             host,
             self.conversation,
             settings,
+            protocol=protocol,
             tools=self.tools,
             tool_timeout=options.tool_timeout_s,
             auto_reconnect=options.auto_reconnect,
@@ -183,6 +195,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
         self.set_trait("signaling", self._signaling)
+        self.set_trait("api", self._api)
         self.price_table = pricing.prices_json(self.conversation.prices)
         self.on_msg(self._on_custom_msg)
         self._frozen = True
@@ -333,6 +346,12 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
     def _check_input(self, name: str, value: Any) -> None:
         """Refusals that depend on other inputs or the live call (called while validating a
         trait, so a refused value never lands, from Python or from the browser)."""
+        if name == "model" and getattr(self, "_api", None) and api_of(value) != self._api:
+            raise ValueError(
+                f"model {value!r} is {_API_NAMES[api_of(value)]} model, and this widget talks "
+                f"to {_API_NAMES[self._api]}: the model picks the API when the widget is "
+                f"created, so create a new RealtimeWidget(model={value!r})"
+            )
         if name in config.SESSION_FIELDS and self._constructed and not self._mirroring:
             self._core.check_change({name: value})
 
@@ -493,6 +512,23 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
             self.set_trait("notices", kept)
         else:
             log.warning("ignored an unknown UI action %r", action)
+
+
+_API_NAMES: Final[dict[Api, str]] = {"realtime": "a Realtime API", "live": "a GPT-Live"}
+
+
+def signaling_for(api: Api, signaling: str | None) -> str:
+    """Who posts the SDP offer: "browser" by default for the Realtime API; always "kernel"
+    for GPT-Live, which has no client secrets (only a trusted server creates sessions)."""
+    if api == "live":
+        if signaling not in (None, "kernel"):
+            raise ValueError(
+                f"signaling={signaling!r} is not possible with GPT-Live: it has no client "
+                "secrets, so the kernel posts the browser's offer (signaling='kernel'); leave "
+                "signaling out"
+            )
+        return "kernel"
+    return config.normalize_signaling("browser" if signaling is None else signaling)
 
 
 #: Browser message type → handler (docs/architecture.md lists the messages).

@@ -104,6 +104,9 @@ class WidgetTraits(anywidget.AnyWidget):
     #: the kernel, which posts it with the API key: no client secret exists). The view reads
     #: it at each Connect; the kernel goes by the value it was created with.
     signaling = Report("browser", _FIXED_HINT).tag(sync=True)
+    #: The voice API the model selects: "realtime" (the Realtime API) or "live" (GPT-Live,
+    #: for `gpt-live-*` models). The view adapts to it; fixed for the widget's life.
+    api = Report("realtime", _FIXED_HINT).tag(sync=True)
     #: The conversation's price table as the view prices usage with it (one source of truth;
     #: None is an unknown price). Written by Python only: assign `w.prices` to change it.
     price_table = traitlets.Dict().tag(sync=True)

@@ -26,6 +26,7 @@ from realtime_widget.protocols import REALTIME, CallFacts, VoiceProtocol
 from realtime_widget.session_control import Rejected
 from realtime_widget.tools import ToolCall, ToolCallRunner, ToolRegistry, ToolResult
 
+from .delegations import DelegationRunner
 from .live_settings import JSON, LiveSettings
 from .transport import CallHost, CallStatus, Transport
 
@@ -83,6 +84,14 @@ class CallCore:
         self._tool_runner = ToolCallRunner(
             self.tools, self._send_tool_event, timeout=tool_timeout, on_result=self._tool_done
         )
+        self._tool_feed = protocol.new_tool_feed()
+        self._delegations = DelegationRunner(
+            self.tools,
+            self._send_tool_event,
+            timeout=tool_timeout,
+            on_result=self._tool_done,
+            on_problem=lambda text: self.host.notice(text, "warning"),
+        )
         conversation.on_callback_error = self._on_callback_error
 
     # -- commands -------------------------------------------------------------------------
@@ -119,6 +128,15 @@ class CallCore:
         """Stop the model's in-conversation answer; False when there is nothing to stop."""
         if self.status != "connected":
             return False
+        if self.protocol.model_drives_turns:
+            # Nothing the client sends stops the model; the browser silences its playback.
+            self.transport.interrupt()
+            self.host.notice(
+                "GPT-Live decides itself when it stops speaking (it stops when you talk over "
+                "it); Interrupt silenced the playback here only.",
+                "info",
+            )
+            return True
         if self.facts.active_response is None and not self.facts.audio_playing:
             return False
         self.transport.interrupt()
@@ -172,11 +190,33 @@ class CallCore:
 
     def check_change(self, changes: Mapping[str, Any]) -> None:
         """Raise ValueError when these normalized values cannot apply now."""
+        if self.status in ("connecting", "connected"):
+            current = self.settings.values
+            fixed = sorted(
+                name
+                for name in set(changes) & self.protocol.fixed_at_start
+                if changes[name] != current.get(name)
+            )
+            if fixed:
+                names = " and ".join(fixed)
+                raise ValueError(
+                    f"{names} cannot change while the session runs: GPT-Live fixes "
+                    f"{'them' if len(fixed) > 1 else 'it'} when the session starts. "
+                    "Disconnect, set it, and connect again (a new session)."
+                )
         self.settings.check(changes, voice_locked=self._voice_locked())
 
     def change(self, changes: Mapping[str, Any]) -> str | None:
         """Take checked values; a running session gets one session.update (its event_id)."""
         self.settings.set(changes)
+        if self.protocol.instructions_append_only and "instructions" in changes and self.live:
+            text = (
+                "GPT-Live instructions cannot be replaced, only added to: the new text was "
+                "appended to the session's instructions (session.instructions.append); the "
+                "earlier ones still apply. To start over, disconnect and connect again."
+            )
+            warnings.warn(text, UserWarning, stacklevel=3)
+            self.host.notice(text, "info")
         if self.status != "connected":
             if set(changes) & self.protocol.not_updatable and self.starting:
                 log.info("%s changes from the next connect", ", ".join(sorted(changes)))
@@ -190,6 +230,11 @@ class CallCore:
         event_id = self.change(values)
         self.host.settings_changed(values)
         return event_id
+
+    @property
+    def live(self) -> bool:
+        """A session is running (its updates go out at once)."""
+        return self.status == "connected"
 
     def _voice_locked(self) -> bool:
         return self.facts.model_spoke and self.status == "connected"
@@ -269,6 +314,7 @@ class CallCore:
         self.facts = self.facts.call_ended()
         # Calls of a call that has ended can no longer be answered.
         self._tool_runner.cancel()
+        self._delegations.cancel()
 
     def _sync_started(self) -> None:
         event = self.settings.call_started()
@@ -290,7 +336,7 @@ class CallCore:
                     + (f" (and {more} more callback error(s) in this batch)" if more else ""),
                     "error",
                 )
-        if len(self.tools):
+        if len(self.tools) or self.protocol.delegates:
             self._run_tools(records)
         if self.facts.expired:
             self.facts = dataclasses.replace(self.facts, expired=False)
@@ -360,7 +406,7 @@ class CallCore:
 
     @tool_timeout.setter
     def tool_timeout(self, value: float | None) -> None:
-        self._tool_runner.timeout = value
+        self._tool_runner.timeout = self._delegations.timeout = value
 
     def _run_tools(self, records: Sequence[Record]) -> None:
         try:
@@ -370,11 +416,14 @@ class CallCore:
             return
         for _, direction, payload in records:
             if direction == "server" and isinstance(payload, dict):
-                self._tool_runner.feed(payload)
+                for event in self._tool_feed(payload):
+                    self._tool_runner.feed(event)
+                if self.protocol.delegates:
+                    self._delegations.feed(payload)
 
     def _send_tool_event(self, event: dict[str, Any]) -> None:
-        # Tool outputs belong to the running call (the runner is cancelled when it ends).
-        self.transport.send(self.protocol.check_client_event(event))
+        # Tool outputs belong to the running call (the runners are cancelled when it ends).
+        self.transport.send(self.protocol.tool_event(event))
 
     def _tool_done(self, call: ToolCall, result: ToolResult) -> None:
         if not result.ok:
@@ -406,7 +455,9 @@ class CallCore:
     async def drain_tools(self) -> None:
         """Wait until every running tool call has answered (tests, scripts)."""
         await self._tool_runner.drain()
+        await self._delegations.drain()
 
     def close(self) -> None:
         """Stop running tools; the conversation stays readable."""
         self._tool_runner.cancel()
+        self._delegations.cancel()

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
+from realtime_widget.live_facts import Api
 from realtime_widget.minting import redact
 
 from .websocket_transport import connect_error_text, sdk_client
@@ -58,7 +59,9 @@ class Sideband:
         on_client: Callable[[list[Record]], None],
         on_state: Callable[[SidebandState, str], None],
         attach_timeout_s: float = 10.0,
+        api: Api = "realtime",
     ) -> None:
+        self._api = api
         self._key = api_key
         self._base = base_url.rstrip("/")
         self._on_server = on_server
@@ -78,6 +81,7 @@ class Sideband:
         # cell). ipykernel 7.4 may run comm handlers, and so the attach, on a subshell's
         # thread, and importing openai there for the first time hung for good while the
         # main thread was busy (seen in JupyterLab; the attach never left the import).
+        import openai.resources.live.sideband
         import openai.resources.realtime.realtime  # noqa: F401
         import websockets.asyncio.client  # noqa: F401
 
@@ -156,7 +160,7 @@ class Sideband:
         client = sdk_client(self._key, self._base)
         try:
             async with asyncio.timeout(self._timeout):
-                conn = await client.realtime.connect(call_id=call_id).enter()
+                conn = await self._open(client, call_id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -170,6 +174,13 @@ class Sideband:
         self._writer = asyncio.get_running_loop().create_task(self._write(generation, conn))
         self._set("attached", "")
         await self._read(generation, conn)
+
+    async def _open(self, client: Any, call_id: str) -> Any:
+        """Attach by id: a Realtime call (`?call_id=`) or a GPT-Live session (its sideband,
+        which the SDK would reconnect only with an `on_reconnecting`: none is given)."""
+        if self._api == "live":
+            return await client.live.sideband.connect(session_id=call_id).enter()
+        return await client.realtime.connect(call_id=call_id).enter()
 
     async def _write(self, generation: int, conn: AsyncRealtimeConnection) -> None:
         while True:

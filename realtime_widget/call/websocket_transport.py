@@ -15,6 +15,13 @@ is the core's, with the conversation as context). How a call goes:
 5. The call ends: `close()` → `idle`; the server's normal close (1000) → `idle`; any
    other close (1001 after `session_expired`, 1006 after a drop) → `error`, saying so.
 
+GPT-Live (`api="live"`, the SDK's `client.live.connect()`): the socket opens with no
+model in the URL and nothing arrives first; the transport sends `session.start` with the
+whole session (its `client_event_id` answers it) and `session.started` means connected. The
+model's audio comes as `session.output_audio.delta` without item ids, so it is kept per
+assistant turn (a turn ends when the user is heard or context is appended). The model
+drives turn-taking: Interrupt sends nothing there.
+
 Interrupt over WebSocket: there is no `output_audio_buffer` and the server does not
 truncate. This client "plays" the model's audio as it receives it (it keeps every byte,
 nothing is held back), so the heard part of the playing item is all the audio received
@@ -31,9 +38,10 @@ import json
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from realtime_widget.client_events import check_client_event
+from realtime_widget.live_facts import Api
 from realtime_widget.minting import redact
 
 if TYPE_CHECKING:
@@ -107,17 +115,41 @@ def connect_error_text(exc: BaseException, base_url: str, timeout_s: float) -> s
     return f"the connection failed: {type(exc).__name__}: {exc}"
 
 
+#: GPT-Live events after which the model's next audio is a new turn.
+_LIVE_TURN_ENDS = frozenset(
+    {
+        "session.input_transcript.delta",
+        "session.commentary.appended",
+        "session.thinking.appended",
+        "session.delegation.created",
+    }
+)
+
+
 class ReceivedAudio:
-    """The model's audio as received, per item (PCM16 24 kHz mono bytes), in order."""
+    """The model's audio as received, per item (PCM16 24 kHz mono bytes), in order.
+
+    GPT-Live's audio has no item ids: each assistant turn is an item `live_audio_<n>`."""
 
     def __init__(self) -> None:
         self.items: dict[str, bytearray] = {}
         #: The assistant item whose audio is arriving (None between answers).
         self.playing: tuple[str, int] | None = None
+        self._live_turn = 0
 
     def feed(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
-        if kind == "response.output_audio.delta":
+        if kind == "session.output_audio.delta":
+            delta = event.get("delta")
+            if isinstance(delta, str):
+                if self.playing is None:
+                    self._live_turn += 1
+                turn = f"live_audio_{self._live_turn}"
+                self.items.setdefault(turn, bytearray()).extend(base64.b64decode(delta))
+                self.playing = (turn, 0)
+        elif kind in _LIVE_TURN_ENDS:
+            self.playing = None
+        elif kind == "response.output_audio.delta":
             item_id = event.get("item_id")
             delta = event.get("delta")
             if isinstance(item_id, str) and isinstance(delta, str):
@@ -158,7 +190,9 @@ class WebSocketTransport:
         base_url: str,
         connect_timeout_s: float = 15.0,
         on_server_event: Callable[[dict[str, Any]], None] | None = None,
+        api: Api = "realtime",
     ) -> None:
+        self._api = api
         self._key = api_key
         self._base = base_url.rstrip("/")
         self._timeout = connect_timeout_s
@@ -214,6 +248,11 @@ class WebSocketTransport:
         call.queue.put_nowait(event)
 
     def interrupt(self) -> None:
+        if self._api == "live":
+            # Nothing stops a GPT-Live answer from the client; this client "plays" as it
+            # receives, so there is nothing to silence either.
+            self.audio.playing = None
+            return
         if self.core.facts.active_response is not None:
             self.send(check_client_event({"type": "response.cancel"}))
         playing = self.audio.playing
@@ -292,6 +331,8 @@ class WebSocketTransport:
         if call.detached:
             return
         call.writer = asyncio.get_running_loop().create_task(self._write(call))
+        if self._api == "live":
+            self._start_live(call)
         try:
             await self._read(call)
         except asyncio.CancelledError:
@@ -301,7 +342,20 @@ class WebSocketTransport:
 
     async def _connect(self, model: str) -> AsyncRealtimeConnection:
         # No on_reconnecting: the SDK must never start a fresh session by itself.
-        return await sdk_client(self._key, self._base).realtime.connect(model=model).enter()
+        client = sdk_client(self._key, self._base)
+        if self._api == "live":
+            conn: Any = await client.live.connect().enter()
+            return cast("AsyncRealtimeConnection", conn)  # the same socket interface
+        return await client.realtime.connect(model=model).enter()
+
+    def _start_live(self, call: _Call) -> None:
+        """GPT-Live: `session.start` carries the whole session (model included)."""
+        core = self.core
+        session, snapshot = core.settings.for_new_call()
+        core.settings.minted(snapshot)
+        start = core.protocol.check_client_event({"type": "session.start", "session": session})
+        call.setup_id = start["event_id"]
+        call.queue.put_nowait(start)
 
     async def _write(self, call: _Call) -> None:
         conn = call.conn
@@ -363,15 +417,22 @@ class WebSocketTransport:
             error = event.get("error")
             message = error.get("message") if isinstance(error, dict) else None
             call.last_error = str(message or "")
-            if (
-                not call.live
-                and isinstance(error, dict)
-                and call.setup_id is not None
-                and error.get("event_id") == call.setup_id
-            ):
+            # The Realtime API names the client event in error.event_id; GPT-Live in
+            # error.client_event_id (and the event's own client_event_id).
+            named = (
+                {error.get("event_id"), error.get("client_event_id"), event.get("client_event_id")}
+                if isinstance(error, dict)
+                else set()
+            )
+            if not call.live and call.setup_id is not None and call.setup_id in named:
                 self._finish(call, "error", f"the server refused the session: {message}")
             return
         if call.live:
+            return
+        if self._api == "live":
+            if kind == "session.started":
+                call.live = True
+                self.core.status_changed("connected")
             return
         if kind == "session.created" and call.setup_id is None:
             session, snapshot = self.core.settings.for_new_call()

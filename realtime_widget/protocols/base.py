@@ -9,7 +9,7 @@ change to the core, the widget or `Conversation`'s tables (docs/architecture.md)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
@@ -63,6 +63,15 @@ class VoiceProtocol(Protocol):
     #: The session inputs, in payload order; `not_updatable` apply from the next call.
     session_fields: Sequence[str]
     not_updatable: frozenset[str]
+    #: Inputs a running session refuses outright (GPT-Live: model and voice are fixed at
+    #: start); the Realtime API applies its `not_updatable` from the next call instead.
+    fixed_at_start: frozenset[str]
+    #: The model decides when it speaks and stops (GPT-Live): no client event cancels a
+    #: response, so Interrupt only silences local playback.
+    model_drives_turns: bool
+    #: Instructions can only be added to, not replaced (GPT-Live's
+    #: `session.instructions.append`).
+    instructions_append_only: bool
 
     # -- the event vocabulary (server → kernel) -------------------------------------------
     def advance(self, facts: CallFacts, event: Mapping[str, Any]) -> CallFacts:
@@ -96,6 +105,20 @@ class VoiceProtocol(Protocol):
 
     def response_request(self, overrides: Mapping[str, Any], tool_names: Collection[str]) -> JSON:
         """The client event that asks for one response with per-response settings."""
+        ...
+
+    # -- Python tools -----------------------------------------------------------------------
+    #: The model hands tasks to the application itself (GPT-Live's client delegation,
+    #: `call.delegations`); False: tools are only function calls.
+    delegates: bool
+
+    def new_tool_feed(self) -> Callable[[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
+        """A fresh translator of server events into the function-call events the tool
+        runner reads (`tools.ToolCallRunner.feed`); one per conversation."""
+        ...
+
+    def tool_event(self, event: Mapping[str, Any]) -> JSON:
+        """The tool runner's client event (Realtime shape), checked, as this API takes it."""
         ...
 
     # -- price meters ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ up the Realtime API, and reads the server events the call core depends on.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace as _replace
 from typing import Any, Final
 
@@ -29,6 +29,9 @@ class RealtimeProtocol:
     name = "realtime"
     session_fields: Sequence[str] = config.SESSION_FIELDS
     not_updatable: frozenset[str] = config.NOT_UPDATABLE
+    fixed_at_start: frozenset[str] = frozenset()
+    model_drives_turns = False
+    instructions_append_only = False
 
     def advance(self, facts_: CallFacts, event: Mapping[str, Any]) -> CallFacts:
         kind = event.get("type")
@@ -99,8 +102,20 @@ class RealtimeProtocol:
     def response_request(self, overrides: Mapping[str, Any], tool_names: Collection[str]) -> JSON:
         return check_client_event(config.build_response_create(overrides, tool_names=tool_names))
 
+    delegates = False
+
+    def new_tool_feed(self) -> Callable[[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
+        return _as_is
+
+    def tool_event(self, event: Mapping[str, Any]) -> JSON:
+        return check_client_event(event)
+
     def default_prices(self) -> pricing.PriceTable:
         return pricing.PRICES
+
+
+def _as_is(event: Mapping[str, Any]) -> Sequence[Mapping[str, Any]]:
+    return (event,)
 
 
 #: The Realtime API; the default protocol of every call.
