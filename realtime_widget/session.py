@@ -35,7 +35,8 @@ from .call.websocket_transport import WebSocketTransport
 from .conversation import Conversation
 from .conversation.log import Event
 from .conversation_views import ConversationViews
-from .protocols import REALTIME
+from .live_facts import Api, api_of
+from .protocols.select import protocol_for
 from .session_fields import SessionField, SessionHost
 from .tools import ToolRegistry
 
@@ -43,6 +44,20 @@ log = logging.getLogger("realtime_widget")
 
 #: Silence appended after spoken audio under server VAD, beyond its silence_duration_ms.
 TRAILING_SILENCE_EXTRA_MS = 500
+#: GPT-Live has no "done" event for a reply: it counts as done after this long with no
+#: new transcript or audio of the model (and no delegation still being answered).
+LIVE_REPLY_QUIET_S = 1.0
+#: Silence after a spoken GPT-Live turn, so the model hears the turn end.
+LIVE_TRAILING_SILENCE_MS = 1200
+#: GPT-Live events that show the model is still answering.
+_LIVE_REPLY_EVENTS = (
+    "session.output_transcript.delta",
+    "session.output_audio.delta",
+    "session.delegation.created",
+    # The kernel's answer to a delegation (client event): the spoken result follows it.
+    "session.commentary.append",
+)
+
 #: Silence appended under semantic VAD (it has no silence_duration_ms; at low eagerness
 #: the real API waits longer for the speaker to go on).
 SEMANTIC_VAD_SILENCE_MS = 2000
@@ -133,9 +148,12 @@ class RealtimeSession(CallCommands, ConversationViews):
         self.backend: Literal["openai", "emulator"] = backend
         #: Where the session connects (its WebSocket is `…/v1/realtime?model=`).
         self.base_url = url
+        #: Which voice API the model selects ("realtime" or "live" for gpt-live-*).
+        self.api: Api = api_of(session["model"])
+        protocol = protocol_for(self.api)
         #: The conversation so far (event log, DataFrames, callbacks); outlives calls.
         self.conversation = Conversation(
-            model=session["model"], log_path=options.log_path, protocol=REALTIME
+            model=session["model"], log_path=options.log_path, protocol=protocol
         )
         #: Python functions the model may call (see `tool`); they run in this process.
         self.tools = ToolRegistry()
@@ -147,12 +165,14 @@ class RealtimeSession(CallCommands, ConversationViews):
             base_url=url,
             connect_timeout_s=connect_timeout,
             on_server_event=self._seen,
+            api=self.api,
         )
         self._core = CallCore(
             self._transport,
             self._host,
             self.conversation,
             settings,
+            protocol=protocol,
             tools=self.tools,
             tool_timeout=options.tool_timeout_s,
             auto_reconnect=options.auto_reconnect,
@@ -258,6 +278,12 @@ class RealtimeSession(CallCommands, ConversationViews):
         """
         asks = respond if respond is not None else role == "user"
         before = set(self._responses)
+        if self.api == "live":
+            # GPT-Live has no typed user turn: the text goes as speakable context
+            # (session.commentary.append), which the model may answer.
+            with self._live_reply_watch() as watch:
+                self._core.send_text(text, role, respond=respond)
+                return await watch.wait(timeout) if wait and asks else None
         self._core.send_text(text, role, respond=respond)
         if not wait or not asks:
             return None
@@ -282,6 +308,8 @@ class RealtimeSession(CallCommands, ConversationViews):
         the reply's `response.done` (as `send_text`), None with `wait=False`.
         """
         samples = audio.load_audio(source, rate)
+        if self.api == "live":
+            return await self._send_live_audio(samples, wait, timeout, realtime)
         before = set(self._responses)
         turn = self._core.settings.values["turn_detection"]
         if turn is not None:
@@ -317,6 +345,23 @@ class RealtimeSession(CallCommands, ConversationViews):
         received (`audio_end_ms`); from then on the model no longer has the cut text.
         """
         return self._core.interrupt()
+
+    async def _send_live_audio(
+        self, samples: Any, wait: bool, timeout: float, realtime: bool
+    ) -> Event | None:
+        """GPT-Live: the audio (then silence) as `session.input_audio.append`; the model
+        hears the turn end itself (no commit, no response request exist)."""
+        pad = np.zeros(audio.RATE * LIVE_TRAILING_SILENCE_MS // 1000, dtype=np.int16)
+        chunks = list(audio.chunks(np.concatenate([samples, pad])))
+        with self._live_reply_watch() as watch:
+            for i, b64 in enumerate(chunks):
+                self.send_event({"type": "session.input_audio.append", "audio": b64})
+                if realtime and i + 1 < len(chunks):
+                    await asyncio.sleep(audio.CHUNK / audio.RATE)
+            return await watch.wait(timeout) if wait else None
+
+    def _live_reply_watch(self) -> _LiveReplyWatch:
+        return _LiveReplyWatch(self)
 
     def _seen(self, event: Event) -> None:
         if event.get("type") == "response.created":
@@ -393,3 +438,73 @@ class RealtimeSession(CallCommands, ConversationViews):
             f"backend={self.backend!r}, status={self.status!r}, "
             f"events={len(self.conversation)})"
         )
+
+
+class _LiveReplyWatch:
+    """Waits for a GPT-Live reply: its first transcript or audio, then `LIVE_REPLY_QUIET_S`
+    without any (a delegation keeps it waiting for the result the model speaks)."""
+
+    def __init__(self, session: RealtimeSession) -> None:
+        self._session = session
+        self._last: Event | None = None
+        self._changed = asyncio.Event()
+        #: Client delegations not answered yet, and whether the model spoke since the last
+        #: answer: a reply that delegated ends with the result spoken, not the "one moment".
+        self._open_delegations = 0
+        self._spoke_since_answer = True
+
+    def __enter__(self) -> _LiveReplyWatch:
+        for kind in _LIVE_REPLY_EVENTS:
+            self._session.conversation.on(kind, self._keep)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for kind in _LIVE_REPLY_EVENTS:
+            self._session.conversation.off(kind, self._keep)
+
+    def _keep(self, event: Event) -> None:
+        kind = event.get("type")
+        if kind == "session.output_transcript.delta":
+            self._last = event
+            self._spoke_since_answer = True
+        elif kind == "session.delegation.created":
+            delegation = event.get("delegation") or {}
+            if isinstance(delegation, dict) and delegation.get("target") == "client":
+                self._open_delegations += 1
+        elif kind == "session.commentary.append" and event.get("delegation_id"):
+            self._open_delegations = max(0, self._open_delegations - 1)
+            self._spoke_since_answer = False
+        self._changed.set()
+
+    @property
+    def _done_speaking(self) -> bool:
+        return self._last is not None and self._open_delegations == 0 and self._spoke_since_answer
+
+    async def wait(self, timeout: float) -> Event:
+        """The reply's last `session.output_transcript.delta` (RuntimeError if the call
+        ends first; TimeoutError after `timeout` s with no reply)."""
+        session = self._session
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        heard = False
+        while True:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"no reply within {timeout:g} s (status {session.status!r})")
+            quiet = LIVE_REPLY_QUIET_S if heard else 0.25
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), min(remaining, quiet))
+                heard = self._done_speaking
+                continue
+            except TimeoutError:
+                pass
+            if session.status not in ("connected", "connecting"):
+                if self._last is not None:
+                    return self._last
+                raise RuntimeError(
+                    "the call ended before the reply"
+                    + (f": {session.error}" if session.error else "")
+                ) from None
+            if heard and self._done_speaking and self._last is not None:
+                return self._last
