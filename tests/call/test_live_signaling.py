@@ -31,5 +31,5 @@ def test_the_answer_gives_the_sdp_and_the_session_id() -> None:
 
 @pytest.mark.parametrize("text", ["v=0 not json", "{}", '{"transport": {"sdp": ""}}'])
 def test_an_answer_without_an_sdp_says_so(text: str) -> None:
-    with pytest.raises(RealtimeAPIError, match="transport.sdp"):
+    with pytest.raises(RealtimeAPIError, match=r"transport\.sdp"):
         live_answer(text, "http://x/v1/live/sessions")
