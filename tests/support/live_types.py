@@ -44,7 +44,9 @@ def _check(adapter: TypeAdapter[Any], evt: Any, side: str) -> BaseModel:
     try:
         model = adapter.validate_python(evt)
     except ValidationError as exc:
-        raise LiveEventShapeError(f"{side} event {kind!r} does not match the SDK type:\n{exc}") from exc
+        raise LiveEventShapeError(
+            f"{side} event {kind!r} does not match the SDK type:\n{exc}"
+        ) from exc
     assert isinstance(model, BaseModel)
     if getattr(model, "type", None) != kind:
         raise LiveEventShapeError(f"{side} event {kind!r} parsed as {type(model).__name__}")
