@@ -204,8 +204,8 @@ def _plain(value: Any) -> Any:
 def normalize_history(messages: object) -> list[JSON]:
     """Startup history (`SessionConfig.input`): text messages as `InitialItem`s.
 
-    Each message is {"role": "developer"|"user"|"assistant", "text": str} (or with "content"
-    as a str); at most 128.
+    Each message is {"role": "developer"|"user"|"assistant", "text": str} (or "content" as a
+    str, or the SDK's shape with one text part); at most 128.
     """
     if messages is None:
         return []
@@ -226,6 +226,8 @@ def normalize_history(messages: object) -> list[JSON]:
                 f"{where}['role'] must be one of {choices(HISTORY_ROLES)}, got {role!r}"
             )
         text = msg.get("text", msg.get("content"))
+        if isinstance(text, list) and len(text) == 1 and isinstance(text[0], Mapping):
+            text = text[0].get("text")  # an InitialItem already: one text part
         if not isinstance(text, str):
             raise ValueError(f"{where} needs its text as a str ('text'), got {text!r}")
         part = "output_text" if role == "assistant" else "input_text"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openai.types.live import ClientEvent, ServerEvent
+from openai.types.live import ClientEvent, ServerEvent, SessionConfig
 from openai.types.responses import ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -79,3 +79,23 @@ def check_live_event(direction: str, evt: Any) -> BaseModel:
     if direction == "client":
         return check_live_client_event(evt)
     raise LiveEventShapeError(f"direction must be 'server' or 'client', got {direction!r}")
+
+
+_SESSION_CONFIG = TypeAdapter[Any](SessionConfig)
+
+
+def check_live_session_config(config: Any) -> BaseModel:
+    """The SDK model of a Live `SessionConfig` (what a session starts with), strictly."""
+    try:
+        model = _SESSION_CONFIG.validate_python(config)
+    except ValidationError as exc:
+        raise LiveEventShapeError(
+            f"Live session config does not match the SDK type:\n{exc}"
+        ) from exc
+    assert isinstance(model, BaseModel)
+    unknown = _unknown_keys(model, "")
+    if unknown:
+        raise LiveEventShapeError(
+            "Live session config has fields the SDK does not know: " + ", ".join(unknown)
+        )
+    return model
