@@ -206,12 +206,18 @@ def voice_counts_and_cost(
     v: VoiceUsage, prices: PriceTable, unpriced: set[tuple[str | None, str]] | None = None
 ) -> tuple[TokenCounts, Cost]:
     """A session's voice time as counts (`seconds`) and its cost: active seconds at the
-    model's per-minute rate plus standby seconds at its standby row (`standby_meter`)."""
-    active = cost_of(TokenCounts(seconds=v.active_seconds), v.model, prices, unpriced)
-    standby = cost_of(
-        TokenCounts(seconds=v.standby_seconds), standby_meter(v.model), prices, unpriced
-    )
-    return TokenCounts(seconds=v.seconds), Cost(active.input_usd + standby.input_usd, 0.0, 0.0)
+    model's per-minute rate plus standby seconds at its standby row (`standby_meter`).
+
+    A part with no seconds costs nothing, priced or not (as tokens of an unpriced kind do).
+    """
+    usd = 0.0
+    for seconds, meter in (
+        (v.active_seconds, v.model),
+        (v.standby_seconds, standby_meter(v.model)),
+    ):
+        if seconds:
+            usd += cost_of(TokenCounts(seconds=seconds), meter, prices, unpriced).total_usd
+    return TokenCounts(seconds=v.seconds), Cost(usd, 0.0, 0.0)
 
 
 def usage_frame(state: Reducer, prices: PriceTable) -> pd.DataFrame:
