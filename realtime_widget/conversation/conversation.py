@@ -24,11 +24,18 @@ from realtime_widget.conversation.callbacks import (
     ErrorHook,
     Predicate,
 )
-from realtime_widget.conversation.jsonl import JsonlAppender, read_records_with_via, write_records
+from realtime_widget.conversation.jsonl import (
+    DEFAULT_API,
+    JsonlAppender,
+    read_api,
+    read_records_with_via,
+    write_records,
+)
 from realtime_widget.conversation.log import Direction, Event, EventLog, EventRecord
 from realtime_widget.conversation.names import RAW_TYPE, SESSION_BOUNDARY_TYPE, canonical_type
 from realtime_widget.conversation.pricing import PRICES, PriceTable, validate_prices
 from realtime_widget.conversation.reduce import Reducer
+from realtime_widget.conversation.reduce_live import DEFAULT_LIVE_MODEL, LIVE_EVENTS
 from realtime_widget.conversation.summary import Summary, summarize
 
 logger = logging.getLogger("realtime_widget.conversation")
@@ -37,13 +44,20 @@ _DIRECTIONS = frozenset(("server", "client"))
 
 
 class EventModel(Protocol):
-    """What a conversation needs from its voice API: a reducer of its events and the
-    prices its usage is metered with (`protocols.VoiceProtocol` provides both; this
-    package stays free of the rest of realtime_widget)."""
+    """What a conversation needs from its voice API: its name (saved in the log when not the
+    Realtime API), a reducer of its events and the prices its usage is metered with
+    (`protocols.VoiceProtocol` provides them; this package stays free of the rest of
+    realtime_widget)."""
+
+    name: str
 
     def new_reducer(self, model: str) -> Reducer: ...
 
     def default_prices(self) -> PriceTable: ...
+
+
+def _default_model(protocol: EventModel) -> str:
+    return DEFAULT_LIVE_MODEL if protocol.name == LIVE_EVENTS.name else "gpt-realtime"
 
 
 class Conversation:
@@ -73,7 +87,7 @@ class Conversation:
         self._appender: JsonlAppender | None = None
         self.log_error: BaseException | None = None
         if log_path is not None:
-            self._appender = JsonlAppender(log_path)
+            self._appender = JsonlAppender(log_path, self.api)
             weakref.finalize(self, self._appender.close)
 
     # -- ingest --------------------------------------------------------------------------------
@@ -234,6 +248,11 @@ class Conversation:
         return len(self._log)
 
     @property
+    def api(self) -> str:
+        """The voice API whose events these are ("realtime" or "live")."""
+        return DEFAULT_API if self._protocol is None else self._protocol.name
+
+    @property
     def model(self) -> str:
         """The realtime model in force (from session.created/updated, else the constructor)."""
         return self._state.model
@@ -332,18 +351,28 @@ class Conversation:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the whole log as JSON Lines (the public format; secrets redacted)."""
-        write_records(path, self._log, self._log.vias)
+        write_records(path, self._log, self._log.vias, self.api)
 
     @classmethod
     def load(
         cls,
         path: str | os.PathLike[str],
         *,
-        model: str = "gpt-realtime",
+        model: str | None = None,
         prices: PriceTable | None = None,
+        protocol: EventModel | None = None,
     ) -> Conversation:
-        """Rebuild a conversation from a JSON Lines log (a cut-off last line is skipped)."""
-        conv = cls(model=model, prices=prices)
+        """Rebuild a conversation from a JSON Lines log (a cut-off last line is skipped).
+
+        The log says its voice API (`"api": "live"` on its lines; none: the Realtime API), and
+        it is reduced as that API's events; `protocol` overrides it. `model` is the model
+        until a session event names one (default: the API's default model).
+        """
+        if protocol is None and read_api(path) == LIVE_EVENTS.name:
+            protocol = LIVE_EVENTS
+        if model is None:
+            model = "gpt-realtime" if protocol is None else _default_model(protocol)
+        conv = cls(model=model, prices=prices, protocol=protocol)
         batch: list[EventRecord] = []
         batch_via = ""
         for record, via in read_records_with_via(path):

@@ -19,13 +19,16 @@ from realtime_widget.conversation.log import EventLog
 from realtime_widget.conversation.names import RAW_TYPE, canonical_type
 from realtime_widget.conversation.pricing import (
     PRICE_NOTE,
+    Cost,
     PriceTable,
     TokenCounts,
     cost_of,
+    standby_meter,
     token_counts,
     warn_unpriced,
 )
 from realtime_widget.conversation.reduce import MCP_KINDS, Reducer, ResponseState
+from realtime_widget.conversation.reducer_state import VoiceUsage
 
 ROLES: Final = ["user", "assistant", "system", "tool"]
 #: Known kinds; an item of a type this package does not know has its type name as kind
@@ -163,6 +166,23 @@ def _usage_rows(
             }
         )
         counts.append(c)
+    for v in state.voice_usage.values():
+        c, cost = voice_counts_and_cost(v, prices, unpriced)
+        rows.append(
+            {
+                "kind": "voice",
+                "out_of_band": False,
+                "response_id": None,
+                "item_id": None,
+                "time": v.time,
+                "session": v.session,
+                "model": v.model,
+                "status": None,
+                "instructions_version": v.instructions_version,
+                "cost": cost,
+            }
+        )
+        counts.append(c)
     for model, what in sorted(unpriced, key=str):
         warn_unpriced(model, what)
     order = sorted(range(len(rows)), key=lambda k: rows[k]["time"])
@@ -182,8 +202,27 @@ def _token_cost_columns(
     data["cost_usd"] = np.array([c.total_usd for c in costs], dtype="float64")
 
 
+def voice_counts_and_cost(
+    v: VoiceUsage, prices: PriceTable, unpriced: set[tuple[str | None, str]] | None = None
+) -> tuple[TokenCounts, Cost]:
+    """A session's voice time as counts (`seconds`) and its cost: active seconds at the
+    model's per-minute rate plus standby seconds at its standby row (`standby_meter`).
+
+    A part with no seconds costs nothing, priced or not (as tokens of an unpriced kind do).
+    """
+    usd = 0.0
+    for seconds, meter in (
+        (v.active_seconds, v.model),
+        (v.standby_seconds, standby_meter(v.model)),
+    ):
+        if seconds:
+            usd += cost_of(TokenCounts(seconds=seconds), meter, prices, unpriced).total_usd
+    return TokenCounts(seconds=v.seconds), Cost(usd, 0.0, 0.0)
+
+
 def usage_frame(state: Reducer, prices: PriceTable) -> pd.DataFrame:
-    """One row per response (`response.done`) plus one per billed input transcription.
+    """One row per response (`response.done`) plus one per billed input transcription, and,
+    for an API billed by session time (GPT-Live), one `voice` row per session.
 
     Out-of-band responses are billed like any other: they have rows here (`out_of_band`
     True) and count in `total_cost`.
@@ -275,7 +314,7 @@ def total_cost(state: Reducer, prices: PriceTable) -> float:
 def latency_frame(state: Reducer) -> pd.DataFrame:
     """One row per in-conversation response: from the user's end of speech (or text send) to
     the reply, in ms (out-of-band responses answer no turn and are left out)."""
-    rs = [r for r in state.responses.values() if not r.out_of_band]
+    rs = state.latency_responses()
     trig = [r.trigger_at for r in rs]
     created = [r.created_at for r in rs]
     first = [r.first_delta_at for r in rs]

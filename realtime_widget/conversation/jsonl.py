@@ -3,6 +3,10 @@
     {"time": "2026-11-21T23:48:24.123456+00:00", "direction": "server", "event": {...}}
     {"time": "...", "direction": "server", "raw": "<a data-channel message that was not JSON>"}
 
+A log of another voice API than the Realtime API says which on every line, `"api": "live"`
+(GPT-Live), so that it loads with that API's reducer; a line without it is the Realtime API
+(every log written before there were two APIs).
+
 Secrets (`sk-…` API keys, `ek_…` client secrets) are redacted from every line written.
 """
 
@@ -60,9 +64,16 @@ def parse_time(value: Any, where: str) -> float:
     )
 
 
-def record_to_line(record: EventRecord, via: str = "") -> str:
+#: The API of a line without an "api" key, and the APIs a log may name.
+DEFAULT_API: Final = "realtime"
+APIS: Final = ("realtime", "live")
+
+
+def record_to_line(record: EventRecord, via: str = "", api: str = DEFAULT_API) -> str:
     t, direction, payload = record
     obj: dict[str, Any] = {"time": iso_time(t), "direction": direction}
+    if api != DEFAULT_API:
+        obj["api"] = api
     if via:
         obj["via"] = via
     if isinstance(payload, str):
@@ -95,6 +106,37 @@ def _parse_line(obj: Any, where: str) -> EventRecord:
     if isinstance(obj.get("raw"), str):
         return (t, d, obj["raw"])
     raise ValueError(f"{where}: each line needs an 'event' object or a 'raw' string")
+
+
+def read_api(path: str | os.PathLike[str]) -> str:
+    """The voice API a log was written by: its first record's "api" ("realtime" without one).
+
+    ValueError for a name this package does not know, or for a log that names two APIs.
+    """
+    p = Path(path)
+    found: set[str] = set()
+    with p.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            api = DEFAULT_API
+            if '"api"' in line:  # cheap pre-check: most lines of a Realtime log have none
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # read_records reports it
+                if isinstance(obj, dict):
+                    api = obj.get("api", DEFAULT_API)
+            if api not in APIS:
+                raise ValueError(
+                    f"{p}:{n}: 'api' must be one of {', '.join(map(repr, APIS))}, got {api!r}"
+                )
+            found.add(api)
+    if len(found) > 1:
+        raise ValueError(
+            f"{p} mixes events of {' and '.join(sorted(found))}; a log holds one voice API"
+        )
+    return found.pop() if found else DEFAULT_API
 
 
 def read_records(path: str | os.PathLike[str]) -> list[EventRecord]:
@@ -136,6 +178,7 @@ def write_records(
     path: str | os.PathLike[str],
     records: Iterable[EventRecord],
     vias: Mapping[int, str] | None = None,
+    api: str = DEFAULT_API,
 ) -> None:
     """Write a whole log atomically (temp file + rename), so a crash never leaves half a file."""
     p = Path(path)
@@ -144,7 +187,7 @@ def write_records(
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
             via = vias or {}
             for i, rec in enumerate(records):
-                f.write(record_to_line(rec, via.get(i, "")))
+                f.write(record_to_line(rec, via.get(i, ""), api))
                 f.write("\n")
         os.replace(tmp, p)
     except BaseException:
@@ -155,15 +198,16 @@ def write_records(
 class JsonlAppender:
     """Appends each ingested batch to a file and flushes it (a crash loses one batch at most)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], api: str = DEFAULT_API) -> None:
         self.path = Path(path)
+        self.api = api
         self._file: IO[str] | None = self.path.open("a", encoding="utf-8", newline="\n")
 
     def write(self, records: Iterable[EventRecord], via: str = "") -> None:
         f = self._file
         if f is None:
             raise ValueError(f"log file {self.path} is closed")
-        f.write("".join(record_to_line(r, via) + "\n" for r in records))
+        f.write("".join(record_to_line(r, via, self.api) + "\n" for r in records))
         f.flush()
 
     def close(self) -> None:

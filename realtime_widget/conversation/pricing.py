@@ -61,6 +61,14 @@ def _per_minute(usd: float) -> ModelPrices:
     return ModelPrices(NAN, NAN, NAN, NAN, NAN, NAN, per_minute=usd)
 
 
+#: GPT-Live's voice meter, USD per minute of billable session time (billed per second): the
+#: active rate, and the lower standby rate of a WebRTC session while inference is paused
+#: (`SessionUsage.paused_seconds`). The standby rate is the row `standby_meter(model)`.
+LIVE_ACTIVE_USD_PER_MINUTE: Final = 0.05
+LIVE_STANDBY_USD_PER_MINUTE: Final = 0.02
+#: Suffix of a voice model's standby-rate row in the table ("gpt-live-1:standby").
+STANDBY_SUFFIX: Final = ":standby"
+
 _PAGE: Final = "https://developers.openai.com/api/docs/models/"
 _READ: Final = f", read {PRICES_AS_OF}"
 
@@ -86,7 +94,22 @@ PRICES: dict[str, ModelPrices] = {
     # Input transcription billed by tokens: audio in, text out (the prompt is text in).
     "gpt-4o-transcribe": ModelPrices(2.50, NAN, 10.00, 2.50, NAN, NAN),
     "gpt-4o-mini-transcribe": ModelPrices(1.25, NAN, 5.00, 1.25, NAN, NAN),
+    # GPT-Live: billed per second of session time (`session.usage.updated` seconds), at the
+    # active rate, and paused seconds at the standby rate; its Responses backend's tokens are
+    # priced as that backend model.
+    "gpt-live-1": _per_minute(LIVE_ACTIVE_USD_PER_MINUTE),
+    "gpt-live-1:standby": _per_minute(LIVE_STANDBY_USD_PER_MINUTE),
+    "gpt-live-1.1": _per_minute(LIVE_ACTIVE_USD_PER_MINUTE),
+    "gpt-live-1.1:standby": _per_minute(LIVE_STANDBY_USD_PER_MINUTE),
+    # Responses models a Live session delegates to (text only: audio NaN).
+    "gpt-5.5": ModelPrices(5.00, 0.50, 30.00, NAN, NAN, NAN),
 }
+
+_LIVE_SOURCE: Final = (
+    f"{_PAGE}gpt-live-1.1 (live session duration per minute: active $0.05, standby $0.02; "
+    "gpt-live-1 is billed at the same rates, per the voice-latency-cost guide's 'current "
+    f"model rate' link and the GPT-Live pricing section){_READ}"
+)
 
 #: Where each row's figures come from, and when they were read.
 PRICE_SOURCES: dict[str, str] = {
@@ -118,6 +141,15 @@ PRICE_SOURCES: dict[str, str] = {
         f"https://developers.openai.com/api/docs/models/compare?model=gpt-4o-mini-transcribe "
         f"(audio in $1.25, out $5; text in from the earlier pricing page){_READ}"
     ),
+    "gpt-live-1": _LIVE_SOURCE,
+    "gpt-live-1:standby": _LIVE_SOURCE,
+    "gpt-live-1.1": _LIVE_SOURCE,
+    "gpt-live-1.1:standby": _LIVE_SOURCE,
+    "gpt-5.5": (
+        "third-party figures (benchr.org GPT-5.5 pricing explained; aipromptshub.co cost "
+        "calculator): $5 in, $0.50 cached, $30 out per 1M text tokens; no OpenAI model page "
+        f"was available to check: an estimate{_READ}"
+    ),
 }
 
 _SNAPSHOT: Final = re.compile(r"-\d{4}-\d{2}-\d{2}$")
@@ -137,6 +169,34 @@ def lookup(model: str, table: PriceTable) -> ModelPrices | None:
         return found
     family = _SNAPSHOT.sub("", model)
     return table.get(family) if family != model else None
+
+
+def standby_meter(model: str) -> str:
+    """The table key of a voice model's standby rate: its family's name + ":standby".
+
+    A dated snapshot (`gpt-live-1-2026-09-01`) has its family's standby row, as its active
+    rate is its family's row (`lookup`).
+    """
+    return _SNAPSHOT.sub("", model) + STANDBY_SUFFIX
+
+
+def voice_seconds(usage: Mapping[str, Any] | None) -> tuple[float, float]:
+    """(active, standby) billable seconds of a cumulative GPT-Live `SessionUsage`.
+
+    `seconds` is the billable total; `paused_seconds`, when reported (eligible WebRTC
+    sessions), is the part billed at the standby rate. Without the breakdown every second is
+    active. Never sum these over usage events: each one is cumulative.
+    """
+    if not usage:
+        return (0.0, 0.0)
+    total = usage.get("seconds")
+    paused = usage.get("paused_seconds")
+    secs = float(total) if isinstance(total, int | float) and not isinstance(total, bool) else 0.0
+    standby = (
+        float(paused) if isinstance(paused, int | float) and not isinstance(paused, bool) else 0.0
+    )
+    standby = min(max(standby, 0.0), secs)
+    return (secs - standby, standby)
 
 
 def validate_prices(table: object) -> dict[str, ModelPrices]:
@@ -221,8 +281,10 @@ def token_counts(usage: Mapping[str, Any] | None) -> TokenCounts:
     if usage.get("type") == "duration":
         secs = usage.get("seconds")
         return TokenCounts(seconds=float(secs) if isinstance(secs, int | float) else 0.0)
-    ind = usage.get("input_token_details") or {}
-    outd = usage.get("output_token_details") or {}
+    # Realtime names them input/output_token_details; Responses (a Live backend) names them
+    # input/output_tokens_details, with cached_tokens and reasoning_tokens (text) only.
+    ind = usage.get("input_token_details") or usage.get("input_tokens_details") or {}
+    outd = usage.get("output_token_details") or usage.get("output_tokens_details") or {}
     cached = _int(ind, "cached_tokens")
     cd = ind.get("cached_tokens_details")
     inp, out = _int(usage, "input_tokens"), _int(usage, "output_tokens")

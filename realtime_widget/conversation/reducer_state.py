@@ -106,6 +106,24 @@ class TranscriptionUsage:
 
 
 @dataclass(slots=True)
+class VoiceUsage:
+    """A session's billable voice time so far (GPT-Live `SessionUsage`: cumulative, the latest
+    reading replaces the one before, never added to it)."""
+
+    time: float
+    session: int
+    model: str
+    instructions_version: int
+    #: Billable seconds at the active rate and at the standby rate (paused inference).
+    active_seconds: float
+    standby_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        return self.active_seconds + self.standby_seconds
+
+
+@dataclass(slots=True)
 class SessionRow:
     time: float
     direction: Direction
@@ -129,6 +147,8 @@ class ReducerState:
         self.items: dict[str, ItemState] = {}
         self.responses: dict[str, ResponseState] = {}
         self.transcriptions: list[TranscriptionUsage] = []
+        #: Per session, its latest voice-time reading (APIs billed by session time: GPT-Live).
+        self.voice_usage: dict[int, VoiceUsage] = {}
         self.sessions: list[SessionRow] = []
         self.errors: list[tuple[float, Event]] = []
         #: Running token totals per ("response" | "transcription", model), for cheap summaries.
@@ -143,6 +163,14 @@ class ReducerState:
         #: Metadata of client `response.create` with conversation "none" not yet answered
         #: (identifies an out-of-band response in logs whose responses lack conversation_id).
         self._oob_requests: list[Any] = []
+
+    def latency_responses(self) -> list[ResponseState]:
+        """The responses the `latency` table has a row for: the in-conversation ones."""
+        return [r for r in self.responses.values() if not r.out_of_band]
+
+    def model_turns(self) -> int:
+        """Model turns so far: completed in-conversation responses (`response.done`)."""
+        return self.responses_done
 
     def _item(self, item_id: str, t: float) -> ItemState:
         it = self.items.get(item_id)

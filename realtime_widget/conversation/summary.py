@@ -35,11 +35,20 @@ class Summary:
     #: Seconds of audio of input transcription billed by duration.
     transcription_seconds: float = 0.0
     note: str = PRICE_NOTE
+    #: Billable session seconds of an API billed by time (GPT-Live), over every session.
+    voice_seconds: float = 0.0
 
     def __str__(self) -> str:
         transcription = f"{self.transcription_tokens:,} tokens"
         if self.transcription_seconds:
             transcription += f" and {self.transcription_seconds:,.1f} s of audio"
+        if self.voice_seconds:
+            return (
+                f"{self.turns} turns, {self.voice_seconds:,.0f} s of voice session + "
+                f"{self.total_tokens:,} backend tokens ({self.input_tokens:,} in / "
+                f"{self.output_tokens:,} out), ~${self.cost_usd:.4f} (estimate: session time + "
+                f"backend), {self.events:,} events"
+            )
         return (
             f"{self.turns} turns, {self.total_tokens:,} response tokens "
             f"({self.input_tokens:,} in / {self.output_tokens:,} out) + {transcription} of "
@@ -51,17 +60,19 @@ class Summary:
 def summarize(state: Reducer, n_events: int, cost_usd: float) -> Summary:
     """O(number of models): reads the reducer's running totals, never the log."""
     total = inp = out = tr_tokens = 0
-    tr_seconds = 0.0
+    tr_seconds = voice = 0.0
     for (kind, _), c in state.totals.items():
         if kind == "response":
             total += c.total_tokens
             inp += c.input_tokens
             out += c.output_tokens
+        elif kind == "voice":
+            voice += c.seconds
         else:
             tr_tokens += c.total_tokens
             tr_seconds += c.seconds
     return Summary(
-        state.responses_done,
+        state.model_turns(),
         total,
         inp,
         out,
@@ -69,4 +80,5 @@ def summarize(state: Reducer, n_events: int, cost_usd: float) -> Summary:
         n_events,
         transcription_tokens=tr_tokens,
         transcription_seconds=tr_seconds,
+        voice_seconds=voice,
     )

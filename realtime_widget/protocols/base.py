@@ -55,6 +55,15 @@ class SessionReply:
     code: str | None = None
 
 
+@dataclass(frozen=True)
+class IgnoredSetting:
+    """A widget setting this API has no place for: it is not sent (the widget warns)."""
+
+    field: str
+    value: Any
+    reason: str
+
+
 class VoiceProtocol(Protocol):
     """Everything API-specific the core, the widget and the tables use."""
 
@@ -97,6 +106,15 @@ class VoiceProtocol(Protocol):
 
     def session_update(self, changes: Mapping[str, Any]) -> JSON:
         """The client event that changes these (normalized) fields of a running session."""
+        ...
+
+    def session_updates(self, changes: Mapping[str, Any]) -> list[JSON]:
+        """Every client event these changes take, in order (GPT-Live may need two: an
+        instructions append and a session.update); each gets a server answer."""
+        ...
+
+    def ignored_settings(self, settings: SessionSettings) -> list[IgnoredSetting]:
+        """The given settings this API has no place for (not sent), each with the reason."""
         ...
 
     def text_message(self, text: str, role: str, *, respond: bool) -> list[JSON]:

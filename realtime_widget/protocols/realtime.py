@@ -17,7 +17,7 @@ from realtime_widget.client_events import check_client_event
 from realtime_widget.conversation import pricing
 from realtime_widget.conversation.reduce import Reducer, is_out_of_band
 
-from .base import JSON, CallFacts, SessionReply
+from .base import JSON, CallFacts, IgnoredSetting, SessionReply
 
 #: Events that say the session is over because of its time limit.
 EXPIRY_CODE: Final = "session_expired"
@@ -91,6 +91,14 @@ class RealtimeProtocol:
 
     def session_update(self, changes: Mapping[str, Any]) -> JSON:
         return check_client_event(config.build_session_update(changes))
+
+    def session_updates(self, changes: Mapping[str, Any]) -> list[JSON]:
+        # One session.update carries every field.
+        return [self.session_update(changes)]
+
+    def ignored_settings(self, settings: config.SessionSettings) -> list[IgnoredSetting]:
+        # Every widget setting is a Realtime session field.
+        return []
 
     def text_message(self, text: str, role: str, *, respond: bool) -> list[JSON]:
         item = {"type": "message", "role": role, "content": [{"type": "input_text", "text": text}]}
