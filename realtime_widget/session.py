@@ -36,7 +36,7 @@ from .conversation import Conversation
 from .conversation.log import Event
 from .conversation_views import ConversationViews
 from .live_facts import Api, api_of
-from .protocols.select import protocol_for
+from .protocols.select import protocol_for, warn_ignored
 from .session_fields import SessionField, SessionHost
 from .tools import ToolRegistry
 
@@ -115,6 +115,7 @@ class RealtimeSession(CallCommands, ConversationViews):
         auto_reconnect: bool = False,
         tool_timeout_s: float | None = 60.0,
         connect_timeout_s: float = 15.0,
+        delegation: Mapping[str, Any] | None = None,
     ) -> None:
         # Validate everything before anything starts (no emulator, no connection).
         session, settings = config.checked_session(
@@ -150,7 +151,8 @@ class RealtimeSession(CallCommands, ConversationViews):
         self.base_url = url
         #: Which voice API the model selects ("realtime" or "live" for gpt-live-*).
         self.api: Api = api_of(session["model"])
-        protocol = protocol_for(self.api)
+        protocol = protocol_for(self.api, delegation=delegation)
+        warn_ignored(protocol, settings, "RealtimeSession")
         #: The conversation so far (event log, DataFrames, callbacks); outlives calls.
         self.conversation = Conversation(
             model=session["model"], log_path=options.log_path, protocol=protocol

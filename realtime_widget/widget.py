@@ -40,7 +40,7 @@ from .live_facts import Api, api_of
 from .live_signaling import post_live_offer
 from .minting import ClientSecret, RealtimeAPIError, redact
 from .offer_relay import OfferRelay
-from .protocols.select import protocol_for
+from .protocols.select import protocol_for, warn_ignored
 from .rpc_methods import Signaling, error_reply, refusal, rpc_id
 from .secret_rpc import SecretRpc
 from .tools import ToolCall, ToolRegistry, ToolResult
@@ -93,6 +93,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         tool_timeout_s: float | None = 60.0,
         signaling: str | None = None,
         sideband: bool = True,
+        delegation: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if isinstance(type(self)._esm, str):
@@ -131,7 +132,8 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self._secret_ttl_s = config.normalize_secret_ttl(secret_ttl_s)
         #: Which voice API the model selects; fixed for the widget's life.
         self._api: Api = api_of(inputs["model"])
-        protocol = protocol_for(self._api)
+        protocol = protocol_for(self._api, delegation=delegation)
+        warn_ignored(protocol, settings, "RealtimeWidget")
         # The kernel goes by this value, never by the trait (the page could write that).
         self._signaling = cast(Signaling, signaling_for(self._api, signaling))
         options = config.checked_call_options(

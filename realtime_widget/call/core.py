@@ -190,8 +190,16 @@ class CallCore:
 
     def check_change(self, changes: Mapping[str, Any]) -> None:
         """Raise ValueError when these normalized values cannot apply now."""
+        current = self.settings.values
+        for ignored in self.protocol.ignored_settings(
+            dataclasses.replace(self.settings.settings(), **dict(changes))
+        ):
+            # tool_specs is written by @tool: the tools still answer (delegations).
+            name = ignored.field
+            asked = name in changes and changes[name] != current.get(name)
+            if asked and name != "tool_specs":
+                raise ValueError(f"{name} cannot be set here: {ignored.reason}")
         if self.status in ("connecting", "connected"):
-            current = self.settings.values
             fixed = sorted(
                 name
                 for name in set(changes) & self.protocol.fixed_at_start

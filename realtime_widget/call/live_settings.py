@@ -31,9 +31,12 @@ class LiveSettings:
 
     def __init__(self, settings: config.SessionSettings, protocol: VoiceProtocol) -> None:
         self._protocol = protocol
+        # Every input is kept (the widget has a trait for each), but only the protocol's
+        # own fields ever reach a running session (`pending_update`).
         self._values: JSON = {
-            name: _as_json(getattr(settings, name)) for name in protocol.session_fields
+            name: _as_json(getattr(settings, name)) for name in config.SESSION_FIELDS
         }
+        self._sent_fields = frozenset(protocol.session_fields)
         self._control: SessionControl | None = None
         self._minted: JSON | None = None
         #: The last session change the server refused (its values were rolled back).
@@ -101,7 +104,9 @@ class LiveSettings:
         if control is None:
             return None
         changes = changed_fields(
-            self._values, control.expected(), skip=self._protocol.not_updatable
+            self._values,
+            control.expected(),
+            skip=self._protocol.not_updatable | (frozenset(self._values) - self._sent_fields),
         )
         if not changes:
             return None

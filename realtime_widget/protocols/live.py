@@ -20,7 +20,7 @@ A `LiveProtocol` carries the session's delegation and startup history, which the
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace as _replace
 from typing import Any, Final
 
@@ -40,6 +40,7 @@ from .live_session import (
     normalize_delegation,
     normalize_history,
 )
+from .live_tools import LiveToolFeed, live_tool_event
 
 #: Server events that carry the model's speech (it has spoken: the voice is locked anyway).
 MODEL_SPEECH_EVENT_TYPES: Final = frozenset(
@@ -82,6 +83,11 @@ class LiveProtocol:
     name = "live"
     session_fields: Sequence[str] = LIVE_SESSION_FIELDS
     not_updatable: frozenset[str] = LIVE_NOT_UPDATABLE
+    # "The Live model ... cannot change after startup" (SessionConfig.model, audio.output.voice).
+    fixed_at_start: frozenset[str] = frozenset({"model", "voice"})
+    model_drives_turns = True
+    instructions_append_only = True
+    delegates = True
 
     def __init__(self, *, delegation: object = None, history: object = None) -> None:
         self.delegation: JSON | None = normalize_delegation(delegation)
@@ -174,6 +180,16 @@ class LiveProtocol:
                 "set them on the Responses backend (delegation['responses'])"
             )
         return check_live_client_event({"type": "response.create"})
+
+    # -- Python tools -----------------------------------------------------------------------
+
+    def new_tool_feed(self) -> Callable[[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
+        # Only a Responses backend makes function calls; client delegation is answered by
+        # `call.delegations` instead.
+        return LiveToolFeed()
+
+    def tool_event(self, event: Mapping[str, Any]) -> JSON:
+        return check_live_client_event(live_tool_event(event))
 
     # -- price meters ---------------------------------------------------------------------
 
