@@ -101,3 +101,18 @@ class LiveSocket:
 
     def of(self, kind: str) -> list[Event]:
         return [e for e in self.events if e["type"] == kind]
+
+
+async def send_invalid(socket: LiveSocket, evt: Event) -> None:
+    """Send an event the SDK's own types refuse (the validator must reject it first)."""
+    try:
+        assert_live_client_event(evt)
+    except AssertionError:
+        await socket.conn.send_raw(json.dumps(evt))
+        return
+    raise AssertionError(f"the SDK types accept {evt!r}: not an invalid event")
+
+
+def pcm24(samples_48k: np.ndarray) -> bytes:
+    """48 kHz mono int16 (the test signals) as PCM16 24 kHz bytes (Live's default format)."""
+    return np.asarray(samples_48k, dtype=np.int16)[::2].astype("<i2").tobytes()

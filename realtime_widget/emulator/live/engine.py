@@ -700,8 +700,9 @@ class LiveEngine:
             self._model_turns += 1
             self._context.append({"role": "assistant", "text": text})
         finally:
+            # A cut utterance (barge-in) is a model turn too: usage follows it as well.
             self._speaking = False
-        self.send({"type": "session.usage.updated", "usage": self._usage()})
+            self.send({"type": "session.usage.updated", "usage": self._usage()})
 
     def _send_audio(
         self, pcm: npt.NDArray[np.int16], cursor: int, until_ms: float, begin_ms: int
