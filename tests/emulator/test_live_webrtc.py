@@ -120,7 +120,9 @@ async def test_client_delegation_round_trip(
     )
     await client.wait_for("session.usage.updated", count=2, timeout=20)
     assert "The tool returned: Sunny, 21 C" in said(client.events)
-    send_live(client, {"type": "session.commentary.append", "content": "x", "delegation_id": "nope"})
+    send_live(
+        client, {"type": "session.commentary.append", "content": "x", "delegation_id": "nope"}
+    )
     refused = await client.wait_for("error")
     assert refused["error"]["param"] == "delegation_id"
 

@@ -79,7 +79,7 @@ def _model_problem(model: Any, param: str) -> Problem | None:
         return Problem(
             param,
             "invalid_value",
-            f"Invalid value: '{model}'. GPT-Live sessions take a Live model ("
+            f"Invalid value for '{param}': '{model}'. GPT-Live sessions take a Live model ("
             + ", ".join(f"'{m}'" for m in LIVE_MODELS)
             + "); Realtime models use /v1/realtime.",
         )

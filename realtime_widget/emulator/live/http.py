@@ -49,7 +49,8 @@ def _transport_problem(transport: Any) -> Problem | None:
         return Problem(
             "transport.type",
             "invalid_value",
-            f"Invalid value: '{transport.get('type')}'. Supported values are: 'webrtc' (a "
+            f"Invalid value for 'transport.type': '{transport.get('type')}'. Supported values "
+            "are: 'webrtc' (a "
             "WebSocket client connects with GET /v1/live/sessions and session.start).",
         )
     sdp = transport.get("sdp")
