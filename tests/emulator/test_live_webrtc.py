@@ -154,3 +154,24 @@ async def test_session_start_on_the_data_channel_is_an_error(
     error = await client.wait_for("error")
     assert error["error"]["client_event_id"] == "s"
     assert "do not send session.start" in error["error"]["message"]
+
+
+async def test_barge_in_on_the_track_stops_the_voice(
+    start_emulator: StartEmulator, open_session: Open
+) -> None:
+    emu = await start_emulator(transcripts=["stop"], ms_per_char=60)
+    client = await open_session(emu)
+    await client.wait_for("session.started")
+    long = "let me tell you a very long story about the sea and the ships on it"
+    send_live(client, {"type": "session.commentary.append", "content": long})
+    await client.wait_for("session.output_transcript.delta", count=2, timeout=15)
+    await client.wait_until(lambda: client.audio.loud_frames > 5, timeout=10)
+    assert client.mic_track is not None
+    client.mic_track.play(speech_then_silence(0.8, 0.0, lead_s=0.0))  # the user talks over it
+    await client.wait_for("session.usage.updated", timeout=20)  # the cut utterance
+    cut = said(client.events)
+    assert cut and not cut.endswith(long)
+    engine = emu.calls[client.call_id].engine
+    assert not engine.audio_out.busy  # the rest of its voice was dropped
+    await client.wait_for("session.usage.updated", count=2, timeout=20)
+    assert said(client.events).endswith("You said: stop")

@@ -24,6 +24,7 @@ from ..audio_events import decode, encode, resample
 from ..audio_out import AudioOut
 from ..engine_context import CallLink, EngineOptions, EngineStats, new_id
 from ..replies import ReplyContext, ReplyPlanner
+from ..sideband import CallPaths
 from ..speech import SAMPLE_RATE, synthesize
 from ..transcribe import split_deltas, transcript_for
 from ..vad import EnergyVad, VadConfig
@@ -217,8 +218,17 @@ class LiveEngine:
         limit = self.options.faults.drop_peer_after_response_events
         self._turn_events += 1
         if limit is not None and self._turn_events >= limit:
-            self._link.close_call("fault: drop_peer_after_response_events")
-            self.close()
+            self._drop("fault: drop_peer_after_response_events")
+
+    def _drop(self, reason: str) -> None:
+        """The primary connection drops: the sidebands hear `session.closed`
+        `connection_lost` and close normally (a drop there would lose that event)."""
+        self.close()
+        if isinstance(self._link, CallPaths):
+            self._link.close_sidebands("connection_lost")
+            self._link.primary.close_call(reason)
+        else:
+            self._link.close_call(reason)
 
     def _resource(self) -> dict[str, Any]:
         assert self._config is not None
