@@ -61,3 +61,10 @@ def test_update_is_sparse_and_the_resource_validates() -> None:
     resource = lc.session_resource(after, session_id="live_1", expires_at=9, instructions="Hi")
     assert "idle_timeout_s" not in resource and resource["audio"]["output"]["voice"] == "marin"
     assert_live_server_event({"type": "session.updated", "event_id": "e", "session": resource})
+
+
+def test_idle_timeout_and_wake_policy_are_for_webrtc_creation_only() -> None:
+    session = {"model": "gpt-live-1", "idle_timeout_s": 30}
+    assert lc.startup_problem(session, websocket=False) is None
+    problem = lc.startup_problem(session, websocket=True)
+    assert problem is not None and problem.param == "session.idle_timeout_s"

@@ -32,6 +32,9 @@ STARTUP_FIELDS = frozenset(
         "wake_policy",
     }
 )
+#: Startup fields of WebRTC creation only (`MediaSessionConfigParam`; `session.start`'s
+#: `SessionConfig` has no such fields).
+WEBRTC_ONLY_FIELDS = frozenset({"idle_timeout_s", "wake_policy"})
 #: What `session.update` may change (`SessionUpdateConfig`); the rest is fixed at start.
 UPDATABLE_FIELDS = frozenset({"delegation", "triggers"})
 DELEGATION_TYPES = ("client", "responses", "decisions")
@@ -263,7 +266,7 @@ def startup_problem(session: Any, *, param: str = "session", websocket: bool) ->
     if not isinstance(session, dict):
         return _type_problem(param, "an object")
     for key in session:
-        if key not in STARTUP_FIELDS:
+        if key not in STARTUP_FIELDS or (websocket and key in WEBRTC_ONLY_FIELDS):
             return _unknown(param, key)
     problem = _model_problem(session.get("model"), f"{param}.model")
     if problem is not None:
