@@ -1,4 +1,4 @@
-"""A local, faithful stand-in for the OpenAI Realtime API (GA interface).
+"""A local, faithful stand-in for the OpenAI Realtime API (GA interface) and GPT-Live (`live/`).
 
     async with Emulator() as emu:        # http://127.0.0.1:<free port>
         ...

@@ -1,4 +1,5 @@
-"""`python -m realtime_widget.emulator`: serve the local Realtime API until Ctrl-C or SIGTERM.
+"""`python -m realtime_widget.emulator`: serve the local Realtime API and GPT-Live until Ctrl-C
+or SIGTERM.
 
 The first line of output carries the base URL, flushed at once, so a script can
 start it with `--port 0` and read where it landed.
@@ -19,7 +20,9 @@ from .server import Emulator
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m realtime_widget.emulator",
-        description="A local stand-in for the OpenAI Realtime API (GA) with real WebRTC.",
+        description=(
+            "A local stand-in for the OpenAI Realtime API (GA) and GPT-Live, with real WebRTC."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port (default 0: a free one)")

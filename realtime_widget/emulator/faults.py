@@ -33,10 +33,16 @@ class Faults:
     # HTTP: POST /v1/realtime/calls
     calls: HttpFault | None = None
     calls_delay_s: float = 0.0
+    # HTTP: POST /v1/live/sessions (GPT-Live's WebRTC creation; its WebSocket upgrade too)
+    live_sessions: HttpFault | None = None
+    live_sessions_delay_s: float = 0.0
     # WebRTC: answer with an SDP whose candidates never connect.
     refuse_ice: bool = False
     # Data channel, counted in server events sent within a response (after response.created):
-    # close the data channel / the whole peer connection after this many.
+    # close the data channel / the whole peer connection after this many. GPT-Live counts
+    # `drop_peer_after_response_events` in server events sent while the model speaks (its
+    # WebSocket is aborted, a peer closed; a sideband then gets `session.closed`
+    # `connection_lost`).
     drop_channel_after_response_events: int | None = None
     drop_peer_after_response_events: int | None = None
     # Data channel: send this many malformed JSON messages / unknown event types right

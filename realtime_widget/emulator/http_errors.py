@@ -55,3 +55,14 @@ def bad_key_error(key: str) -> web.Response:
         "https://platform.openai.com/account/api-keys.",
         code="invalid_api_key",
     )
+
+
+def live_client_secret_error() -> web.Response:
+    """GPT-Live takes the standard key only (it has no ephemeral keys)."""
+    return json_error(
+        401,
+        "GPT-Live does not accept client secrets (ek_…): it has no ephemeral keys. Create "
+        "the session from your server with a standard API key and hand the browser only "
+        "the SDP answer.",
+        code="invalid_api_key",
+    )

@@ -266,7 +266,7 @@ def _sideband_call(emulator: Emulator, request: web.Request) -> Call[Any] | web.
             code="invalid_api_key",
         )
     call = emulator.calls.get(call_id)
-    if call is None or call.state != "active" or call.paths is None:
+    if call is None or call.state != "active" or call.paths is None or call.api != "realtime":
         return json_error(
             404,
             f"Call '{call_id}' not found. Attach to a live WebRTC call by the id at the end "

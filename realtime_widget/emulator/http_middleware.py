@@ -25,7 +25,7 @@ from typing import Literal
 from aiohttp import web
 
 from .faults import HttpFault
-from .http_errors import bad_key_error, json_error, missing_key_error
+from .http_errors import bad_key_error, json_error, live_client_secret_error, missing_key_error
 from .http_state import CLIENT_SECRET_KEY, EMULATOR_KEY, EmulatorStats
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -34,6 +34,9 @@ CLIENT_SECRETS_ROUTE = "client_secrets"
 CALLS_ROUTE = "calls"
 HANGUP_ROUTE = "hangup"
 REALTIME_WS_ROUTE = "realtime_websocket"
+LIVE_SESSIONS_ROUTE = "live_sessions"
+LIVE_WS_ROUTE = "live_websocket"
+LIVE_ATTACH_ROUTE = "live_attach"
 
 
 @dataclass(frozen=True)
@@ -41,8 +44,10 @@ class Endpoint:
     """How the middlewares treat one endpoint."""
 
     counter: Callable[[EmulatorStats], Counter[int]]  # its answers, by status
-    fault: Literal["client_secrets", "calls"] | None  # the `Faults` fields that fail it
+    fault: Literal["client_secrets", "calls", "live_sessions"] | None  # `Faults` fields failing it
     accepts_client_secret: bool  # an `ek_…` key (a live client secret) may call it
+    # GPT-Live has no ephemeral keys: an `ek_…` key is refused as such (a clear 401).
+    refuses_client_secret: bool = False
 
 
 ENDPOINTS: dict[str, Endpoint] = {
@@ -51,6 +56,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     HANGUP_ROUTE: Endpoint(lambda s: s.hangup_requests, None, True),
     # The WebSocket interface starts a session as a call does, so the calls faults fail it.
     REALTIME_WS_ROUTE: Endpoint(lambda s: s.websocket_requests, "calls", True),
+    LIVE_SESSIONS_ROUTE: Endpoint(lambda s: s.live_session_requests, "live_sessions", False, True),
+    LIVE_WS_ROUTE: Endpoint(lambda s: s.live_websocket_requests, "live_sessions", False, True),
+    LIVE_ATTACH_ROUTE: Endpoint(lambda s: s.live_attach_requests, None, False, True),
 }
 
 
@@ -153,6 +161,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if key is None:
         return missing_key_error()
     emulator = request.app[EMULATOR_KEY]
+    if endpoint.refuses_client_secret and key.startswith("ek_"):
+        return live_client_secret_error()
     if endpoint.accepts_client_secret and key.startswith("ek_"):
         secret = emulator.secrets.lookup(key)
         if secret is None:

@@ -108,6 +108,9 @@ class Call(Generic[SideT]):
     engine: Engine
     peer: SideT
     transport: Transport = "webrtc"
+    # Which API the session speaks: a Realtime call (`rtc_…`/`ws_…`) or a GPT-Live session
+    # (`live_…`); each API's sideband attaches only to its own.
+    api: Literal["realtime", "live"] = "realtime"
     # A WebRTC call's data channel and attached sidebands (sideband.py); None over WebSocket.
     paths: CallPaths | None = None
     created_at: float = field(default_factory=time.time)
@@ -129,6 +132,10 @@ class EmulatorStats:
     call_requests: Counter[int] = field(default_factory=Counter)
     hangup_requests: Counter[int] = field(default_factory=Counter)
     websocket_requests: Counter[int] = field(default_factory=Counter)  # GET /v1/realtime
+    # GPT-Live: POST /v1/live/sessions, its WebSocket (GET) and sideband attach (GET …/attach)
+    live_session_requests: Counter[int] = field(default_factory=Counter)
+    live_websocket_requests: Counter[int] = field(default_factory=Counter)
+    live_attach_requests: Counter[int] = field(default_factory=Counter)
     sidebands_attached: int = 0  # GET /v1/realtime?call_id=… upgraded
     calls_created: int = 0
     calls_closed: int = 0

@@ -32,6 +32,9 @@ from .http_middleware import (
     CALLS_ROUTE,
     CLIENT_SECRETS_ROUTE,
     HANGUP_ROUTE,
+    LIVE_ATTACH_ROUTE,
+    LIVE_SESSIONS_ROUTE,
+    LIVE_WS_ROUTE,
     MIDDLEWARES,
     REALTIME_WS_ROUTE,
     Handler,
@@ -49,6 +52,7 @@ from .http_state import (
     EngineFactory,
     SecretStore,
 )
+from .live import http as live_http
 from .peer import CallPeer
 from .replies import ReplyScript
 from .sideband import CallPaths
@@ -77,7 +81,8 @@ def _default_engine_factory(
 
 
 class Emulator:
-    """A local Realtime API (GA) on 127.0.0.1: `async with Emulator() as emu: emu.base_url`.
+    """A local Realtime API (GA) and GPT-Live API on 127.0.0.1: `async with Emulator() as emu:
+    emu.base_url`.
 
     `api_keys=None` accepts any non-empty bearer key; a sequence restricts to it.
     Extra keyword arguments go to the engine's `EngineOptions` (e.g. `ms_per_char`).
@@ -132,6 +137,13 @@ class Emulator:
         # The WebSocket interface (`client.realtime.connect(model=…)` in the SDK).
         app.router.add_get(
             "/v1/realtime", self._route("_realtime_websocket_inner"), name=REALTIME_WS_ROUTE
+        )
+        # GPT-Live (live/): WebRTC creation, its WebSocket, and the sideband by session id.
+        live = "/v1/live/sessions"
+        app.router.add_post(live, self._route("_live_sessions_inner"), name=LIVE_SESSIONS_ROUTE)
+        app.router.add_get(live, self._route("_live_websocket_inner"), name=LIVE_WS_ROUTE)
+        app.router.add_get(
+            live + "/{session_id}/attach", self._route("_live_attach_inner"), name=LIVE_ATTACH_ROUTE
         )
         return app
 
@@ -205,14 +217,14 @@ class Emulator:
         call_id = f"rtc_{secrets.token_hex(12)}"
         peer = CallPeer(
             call_id=call_id,
-            on_closed=lambda reason: self._on_call_closed(call_id, reason),
+            on_closed=lambda reason: self.call_closed(call_id, reason),
             connect_timeout_s=self.connect_timeout_s,
             silent=lambda: self.faults.silent_calls,
         )
         paths = CallPaths(peer)
         engine = self._engine_factory(call_id=call_id, session=session, link=paths, emulator=self)
         peer.attach(engine)
-        return self._register(Call(call_id=call_id, engine=engine, peer=peer, paths=paths))
+        return self.register(Call(call_id=call_id, engine=engine, peer=peer, paths=paths))
 
     def attach_sideband(
         self, call: Call[CallPeer], request: web.Request, ws: web.WebSocketResponse
@@ -255,7 +267,7 @@ class Emulator:
             call_id=call_id,
             request=request,
             ws=ws,
-            on_closed=lambda reason: self._on_call_closed(call_id, reason),
+            on_closed=lambda reason: self.call_closed(call_id, reason),
             silent=lambda: self.faults.silent_calls,
         )
         engine = self._engine_factory(
@@ -265,16 +277,16 @@ class Emulator:
         if self.engine_options.get("audio_clock_speed") is None:
             # Nobody pulls the voice from a track: its clock plays it out in real time.
             engine.audio_out.start_clock()
-        return self._register(
-            Call(call_id=call_id, engine=engine, peer=link, transport="websocket")
-        )
+        return self.register(Call(call_id=call_id, engine=engine, peer=link, transport="websocket"))
 
-    def _register(self, call: Call[Any]) -> Call[Any]:
+    def register(self, call: Call[Any]) -> Call[Any]:
+        """Keep and count a new session (a front of either API)."""
         self.calls[call.call_id] = call
         self.stats.calls_created += 1
         return call
 
-    def _on_call_closed(self, call_id: str, reason: str) -> None:
+    def call_closed(self, call_id: str, reason: str) -> None:
+        """A session's transport ended (`on_closed` of its peer or link): record why."""
         call = self.calls.get(call_id)
         if call is None or call.state == "closed":
             return
@@ -309,6 +321,15 @@ class Emulator:
 
     async def _realtime_websocket_inner(self, request: web.Request) -> web.StreamResponse:
         return await http_handlers.realtime_websocket(self, request)
+
+    async def _live_sessions_inner(self, request: web.Request) -> web.Response:
+        return await live_http.create_session(self, request)
+
+    async def _live_websocket_inner(self, request: web.Request) -> web.StreamResponse:
+        return await live_http.websocket(self, request)
+
+    async def _live_attach_inner(self, request: web.Request) -> web.StreamResponse:
+        return await live_http.attach(self, request)
 
 
 __all__ = [

@@ -1,75 +1,65 @@
-"""Validate GPT-Live events against the official `openai` SDK types (`openai.types.live`), strictly.
+"""Validate GPT-Live events against the official `openai` SDK types, strictly.
 
-Like `openai_types.py` for the Realtime API: the SDK models accept unknown keys silently
-(pydantic `extra="allow"`), so after parsing with the SDK's discriminated unions the parsed
-model tree is walked and any key that landed in a `model_extra` fails the check, with its
-path. `response.event` types its nested Responses event as a plain dict, so that event is
-checked again against `openai.types.responses.ResponseStreamEvent`, strictly too.
+The Live twin of `openai_types.py` (same strict walk: a key the SDK model does not declare
+fails, with its path): server events against `openai.types.live.ServerEvent` (a sideband's
+against `ConnectServerEvent`, its own union), client events against `ClientEvent`, both
+discriminated by `type`. A `response.event` wraps a Responses stream event in a plain dict
+in the SDK, so that inner event is validated too, against
+`openai.types.responses.ResponseStreamEvent`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from openai.types.live import ClientEvent, ServerEvent, SessionConfig
+from openai.types.live import ClientEvent, ConnectServerEvent, ServerEvent, SessionConfig
 from openai.types.responses import ResponseStreamEvent
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from .openai_types import EventShapeError, _check, _unknown_keys
+
 _SERVER = TypeAdapter[Any](ServerEvent)
+_SIDEBAND = TypeAdapter[Any](ConnectServerEvent)
 _CLIENT = TypeAdapter[Any](ClientEvent)
 _RESPONSES = TypeAdapter[Any](ResponseStreamEvent)
 
 
-class LiveEventShapeError(AssertionError):
-    """A Live event does not match the SDK type for its `type`."""
+def _has_event_id(model: BaseModel) -> bool:
+    # Audio deltas (and the sideband's reflected input audio) declare no event_id.
+    return "event_id" in type(model).model_fields
 
 
-def _unknown_keys(value: Any, path: str) -> list[str]:
-    found: list[str] = []
-    if isinstance(value, BaseModel):
-        for key in value.model_extra or {}:
-            found.append(f"{path}.{key}" if path else key)
-        for name in type(value).model_fields:
-            found.extend(_unknown_keys(getattr(value, name), f"{path}.{name}" if path else name))
-    elif isinstance(value, list | tuple):
-        for i, entry in enumerate(value):
-            found.extend(_unknown_keys(entry, f"{path}[{i}]"))
-    return found
-
-
-def _check(adapter: TypeAdapter[Any], evt: Any, side: str) -> BaseModel:
-    if not isinstance(evt, dict):
-        raise LiveEventShapeError(f"{side} event must be a JSON object, got {type(evt).__name__}")
-    kind = evt.get("type")
-    try:
-        model = adapter.validate_python(evt)
-    except ValidationError as exc:
-        raise LiveEventShapeError(
-            f"{side} event {kind!r} does not match the SDK type:\n{exc}"
-        ) from exc
-    assert isinstance(model, BaseModel)
-    if getattr(model, "type", None) != kind:
-        raise LiveEventShapeError(f"{side} event {kind!r} parsed as {type(model).__name__}")
-    unknown = _unknown_keys(model, "")
-    if unknown:
-        raise LiveEventShapeError(
-            f"{side} event {kind!r} ({type(model).__name__}) has fields the SDK does not know: "
-            + ", ".join(unknown)
-        )
+def assert_live_server_event(evt: dict[str, Any], *, sideband: bool = False) -> BaseModel:
+    """Fail unless `evt` is a valid Live server event with only known fields (and a string
+    `event_id` where its type declares one)."""
+    model = _check(_SIDEBAND if sideband else _SERVER, evt, "live server")
+    if _has_event_id(model) and (not isinstance(evt.get("event_id"), str) or not evt["event_id"]):
+        raise EventShapeError(f"live server event {evt.get('type')!r} has no string event_id")
+    if evt.get("type") == "response.event":
+        _check(_RESPONSES, evt["event"], "nested Responses")
     return model
+
+
+def assert_live_client_event(evt: dict[str, Any]) -> BaseModel:
+    """Fail unless `evt` is a valid Live client event with only known fields."""
+    return _check(_CLIENT, evt, "live client")
+
+
+# -- the names the protocol and fixture tests use ---------------------------------------------
+
+#: A Live event (or session config) that does not match its SDK type.
+LiveEventShapeError = EventShapeError
+_SESSION_CONFIG = TypeAdapter[Any](SessionConfig)
 
 
 def check_live_server_event(evt: Any) -> BaseModel:
-    """The SDK model of a Live server event; raises `LiveEventShapeError` naming the problem."""
-    model = _check(_SERVER, evt, "Live server")
-    if evt.get("type") == "response.event":
-        _check(_RESPONSES, evt["event"], "Responses (nested in response.event)")
-    return model
+    """The SDK model of a Live server event (primary connection); raises naming the problem."""
+    return assert_live_server_event(evt)
 
 
 def check_live_client_event(evt: Any) -> BaseModel:
-    """The SDK model of a Live client event; raises `LiveEventShapeError` naming the problem."""
-    return _check(_CLIENT, evt, "Live client")
+    """The SDK model of a Live client event; raises naming the problem."""
+    return assert_live_client_event(evt)
 
 
 def check_live_event(direction: str, evt: Any) -> BaseModel:
@@ -79,9 +69,6 @@ def check_live_event(direction: str, evt: Any) -> BaseModel:
     if direction == "client":
         return check_live_client_event(evt)
     raise LiveEventShapeError(f"direction must be 'server' or 'client', got {direction!r}")
-
-
-_SESSION_CONFIG = TypeAdapter[Any](SessionConfig)
 
 
 def check_live_session_config(config: Any) -> BaseModel:

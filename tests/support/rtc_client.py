@@ -18,7 +18,7 @@ import contextlib
 import fractions
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -35,6 +35,8 @@ RATE = 48_000
 FRAME = 960  # 20 ms at 48 kHz
 
 Event = dict[str, Any]
+#: How an offer gets its answer: offer SDP → (answer SDP, the call's or session's id).
+Signal = Callable[[str], Awaitable[tuple[str, str]]]
 
 
 # --- synthetic microphone signals ----------------------------------------------------
@@ -182,7 +184,11 @@ class RtcClient:
     ) -> None:
         await self.close()
 
-    async def connect(self, *, wait_open: bool = True, timeout: float = 15.0) -> None:
+    async def connect(
+        self, *, wait_open: bool = True, timeout: float = 15.0, signal: Signal | None = None
+    ) -> None:
+        """Offer, have it answered (`signal`: offer SDP → (answer SDP, session id); default:
+        the Realtime `POST /v1/realtime/calls` with `secret`), apply the answer."""
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._channel = self.pc.createDataChannel("oai-events")
         self._channel.on("open", self._on_open)
@@ -200,22 +206,28 @@ class RtcClient:
         with loopback_ice():
             await self.pc.setLocalDescription(offer)
         self.offer_posted_at = time.monotonic()
+        try:
+            answer, self.call_id = await (signal or self._post_call)(self.pc.localDescription.sdp)
+        except BaseException:
+            await self.pc.close()
+            raise
+        await self.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        if wait_open:
+            await self.wait_until(lambda: self.channel_open_at is not None, timeout=timeout)
+
+    async def _post_call(self, sdp: str) -> tuple[str, str]:
         async with httpx.AsyncClient(base_url=self.base_url, timeout=15) as http:
             response = await http.post(
                 "/v1/realtime/calls",
-                content=self.pc.localDescription.sdp,
+                content=sdp,
                 headers={
                     "Authorization": f"Bearer {self.secret}",
                     "Content-Type": "application/sdp",
                 },
             )
         if response.status_code != 201:
-            await self.pc.close()
             raise CallFailed(response.status_code, response.text)
-        self.call_id = response.headers["Location"].rsplit("/", 1)[-1]
-        await self.pc.setRemoteDescription(RTCSessionDescription(response.text, "answer"))
-        if wait_open:
-            await self.wait_until(lambda: self.channel_open_at is not None, timeout=timeout)
+        return response.text, response.headers["Location"].rsplit("/", 1)[-1]
 
     @property
     def connect_seconds(self) -> float | None:
