@@ -423,11 +423,14 @@ class CallCore:
             log.warning("tool calls need an event loop; none is running here")
             return
         for _, direction, payload in records:
-            if direction == "server" and isinstance(payload, dict):
+            if not isinstance(payload, dict):
+                continue
+            if direction == "server":
                 for event in self._tool_feed(payload):
                     self._tool_runner.feed(event)
-                if self.protocol.delegates:
-                    self._delegations.feed(payload)
+            if self.protocol.delegates:
+                # Both directions: typed context (a client event) is part of the task.
+                self._delegations.feed(payload)
 
     def _send_tool_event(self, event: dict[str, Any]) -> None:
         # Tool outputs belong to the running call (the runners are cancelled when it ends).

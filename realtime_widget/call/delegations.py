@@ -108,9 +108,15 @@ class DelegationRunner:
         self._tasks: set[asyncio.Task[None]] = set()
 
     def feed(self, event: Mapping[str, Any]) -> None:
-        """Look at one server event (on the running loop)."""
+        """Look at one event of the call, server's or client's (on the running loop)."""
         kind = event.get("type")
-        if kind == "session.input_transcript.delta":
+        if kind == "session.commentary.append" and event.get("delegation_id") is None:
+            # Typed text (the widget's Message box) is context the model may act on: it
+            # belongs to the user's current turn like speech does.
+            if self._assistant_since:
+                self._turn, self._assistant_since = [], False
+            self._turn.append(str(event.get("content") or "") + " ")
+        elif kind == "session.input_transcript.delta":
             if self._assistant_since:  # the user's next turn starts
                 self._turn, self._assistant_since = [], False
             self._turn.append(str(event.get("delta") or ""))

@@ -11,6 +11,7 @@ builds against the SDK types.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -114,7 +115,8 @@ def ignored_settings(settings: SessionSettings) -> list[IgnoredSetting]:
     out: list[IgnoredSetting] = []
     for name, reason in IGNORED_BECAUSE.items():
         value = getattr(settings, name)
-        if value != getattr(default, name):
+        # As JSON: ["audio"] and ("audio",) are the same setting.
+        if json.dumps(value) != json.dumps(getattr(default, name)):
             out.append(IgnoredSetting(name, value, reason))
     return out
 

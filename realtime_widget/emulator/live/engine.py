@@ -453,7 +453,12 @@ class LiveEngine:
             # The application's result for a delegated task: the model tells the user.
             reply = self._reply(None, outputs=[{"output": content}])
         else:
-            # Speakable context: the model answers it as it would a user turn.
+            # Speakable context: the model takes it as it would a user turn (a typed
+            # question in the widget is one), so a task in it is delegated too.
+            assert self._config is not None
+            if delegates(content, self._config):
+                self._delegate(content)
+                return
             reply = self._reply(content)
         self._say(reply)
 
