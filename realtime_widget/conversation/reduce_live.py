@@ -107,7 +107,7 @@ class LiveReducer(Reducer):
             "error": self._live_error,
         }
         self._client_handlers = {
-            "session.update": self._session_client,
+            "session.update": self._update_client,
             "session.instructions.append": self._instructions_append,
             "session.commentary.append": self._context_append,
             "session.thinking.append": self._context_append,
@@ -142,6 +142,7 @@ class LiveReducer(Reducer):
 
     def _new_timeline(self) -> None:
         self._started_here = False
+        self._session_id = ""
         self._t0 = None
         self._timeline_ms = 0.0
         self._last_turn = {}
@@ -215,6 +216,10 @@ class LiveReducer(Reducer):
                 event_id=event.get("event_id"),
             )
         )
+
+    def _update_client(self, event: Event, t: float) -> None:
+        # Live's session.update changes delegation and triggers only: never a version.
+        self._session_row(event, t, "client", None)
 
     def _instructions_append(self, event: Event, t: float) -> None:
         content = event.get("content")
@@ -303,7 +308,9 @@ class LiveReducer(Reducer):
         turn_id = self._last_turn.get(role)
         span = self._spans.get(turn_id) if turn_id is not None else None
         if turn_id is None or span is None or self._gap_has_other(turn_id, span.end, start):
-            turn_id = f"{self._session_id}:{role}@{_ms_text(start)}"
+            # A log that starts mid-session has no session id: the session number stands in.
+            sid = self._session_id or f"session{self.session}"
+            turn_id = f"{sid}:{role}@{_ms_text(start)}"
             if turn_id in self.items:  # the same start twice: keep ids unique
                 turn_id = f"{turn_id}#{len(self._rows)}"
             it = self._new_row(turn_id, t, role, "audio", _Span(float(start), float(end)))

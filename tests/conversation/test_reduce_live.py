@@ -346,3 +346,19 @@ def test_realtime_logs_still_reduce_as_realtime_by_default() -> None:
     conv = Conversation(model="gpt-live-1")
     conv.ingest([started(), said(1, "user", "hi", 0, 100)])
     assert conv.transcript.empty
+
+
+def test_a_log_that_starts_mid_session_still_reduces() -> None:
+    # A sideband attached late: no session.started, no client events.
+    conv = live(said(10.0, "user", "hello", 9000, 9500), said(11.0, "assistant", "hi", 9800, 10200))
+    t = conv.transcript
+    assert list(t["item_id"]) == ["session0:user@9000", "session0:assistant@9800"]
+    assert t["ended_at"].iloc[0] == pd.Timestamp(10.0, unit="s", tz="UTC")
+    assert list(conv.latency["to_first_delta_ms"]) == [pytest.approx(300, abs=1e-3)]
+
+
+def test_a_live_session_update_never_makes_a_version() -> None:
+    update = {"type": "session.update", "event_id": "c1", "session": {"instructions": "x"}}
+    conv = live(started(instructions="Be brief."), (1.0, "client", update))
+    assert list(conv.sessions["version"]) == [1, 1]
+    assert conv.instructions_version() == 1
