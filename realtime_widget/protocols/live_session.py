@@ -52,7 +52,7 @@ LIVE_VOICES: Final = (
 LIVE_SESSION_FIELDS: Final = ("model", "instructions", "voice")
 #: Fixed when the session starts ("cannot change after startup"); a change applies from the
 #: next session.
-LIVE_NOT_UPDATABLE: Final = frozenset({"model", "voice"})
+LIVE_FIXED: Final = frozenset({"model", "voice"})
 #: What a running session can change, and how.
 LIVE_UPDATABLE: Final = ("instructions", "delegation")
 
@@ -102,6 +102,12 @@ IGNORED_BECAUSE: Final = {
     "speed": "GPT-Live has no speech speed setting",
     "tracing": "a GPT-Live session has no tracing setting",
 }
+
+
+#: What the call core must never send as a running change: the fixed fields, and every
+#: setting Live has no place for (it never reaches a Live session; `ignored_settings` reports
+#: it to the user instead).
+LIVE_NOT_UPDATABLE: Final = LIVE_FIXED | frozenset(IGNORED_BECAUSE)
 
 
 def ignored_settings(settings: SessionSettings) -> list[IgnoredSetting]:
@@ -268,7 +274,7 @@ def live_session_updates(changes: Mapping[str, Any]) -> list[JSON]:
     `session.update` {session: {delegation}} (the delegation type cannot change). `model` and
     `voice` are fixed at start: ValueError.
     """
-    fixed = sorted(LIVE_NOT_UPDATABLE.intersection(changes))
+    fixed = sorted(LIVE_FIXED.intersection(changes))
     if fixed:
         raise ValueError(
             f"{choices(fixed)} is fixed at start in GPT-Live; create a new widget/session "
