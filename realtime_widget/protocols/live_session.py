@@ -306,3 +306,35 @@ def live_session_updates(changes: Mapping[str, Any]) -> list[JSON]:
             )
         events.append({"type": "session.update", "session": {"delegation": delegation}})
     return events
+
+
+#: Transcript rows (role, kind) a new Live session is given as history, and their role there.
+_HISTORY_FROM_ROW: Final = {
+    ("user", "audio"): "user",
+    ("assistant", "audio"): "assistant",
+    ("system", "commentary"): "developer",
+    ("tool", "delegation_output"): "developer",
+    ("assistant", "delegation"): "developer",
+}
+
+
+def history_from_transcript(rows: Sequence[Mapping[str, Any]]) -> list[JSON]:
+    """Startup history for a new Live session that continues a conversation (pure).
+
+    `rows` are the records of a Live `Conversation.transcript`, in order. GPT-Live takes
+    text messages only (developer, user, assistant; at most 128): user and assistant speech
+    become user and assistant messages (their transcripts), appended commentary, delegation
+    results and Responses backend output become developer messages. Silent thinking, rows
+    without text, and failed rows are left out; when there are more than 128, the latest are
+    kept. The result is ready for `LIVE.configured(history=...)`.
+    """
+    out: list[JSON] = []
+    for row in rows:
+        role = _HISTORY_FROM_ROW.get((str(row.get("role")), str(row.get("kind"))))
+        text = row.get("text")
+        if role is None or not isinstance(text, str) or not text.strip():
+            continue
+        if row.get("status") == "failed":
+            continue
+        out.append({"role": role, "text": text})
+    return normalize_history(out[-HISTORY_MAX_MESSAGES:])

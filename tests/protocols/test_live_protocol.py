@@ -363,3 +363,29 @@ def test_live_plugs_into_the_call_core() -> None:
     kinds = [r[2]["type"] for r in conversation.raw_events if isinstance(r[2], dict)]
     assert kinds[-2:] == ["realtime_widget.session_boundary", "session.started"]
     assert list(conversation.transcript["session"].unique()) == [0]
+
+
+def test_history_from_a_live_transcript_continues_the_conversation() -> None:
+    from realtime_widget.protocols.live_session import history_from_transcript
+
+    conv = Conversation(model="gpt-live-1", protocol=LIVE)
+    conv.ingest(read_records(FIXTURES / "live_delegation.jsonl"))
+    history = history_from_transcript(conv.transcript.to_dict("records"))
+    assert [(m["role"], m["content"][0]["text"]) for m in history] == [
+        ("user", "What's the weather in Paris?"),
+        ("assistant", "Let me check."),
+        ("developer", "Paris: 18 degrees Celsius, sunny."),
+        ("assistant", "It's 18 degrees and sunny in Paris."),
+    ]
+    session = LIVE.configured(history=history).build_session(live_settings())
+    check_live_session_config(session)
+    # Thinking is silent context, not history; the latest 128 are kept.
+    conv2 = Conversation(model="gpt-live-1", protocol=LIVE)
+    conv2.ingest(read_records(FIXTURES / "live_instructions_append.jsonl"))
+    rows = conv2.transcript.to_dict("records")
+    assert "developer" not in [m["role"] for m in history_from_transcript(rows)]
+    many = [
+        {"role": "user", "kind": "audio", "text": f"t{i}", "status": "complete"} for i in range(130)
+    ]
+    kept = history_from_transcript(many)
+    assert len(kept) == 128 and kept[0]["content"][0]["text"] == "t2"
