@@ -530,6 +530,13 @@ class LiveReducer(Reducer):
         """Assistant speech turns (Live's model turns)."""
         return self._assistant_turns
 
+    @property
+    def instructions_in_force(self) -> tuple[str, ...]:
+        """The instructions the model follows now, in order: the session's initial ones,
+        then each acknowledged append (what a new session that continues this one needs as
+        its instructions, since Live's cannot be replaced)."""
+        return self._effective
+
 
 def _ms_text(ms: float) -> str:
     return str(int(ms)) if float(ms).is_integer() else str(ms)

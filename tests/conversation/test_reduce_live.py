@@ -15,7 +15,7 @@ import pytest
 from realtime_widget.conversation import Conversation, UnknownModelPriceWarning
 from realtime_widget.conversation.jsonl import read_records
 from realtime_widget.conversation.pricing import PRICES, ModelPrices
-from realtime_widget.conversation.reduce_live import DEFAULT_LIVE_MODEL, LIVE_EVENTS
+from realtime_widget.conversation.reduce_live import DEFAULT_LIVE_MODEL, LIVE_EVENTS, LiveReducer
 from realtime_widget.live_facts import DEFAULT_LIVE_MODEL as FACTS_DEFAULT
 
 LIVE = Path(__file__).parent.parent / "fixtures" / "live"
@@ -362,3 +362,13 @@ def test_a_live_session_update_never_makes_a_version() -> None:
     conv = live(started(instructions="Be brief."), (1.0, "client", update))
     assert list(conv.sessions["version"]) == [1, 1]
     assert conv.instructions_version() == 1
+
+
+def test_instructions_in_force_are_the_initial_then_each_acknowledged_append() -> None:
+    conv = reduce("live_instructions_append")
+    state = conv._state
+    assert isinstance(state, LiveReducer)
+    assert state.instructions_in_force == (
+        "You are a friendly, brief assistant.",
+        "From now on, answer in French.",
+    )
