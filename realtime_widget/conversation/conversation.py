@@ -61,7 +61,10 @@ def _default_model(protocol: EventModel) -> str:
 
 
 class Conversation:
-    """A Realtime API conversation reconstructed from its events; works without any widget.
+    """A voice conversation reconstructed from its events; works without any widget.
+
+    The Realtime API's by default; GPT-Live's with `protocol=protocols.LIVE` (or
+    `reduce_live.LIVE_EVENTS`): the same tables, from that API's events.
 
     Feed it with `ingest` (batches of `(epoch_seconds, "server"|"client", event_or_raw_text)`)
     or `ingest_event`; read `transcript`, `usage`, `latency`, `events`, `sessions` as

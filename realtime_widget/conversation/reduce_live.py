@@ -107,7 +107,7 @@ class LiveReducer(Reducer):
             "error": self._live_error,
         }
         self._client_handlers = {
-            "session.update": self._session_client,
+            "session.update": self._update_client,
             "session.instructions.append": self._instructions_append,
             "session.commentary.append": self._context_append,
             "session.thinking.append": self._context_append,
@@ -142,6 +142,7 @@ class LiveReducer(Reducer):
 
     def _new_timeline(self) -> None:
         self._started_here = False
+        self._session_id = ""
         self._t0 = None
         self._timeline_ms = 0.0
         self._last_turn = {}
@@ -215,6 +216,10 @@ class LiveReducer(Reducer):
                 event_id=event.get("event_id"),
             )
         )
+
+    def _update_client(self, event: Event, t: float) -> None:
+        # Live's session.update changes delegation and triggers only: never a version.
+        self._session_row(event, t, "client", None)
 
     def _instructions_append(self, event: Event, t: float) -> None:
         content = event.get("content")
@@ -291,45 +296,63 @@ class LiveReducer(Reducer):
         it.ended_at = self._epoch(span.end)
 
     def _fragment(self, event: Event, t: float) -> None:
-        role = SPEAKERS[str(event.get("type"))]
+        # The hot path of a Live log (most of its events): plain locals, one dict lookup per
+        # field, and the gap test only where something else may lie in the gap.
+        role = SPEAKERS[event["type"]]
         delta = event.get("delta")
-        start, end = event.get("start_ms"), event.get("end_ms")
-        if not isinstance(delta, str) or not isinstance(start, int | float):
+        start = event.get("start_ms")
+        if type(delta) is not str or not isinstance(start, int | float):
             return
-        end = end if isinstance(end, int | float) else start
-        if self._t0 is None:
+        end = event.get("end_ms")
+        s = float(start)
+        e = float(end) if isinstance(end, int | float) else s
+        t0 = self._t0
+        if t0 is None:
             # A log that starts mid-session (no session.started): anchor on this fragment.
-            self._t0 = t - float(end) / 1000.0
-        turn_id = self._last_turn.get(role)
-        span = self._spans.get(turn_id) if turn_id is not None else None
-        if turn_id is None or span is None or self._gap_has_other(turn_id, span.end, start):
-            turn_id = f"{self._session_id}:{role}@{_ms_text(start)}"
+            t0 = self._t0 = t - e / 1000.0
+        last = self._last_turn.get(role)
+        span = self._spans[last] if last is not None else None
+        if last is None or span is None or self._gap_has_other(last, span.end, s):
+            # A log that starts mid-session has no session id: the session number stands in.
+            sid = self._session_id or f"session{self.session}"
+            turn_id = f"{sid}:{role}@{_ms_text(s)}"
             if turn_id in self.items:  # the same start twice: keep ids unique
                 turn_id = f"{turn_id}#{len(self._rows)}"
-            it = self._new_row(turn_id, t, role, "audio", _Span(float(start), float(end)))
+            it = self._new_row(turn_id, t, role, "audio", _Span(s, e))
             it.done = True
             self._last_turn[role] = turn_id
             if role == "assistant":
                 self._assistant_turns += 1
         else:
-            it = self.items[turn_id]
-            span.end = max(span.end, float(end))
-            it.ended_at = self._epoch(span.end)
+            it = self.items[last]
+            if e > span.end:
+                span.end = e
+                it.ended_at = t0 + e / 1000.0
         it.parts.append(delta)
-        self._see_ms(end)
+        if e > self._timeline_ms:
+            self._timeline_ms = e
 
     def _gap_has_other(self, turn_id: str, lo: float, hi: float) -> bool:
-        """Did another row start or end on the timeline in [lo, hi] (the gap since the turn)?"""
+        """Did another row start or end on the timeline in [lo, hi] (the gap since the turn)?
+
+        The rows to look at: those created after the turn, and the other speakers' last
+        turns created before it (still growing, so their end may lie in the gap).
+        """
         if hi < lo:
             return False
-        candidates = self._rows[self._row_index[turn_id] + 1 :]
-        for other in self._last_turn.values():
-            if other != turn_id and self._row_index[other] < self._row_index[turn_id]:
-                candidates.append(other)
-        for row in candidates:
-            span = self._spans.get(row)
+        index = self._row_index
+        mine = index[turn_id]
+        rows = self._rows
+        spans = self._spans
+        for k in range(mine + 1, len(rows)):
+            span = spans.get(rows[k])
             if span is not None and (lo <= span.start <= hi or lo <= span.end <= hi):
                 return True
+        for other in self._last_turn.values():
+            if other != turn_id and index[other] < mine:
+                span = spans[other]
+                if lo <= span.start <= hi or lo <= span.end <= hi:
+                    return True
         return False
 
     def _context_append(self, event: Event, t: float) -> None:
@@ -522,6 +545,13 @@ class LiveReducer(Reducer):
     def model_turns(self) -> int:
         """Assistant speech turns (Live's model turns)."""
         return self._assistant_turns
+
+    @property
+    def instructions_in_force(self) -> tuple[str, ...]:
+        """The instructions the model follows now, in order: the session's initial ones,
+        then each acknowledged append (what a new session that continues this one needs as
+        its instructions, since Live's cannot be replaced)."""
+        return self._effective
 
 
 def _ms_text(ms: float) -> str:

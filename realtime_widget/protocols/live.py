@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace as _replace
 from typing import Any, Final
 
+from realtime_widget import config
 from realtime_widget.config import SessionSettings
 from realtime_widget.conversation import pricing
 from realtime_widget.conversation.reduce import Reducer
@@ -33,7 +34,6 @@ from .base import JSON, CallFacts, IgnoredSetting, SessionReply
 from .live_events import check_live_client_event
 from .live_session import (
     LIVE_NOT_UPDATABLE,
-    LIVE_SESSION_FIELDS,
     build_live_session,
     ignored_settings,
     live_session_updates,
@@ -81,7 +81,11 @@ class LiveProtocol:
     """OpenAI's GPT-Live API (`openai.types.live`), for one delegation and startup history."""
 
     name = "live"
-    session_fields: Sequence[str] = LIVE_SESSION_FIELDS
+    # Every widget input is kept (the core rebuilds SessionSettings from them), but only
+    # model, instructions and voice reach a Live session (`live_session.LIVE_SESSION_FIELDS`);
+    # the others are never sent as a change (`not_updatable`) and are reported by
+    # `ignored_settings`.
+    session_fields: Sequence[str] = config.SESSION_FIELDS
     not_updatable: frozenset[str] = LIVE_NOT_UPDATABLE
     # "The Live model ... cannot change after startup" (SessionConfig.model, audio.output.voice).
     fixed_at_start: frozenset[str] = frozenset({"model", "voice"})

@@ -53,7 +53,7 @@ LIVE_VOICES: Final = (
 LIVE_SESSION_FIELDS: Final = ("model", "instructions", "voice")
 #: Fixed when the session starts ("cannot change after startup"); a change applies from the
 #: next session.
-LIVE_NOT_UPDATABLE: Final = frozenset({"model", "voice"})
+LIVE_FIXED: Final = frozenset({"model", "voice"})
 #: What a running session can change, and how.
 LIVE_UPDATABLE: Final = ("instructions", "delegation")
 
@@ -103,6 +103,12 @@ IGNORED_BECAUSE: Final = {
     "speed": "GPT-Live has no speech speed setting",
     "tracing": "a GPT-Live session has no tracing setting",
 }
+
+
+#: What the call core must never send as a running change: the fixed fields, and every
+#: setting Live has no place for (it never reaches a Live session; `ignored_settings` reports
+#: it to the user instead).
+LIVE_NOT_UPDATABLE: Final = LIVE_FIXED | frozenset(IGNORED_BECAUSE)
 
 
 def ignored_settings(settings: SessionSettings) -> list[IgnoredSetting]:
@@ -270,7 +276,7 @@ def live_session_updates(changes: Mapping[str, Any]) -> list[JSON]:
     `session.update` {session: {delegation}} (the delegation type cannot change). `model` and
     `voice` are fixed at start: ValueError.
     """
-    fixed = sorted(LIVE_NOT_UPDATABLE.intersection(changes))
+    fixed = sorted(LIVE_FIXED.intersection(changes))
     if fixed:
         raise ValueError(
             f"{choices(fixed)} is fixed at start in GPT-Live; create a new widget/session "
@@ -302,3 +308,35 @@ def live_session_updates(changes: Mapping[str, Any]) -> list[JSON]:
             )
         events.append({"type": "session.update", "session": {"delegation": delegation}})
     return events
+
+
+#: Transcript rows (role, kind) a new Live session is given as history, and their role there.
+_HISTORY_FROM_ROW: Final = {
+    ("user", "audio"): "user",
+    ("assistant", "audio"): "assistant",
+    ("system", "commentary"): "developer",
+    ("tool", "delegation_output"): "developer",
+    ("assistant", "delegation"): "developer",
+}
+
+
+def history_from_transcript(rows: Sequence[Mapping[str, Any]]) -> list[JSON]:
+    """Startup history for a new Live session that continues a conversation (pure).
+
+    `rows` are the records of a Live `Conversation.transcript`, in order. GPT-Live takes
+    text messages only (developer, user, assistant; at most 128): user and assistant speech
+    become user and assistant messages (their transcripts), appended commentary, delegation
+    results and Responses backend output become developer messages. Silent thinking, rows
+    without text, and failed rows are left out; when there are more than 128, the latest are
+    kept. The result is ready for `LIVE.configured(history=...)`.
+    """
+    out: list[JSON] = []
+    for row in rows:
+        role = _HISTORY_FROM_ROW.get((str(row.get("role")), str(row.get("kind"))))
+        text = row.get("text")
+        if role is None or not isinstance(text, str) or not text.strip():
+            continue
+        if row.get("status") == "failed":
+            continue
+        out.append({"role": role, "text": text})
+    return normalize_history(out[-HISTORY_MAX_MESSAGES:])

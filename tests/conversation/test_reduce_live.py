@@ -15,7 +15,7 @@ import pytest
 from realtime_widget.conversation import Conversation, UnknownModelPriceWarning
 from realtime_widget.conversation.jsonl import read_records
 from realtime_widget.conversation.pricing import PRICES, ModelPrices
-from realtime_widget.conversation.reduce_live import DEFAULT_LIVE_MODEL, LIVE_EVENTS
+from realtime_widget.conversation.reduce_live import DEFAULT_LIVE_MODEL, LIVE_EVENTS, LiveReducer
 from realtime_widget.live_facts import DEFAULT_LIVE_MODEL as FACTS_DEFAULT
 
 LIVE = Path(__file__).parent.parent / "fixtures" / "live"
@@ -346,3 +346,29 @@ def test_realtime_logs_still_reduce_as_realtime_by_default() -> None:
     conv = Conversation(model="gpt-live-1")
     conv.ingest([started(), said(1, "user", "hi", 0, 100)])
     assert conv.transcript.empty
+
+
+def test_a_log_that_starts_mid_session_still_reduces() -> None:
+    # A sideband attached late: no session.started, no client events.
+    conv = live(said(10.0, "user", "hello", 9000, 9500), said(11.0, "assistant", "hi", 9800, 10200))
+    t = conv.transcript
+    assert list(t["item_id"]) == ["session0:user@9000", "session0:assistant@9800"]
+    assert t["ended_at"].iloc[0] == pd.Timestamp(10.0, unit="s", tz="UTC")
+    assert list(conv.latency["to_first_delta_ms"]) == [pytest.approx(300, abs=1e-3)]
+
+
+def test_a_live_session_update_never_makes_a_version() -> None:
+    update = {"type": "session.update", "event_id": "c1", "session": {"instructions": "x"}}
+    conv = live(started(instructions="Be brief."), (1.0, "client", update))
+    assert list(conv.sessions["version"]) == [1, 1]
+    assert conv.instructions_version() == 1
+
+
+def test_instructions_in_force_are_the_initial_then_each_acknowledged_append() -> None:
+    conv = reduce("live_instructions_append")
+    state = conv._state
+    assert isinstance(state, LiveReducer)
+    assert state.instructions_in_force == (
+        "You are a friendly, brief assistant.",
+        "From now on, answer in French.",
+    )

@@ -281,3 +281,111 @@ def test_reducer_and_prices() -> None:
     assert conv.cost() == pytest.approx(8 / 60 * 0.05, abs=1e-12)
     want = json.loads((FIXTURES / "live_spoken_turn.expected.json").read_text("utf-8"))
     assert list(conv.transcript["text"]) == [r["text"] for r in want["transcript"]]
+
+
+# -- the same call core, unchanged ----------------------------------------------------------
+
+
+class LiveTransport:
+    """Records what the core sends; every event is checked against the Live SDK types."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.sent: list[dict[str, Any]] = []
+
+    def open(self) -> None:
+        self.calls.append("open")
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+    def send(self, event: dict[str, Any]) -> None:
+        check_live_client_event(event)
+        self.sent.append(event)
+
+    def interrupt(self) -> None:
+        self.calls.append("interrupt")
+
+
+def test_live_plugs_into_the_call_core() -> None:
+    from realtime_widget.call import CallCore
+    from tests.call.fakes import FakeHost
+
+    transport, host = LiveTransport(), FakeHost()
+    conversation = Conversation(model="gpt-live-1", protocol=LIVE)
+    settings = live_settings(instructions="Be brief.", speed=1.2)
+    core = CallCore(transport, host, conversation, settings, protocol=LIVE)
+    session, _ = core.settings.for_new_call()
+    check_live_session_config(session)
+    assert "speed" not in json.dumps(session)
+    core.connect()
+    core.send_text("queued while connecting")
+    core.status_changed("connecting")
+    core.status_changed("connected")
+    assert [e["type"] for e in transport.sent] == ["session.commentary.append"]
+    server = fixture_events("live_spoken_turn")
+    core.receive([(1.0, "server", server[0]), (2.0, "server", server[3])])
+    assert (core.facts.sessions, core.facts.model_spoke) == (1, True)
+    # Instructions are appended; a Realtime-only setting sends nothing.
+    event_id = core.update({"instructions": "Answer in French."})
+    assert transport.sent[-1]["type"] == "session.instructions.append"
+    assert transport.sent[-1]["event_id"] == event_id
+    assert core.update({"speed": 1.0}) is None
+    ack = {
+        "type": "session.instructions.appended",
+        "event_id": "e9",
+        "start_ms": 3000,
+        "end_ms": 3000,
+        "client_event_id": event_id,
+    }
+    core.receive([(3.0, "server", ack)])
+    assert conversation.instructions_version() == 2
+    # A refused append rolls the setting back, naming the server's reason.
+    refused_id = core.update({"instructions": "Shout."})
+    error = {
+        "type": "error",
+        "event_id": "e10",
+        "error": {
+            "type": "invalid_request_error",
+            "code": "fixture_active",
+            "message": "an audio fixture is playing",
+            "client_event_id": refused_id,
+        },
+    }
+    with pytest.warns(RuntimeWarning, match="an audio fixture is playing"):
+        core.receive([(4.0, "server", error)])
+    assert core.settings.values["instructions"] == "Answer in French."
+    assert any("an audio fixture is playing" in text for _, text in host.notices)
+    with pytest.raises(ValueError, match="no client event that makes the model reply"):
+        core.respond({}, [])
+    # session.closed ends the call's facts; a second session.started is a new call.
+    core.receive([(5.0, "server", server[-1]), (6.0, "server", server[0])])
+    kinds = [r[2]["type"] for r in conversation.raw_events if isinstance(r[2], dict)]
+    assert kinds[-2:] == ["realtime_widget.session_boundary", "session.started"]
+    assert list(conversation.transcript["session"].unique()) == [0]
+
+
+def test_history_from_a_live_transcript_continues_the_conversation() -> None:
+    from realtime_widget.protocols.live_session import history_from_transcript
+
+    conv = Conversation(model="gpt-live-1", protocol=LIVE)
+    conv.ingest(read_records(FIXTURES / "live_delegation.jsonl"))
+    history = history_from_transcript(conv.transcript.to_dict("records"))
+    assert [(m["role"], m["content"][0]["text"]) for m in history] == [
+        ("user", "What's the weather in Paris?"),
+        ("assistant", "Let me check."),
+        ("developer", "Paris: 18 degrees Celsius, sunny."),
+        ("assistant", "It's 18 degrees and sunny in Paris."),
+    ]
+    session = LIVE.configured(history=history).build_session(live_settings())
+    check_live_session_config(session)
+    # Thinking is silent context, not history; the latest 128 are kept.
+    conv2 = Conversation(model="gpt-live-1", protocol=LIVE)
+    conv2.ingest(read_records(FIXTURES / "live_instructions_append.jsonl"))
+    rows = conv2.transcript.to_dict("records")
+    assert "developer" not in [m["role"] for m in history_from_transcript(rows)]
+    many = [
+        {"role": "user", "kind": "audio", "text": f"t{i}", "status": "complete"} for i in range(130)
+    ]
+    kept = history_from_transcript(many)
+    assert len(kept) == 128 and kept[0]["content"][0]["text"] == "t2"
