@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, cast
 
-from realtime_widget import config, reconnect
+from realtime_widget import config
 from realtime_widget.conversation import Conversation
 from realtime_widget.lifecycle import Outbox, Pending, label_of, not_sent_text
 from realtime_widget.minting import redact
@@ -119,10 +119,16 @@ class CallCore:
     def reconnect(self) -> None:
         """Start a new call that continues this conversation (its text as context)."""
         rows = cast(list[Mapping[str, Any]], self.conversation.transcript.to_dict("records"))
-        self._restore = reconnect.context_events(reconnect.history_items(rows))
+        protocol, self._restore = self.protocol.continue_from(rows, self.conversation.reducer)
+        self.use_protocol(protocol)
         if self.status in ("connecting", "connected"):
             self.disconnect()
         self.connect()
+
+    def use_protocol(self, protocol: VoiceProtocol) -> None:
+        """Start the next calls with `protocol` (the same API, configured otherwise)."""
+        self.protocol = protocol
+        self.settings.protocol = protocol
 
     def interrupt(self) -> bool:
         """Stop the model's in-conversation answer; False when there is nothing to stop."""

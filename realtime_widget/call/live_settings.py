@@ -30,7 +30,7 @@ class LiveSettings:
     """Session inputs (normalized), and the live session's view of them."""
 
     def __init__(self, settings: config.SessionSettings, protocol: VoiceProtocol) -> None:
-        self._protocol = protocol
+        self.protocol = protocol
         # Every input is kept (the widget has a trait for each), but only the protocol's
         # own fields ever reach a running session (`pending_update`).
         self._values: JSON = {
@@ -63,7 +63,7 @@ class LiveSettings:
         if voice_locked and voice != self._values["voice"]:
             raise ValueError(
                 f"voice cannot change to {voice!r}: the model has already spoken in this "
-                f"session, and the Realtime API then keeps the voice ({self._values['voice']!r}). "
+                f"session, and the API then keeps the voice ({self._values['voice']!r}). "
                 "Disconnect, set the voice, and connect again."
             )
 
@@ -78,7 +78,7 @@ class LiveSettings:
 
     def for_new_call(self) -> tuple[JSON, JSON]:
         """The session payload a new call starts with, and the snapshot to `minted()`."""
-        return self._protocol.build_session(self.settings()), self.values
+        return self.protocol.build_session(self.settings()), self.values
 
     def minted(self, snapshot: Mapping[str, Any]) -> None:
         """A call will start with `snapshot` (it is in its client secret)."""
@@ -106,11 +106,11 @@ class LiveSettings:
         changes = changed_fields(
             self._values,
             control.expected(),
-            skip=self._protocol.not_updatable | (frozenset(self._values) - self._sent_fields),
+            skip=self.protocol.not_updatable | (frozenset(self._values) - self._sent_fields),
         )
         if not changes:
             return None
-        event = self._protocol.session_update(changes)
+        event = self.protocol.session_update(changes)
         control.sent(event["event_id"], changes)
         return event
 

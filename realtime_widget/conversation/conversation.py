@@ -169,6 +169,11 @@ class Conversation:
         """Record that a new call starts here (reconnect): item order and latency restart."""
         self.ingest_event({"type": SESSION_BOUNDARY_TYPE, "reason": reason}, direction="client")
 
+    @property
+    def reducer(self) -> Reducer:
+        """The incremental state of this conversation (its API's reducer); read-only use."""
+        return self._state
+
     # -- tables --------------------------------------------------------------------------------
 
     @property

@@ -125,6 +125,14 @@ class VoiceProtocol(Protocol):
         """The client event that asks for one response with per-response settings."""
         ...
 
+    # -- continuing a conversation in a new call -----------------------------------------------
+    def continue_from(
+        self, rows: Sequence[Mapping[str, Any]], reducer: Reducer
+    ) -> tuple[VoiceProtocol, list[JSON]]:
+        """How a new call carries on the conversation so far (its `transcript` rows): the
+        protocol the call starts with and the client events sent once it is ready."""
+        ...
+
     # -- Python tools -----------------------------------------------------------------------
     #: The model hands tasks to the application itself (GPT-Live's client delegation,
     #: `call.delegations`); False: tools are only function calls.

@@ -35,6 +35,7 @@ from .live_events import check_live_client_event
 from .live_session import (
     LIVE_NOT_UPDATABLE,
     build_live_session,
+    history_from_transcript,
     ignored_settings,
     live_session_updates,
     normalize_delegation,
@@ -184,6 +185,24 @@ class LiveProtocol:
                 "set them on the Responses backend (delegation['responses'])"
             )
         return check_live_client_event({"type": "response.create"})
+
+    # -- continuing a conversation in a new call -----------------------------------------------
+
+    def continue_from(
+        self, rows: Sequence[Mapping[str, Any]], reducer: Reducer
+    ) -> tuple[LiveProtocol, list[JSON]]:
+        # GPT-Live takes earlier turns only as startup history (text messages in
+        # session.input), and its instructions only grow: the ones in force go along as a
+        # developer message, since the new session starts from `instructions` alone.
+        history = history_from_transcript(rows)
+        in_force = getattr(reducer, "instructions_in_force", None)
+        appended = list(in_force())[1:] if callable(in_force) else []
+        if appended:
+            history = [
+                {"role": "developer", "text": "Instructions added earlier: " + " ".join(appended)},
+                *history,
+            ]
+        return LiveProtocol(delegation=self.delegation, history=history[-128:]), []
 
     # -- Python tools -----------------------------------------------------------------------
 

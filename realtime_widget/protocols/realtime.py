@@ -12,7 +12,7 @@ from dataclasses import replace as _replace
 from typing import Any, Final
 
 from realtime_widget import api_facts as facts
-from realtime_widget import config
+from realtime_widget import config, reconnect
 from realtime_widget.client_events import check_client_event
 from realtime_widget.conversation import pricing
 from realtime_widget.conversation.reduce import Reducer, is_out_of_band
@@ -111,6 +111,12 @@ class RealtimeProtocol:
         return check_client_event(config.build_response_create(overrides, tool_names=tool_names))
 
     delegates = False
+
+    def continue_from(
+        self, rows: Sequence[Mapping[str, Any]], reducer: Reducer
+    ) -> tuple[RealtimeProtocol, list[JSON]]:
+        # The earlier turns as conversation items, sent once the new session is ready.
+        return self, reconnect.context_events(reconnect.history_items(rows))
 
     def new_tool_feed(self) -> Callable[[Mapping[str, Any]], Sequence[Mapping[str, Any]]]:
         return _as_is

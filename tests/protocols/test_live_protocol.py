@@ -330,7 +330,11 @@ def test_live_plugs_into_the_call_core() -> None:
     event_id = core.update({"instructions": "Answer in French."})
     assert transport.sent[-1]["type"] == "session.instructions.append"
     assert transport.sent[-1]["event_id"] == event_id
-    assert core.update({"speed": 1.0}) is None
+    # A setting GPT-Live has no place for is refused at once, saying why (nothing is sent).
+    sent = len(transport.sent)
+    with pytest.raises(ValueError, match="speed cannot be set here: GPT-Live has no speech"):
+        core.update({"speed": 1.0})
+    assert len(transport.sent) == sent
     ack = {
         "type": "session.instructions.appended",
         "event_id": "e9",
