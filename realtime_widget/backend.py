@@ -17,10 +17,12 @@ def emulator_base_url() -> str:
         from .emulator.background import shared_emulator
     except ImportError as exc:
         if exc.name and exc.name.split(".")[0] in {"aiortc", "aiohttp", "aioice", "av", "numpy"}:
+            # They are default dependencies: only a broken or --no-deps install lacks them.
             raise ImportError(
                 "No OpenAI API key was given (api_key= or OPENAI_API_KEY), so the widget "
-                "would use the built-in offline emulator, which needs extra packages: "
-                'pip install "realtime-widget[emulator]"'
+                f"would use the built-in offline emulator, which needs {exc.name!r}, missing "
+                "from this environment: pip install realtime-widget (installs aiortc, aiohttp "
+                "and numpy), or give an API key"
             ) from exc
         raise
     emulator = shared_emulator()

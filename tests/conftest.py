@@ -9,10 +9,11 @@ a skip is a test that did not run, and CI must not report green without it. The 
 tests and their reasons are listed at the end (tests/test_repository.py tests these hooks).
 
 Every test gets the marker of its tier, from the folder it is in (tests/README.md): `browser`,
-`e2e`, `faults` or `benchmark` for tests/browser/, tests/e2e/, tests/faults/ and
-tests/benchmarks/, `unit` for every other test (the package's own modules, mirrored folder by
-folder, and tests/test_repository.py), so `pytest -m unit` runs the fast tier. A test outside the
-tier folders that needs Chromium or JupyterLab fails: it belongs in a tier folder.
+`e2e`, `faults`, `benchmark` or `install` for tests/browser/, tests/e2e/, tests/faults/,
+tests/benchmarks/ and tests/install/, `unit` for every other test (the package's own modules,
+mirrored folder by folder, and tests/test_repository.py), so `pytest -m unit` runs the fast
+tier. A test outside the tier folders that needs Chromium or JupyterLab fails: it belongs in
+a tier folder.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ TIER_FOLDERS: dict[str, str] = {
     "e2e": "e2e",
     "faults": "faults",
     "benchmarks": "benchmark",
+    "install": "install",
 }
 UNIT = "unit"
 _MISPLACED = pytest.StashKey[str]()

@@ -450,6 +450,7 @@ def test_the_tier_marker_of_a_test_is_its_folder_s() -> None:
     assert module.tier_of(tests / "browser" / "test_view_in_page.py") == "browser"
     assert module.tier_of(tests / "faults" / "test_mint_faults.py") == "faults"
     assert module.tier_of(tests / "benchmarks" / "test_benchmarks_smoke.py") == "benchmark"
+    assert module.tier_of(tests / "install" / "test_wheel_install.py") == "install"
     assert module.tier_of(tests / "conversation" / "test_jsonl.py") == "unit"
     assert module.tier_of(tests / "test_repository.py") == "unit"
     assert module.tier_of(REPO / "benchmarks" / "test_elsewhere.py") is None

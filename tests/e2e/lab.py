@@ -1,5 +1,10 @@
 """Driving a real JupyterLab: the server process, a notebook page, and the notebook's kernel.
 
+The same driver runs Notebook 7 (`jupyter notebook`, built from JupyterLab's parts: the same
+notebook panel, commands and cell DOM); `JupyterHost` holds what differs, the server app that
+takes the options and where a notebook's page is. `start_lab(python=...)` runs the server (and
+so the kernels) of another environment, e.g. a fresh venv with the wheel installed.
+
 Three things this module knows that cost time to learn (DESIGN.md §6):
 - The toolbar says "idle" before the kernel exists; keys pressed then are lost. We wait until
   the server reports the notebook's kernel idle AND the page's own kernel connection is up.
@@ -82,6 +87,39 @@ def stop_process(proc: subprocess.Popen[Any], *, grace: float = 10.0) -> None:
 # --------------------------------------------------------------------------- the server
 
 
+@dataclass(frozen=True)
+class JupyterHost:
+    """A Jupyter front end the widget is displayed in, as far as the tests differ for it."""
+
+    name: str  # as the README's "Where it runs" table says it
+    module: str  # `python -m <module>` starts its server
+    app_class: str  # the traitlets class its own options (expose_app_in_browser, ...) go to
+    app_name: str  # `window.jupyterapp.name` on its pages: which front end really opened
+
+    def notebook_url(self, base_url: str, notebook: str, token: str) -> str:
+        if self.module == "notebook":
+            # One notebook per page; no workspace (Notebook 7 restores no layout).
+            return f"{base_url}/notebooks/{notebook}?token={token}"
+        # A workspace of its own per page: the default one would reopen the notebooks of
+        # earlier tests (already deleted: 404s in the console) next to this one.
+        workspace = "e2e-" + secrets.token_hex(4)
+        return f"{base_url}/lab/workspaces/{workspace}/tree/{notebook}?token={token}"
+
+    def app_args(self, base_dir: Path, settings_dir: Path) -> list[str]:
+        args = [
+            f"--{self.app_class}.expose_app_in_browser=True",
+            f"--{self.app_class}.user_settings_dir={settings_dir}",
+            f"--{self.app_class}.workspaces_dir={base_dir / 'workspaces'}",
+        ]
+        if self.module == "jupyterlab":
+            args.append("--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate")
+        return args
+
+
+LAB = JupyterHost("JupyterLab", "jupyterlab", "LabApp", "JupyterLab")
+NOTEBOOK7 = JupyterHost("Notebook 7", "notebook", "JupyterNotebookApp", "Jupyter Notebook")
+
+
 @dataclass
 class LabServer:
     url: str
@@ -91,6 +129,7 @@ class LabServer:
     log_path: Path
     proc: subprocess.Popen[bytes]
     started_in_s: float
+    host: JupyterHost = LAB
     http: httpx.Client = field(init=False)
 
     def __post_init__(self) -> None:
@@ -106,10 +145,7 @@ class LabServer:
         return response.json() if response.content else None
 
     def page_url(self, notebook: str) -> str:
-        # A workspace of its own per page: the default one would reopen the notebooks of
-        # earlier tests (already deleted: 404s in the console) next to this one.
-        workspace = "e2e-" + secrets.token_hex(4)
-        return f"{self.url}/lab/workspaces/{workspace}/tree/{notebook}?token={self.token}"
+        return self.host.notebook_url(self.url, notebook, self.token)
 
     def kernel_id_for(self, notebook: str) -> str | None:
         for session in self.api("GET", "/api/sessions"):
@@ -160,21 +196,40 @@ def _lab_settings(settings_dir: Path) -> None:
         path.write_text(json.dumps(content), encoding="utf-8")
 
 
-def kernel_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def kernel_environment(
+    extra: Mapping[str, str] | None = None, *, import_checkout: bool = True
+) -> dict[str, str]:
     """The environment JupyterLab (and so every kernel) runs with.
 
     No OPENAI_API_KEY: the widget must fall back to its built-in emulator. The repository is
-    on PYTHONPATH so that the kernel imports this checkout even without an install.
+    on PYTHONPATH so that the kernel imports this checkout even without an install; with
+    `import_checkout=False` there is no PYTHONPATH at all, so a kernel imports only what its
+    environment has installed.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env.pop("REALTIME_WIDGET_BASE_URL", None)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    if import_checkout:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    else:
+        env.pop("PYTHONPATH", None)
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
 
 
-def start_lab(base_dir: Path, notebooks: list[Path], *, timeout: float = 90.0) -> LabServer:
+def start_lab(
+    base_dir: Path,
+    notebooks: list[Path],
+    *,
+    timeout: float = 90.0,
+    host: JupyterHost = LAB,
+    python: Path | None = None,
+) -> LabServer:
+    """Start `host`'s server on 127.0.0.1 with `notebooks` copied into a fresh root.
+
+    `python` is the interpreter of another environment to run it from (its own Jupyter, its
+    own kernels, none of this checkout on the path); by default this one, with the checkout.
+    """
     root = base_dir / "root"
     root.mkdir(parents=True)
     for notebook in notebooks:
@@ -184,35 +239,37 @@ def start_lab(base_dir: Path, notebooks: list[Path], *, timeout: float = 90.0) -
     _lab_settings(settings)
     port = free_port()
     token = secrets.token_hex(24)
-    env = kernel_environment(
-        {
-            "JUPYTER_RUNTIME_DIR": str(runtime),
-            "JUPYTER_CONFIG_DIR": str(base_dir / "config"),
-            "JUPYTER_DATA_DIR": str(base_dir / "data"),
-            "JUPYTER_PLATFORM_DIRS": "1",
-        }
-    )
+    jupyter_dirs = {
+        "JUPYTER_RUNTIME_DIR": str(runtime),
+        "JUPYTER_CONFIG_DIR": str(base_dir / "config"),
+        "JUPYTER_DATA_DIR": str(base_dir / "data"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+    }
+    if python is None:
+        env = kernel_environment(jupyter_dirs)
+    else:
+        env = kernel_environment(jupyter_dirs, import_checkout=False)
+        # Its own scripts first, as an activated venv has them.
+        env["PATH"] = os.pathsep.join([str(python.parent), env.get("PATH", "")])
+        env["VIRTUAL_ENV"] = str(python.parent.parent)
     args = [
-        sys.executable,
+        str(python or sys.executable),
         "-m",
-        "jupyterlab",
+        host.module,
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root}",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={settings}",
-        f"--LabApp.workspaces_dir={base_dir / 'workspaces'}",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        *host.app_args(base_dir, settings),
         "--ServerApp.open_browser=False",
         "--ServerApp.terminals_enabled=False",
         "--LanguageServerManager.autodetect=False",
     ]
     if os.geteuid() == 0:
         args.append("--allow-root")
-    log_path = base_dir / "jupyterlab.log"
+    log_path = base_dir / f"{host.module}.log"
     started = time.monotonic()
     log = log_path.open("wb")
     proc = subprocess.Popen(
@@ -227,15 +284,16 @@ def start_lab(base_dir: Path, notebooks: list[Path], *, timeout: float = 90.0) -
         log_path=log_path,
         proc=proc,
         started_in_s=0.0,
+        host=host,
     )
 
     def ready() -> bool:
         if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited early:\n{server.log_tail()}")
+            raise RuntimeError(f"{host.name} exited early:\n{server.log_tail()}")
         return server.http.get("/api/status").status_code == 200
 
     try:
-        wait_until(ready, timeout=timeout, what="JupyterLab /api/status")
+        wait_until(ready, timeout=timeout, what=f"{host.name} /api/status")
     except BaseException:
         server.close()
         raise
