@@ -15,6 +15,8 @@ export interface ModelPrices {
   image_in: number | null;
   image_cached: number | null;
   per_minute: number | null;
+  /** GPT-Live: USD per minute of paused ("standby") session time (live_usage.ts); absent elsewhere. */
+  paused_per_minute?: number | null;
 }
 
 /** The `price_table` trait. */
@@ -182,6 +184,7 @@ export function readPriceTable(value: unknown): PriceTable {
       image_in: n("image_in"),
       image_cached: n("image_cached"),
       per_minute: n("per_minute"),
+      ...("paused_per_minute" in row ? { paused_per_minute: n("paused_per_minute") } : {}),
     };
   }
   return { prices, source: typeof value["source"] === "string" ? value["source"] : "" };
