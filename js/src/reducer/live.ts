@@ -1,48 +1,91 @@
 // The display reducer for GPT-Live (pure): Live events, both directions, → the same
-// transcript turns the Realtime reducer makes, so the view draws both alike.
+// transcript turns the Realtime reducer makes, so the view draws both alike. The rules
+// are the shared fixtures' (tests/fixtures/live/README.md), the ones the kernel's Live
+// reducer follows, so the view and w.transcript agree:
 //
-// GPT-Live has no conversation items: the transcript comes as fragments
-// (`session.input_transcript.delta` for the user, `session.output_transcript.delta`
-// for the model), appended in delivery order, with no "done" event. So a change of
-// speaker starts a new row and ends the one before (complete); the open row ends
-// when the session starts again or closes. Context the application adds is a row
-// of its own where it was sent: `session.commentary.append` (speakable context,
-// which is also how the kernel sends a typed message) and `session.thinking.append`
-// (silent), acknowledged by their `…appended` event or refused by an `error` naming
-// their event_id (`client_event_id`). A delegation (`session.delegation.created`)
-// is a row until it is answered: a client delegation by a commentary carrying its
-// delegation_id, a Responses one by its response's terminal `response.event`.
+// - GPT-Live has no conversation items: the transcript comes as fragments
+//   (`session.input_transcript.delta` = the user, `session.output_transcript.delta` = the
+//   assistant) on the session timeline (`start_ms` / `end_ms`), with no "done" event. A
+//   fragment joins its speaker's last turn unless another row has a point (its start, or
+//   its latest end) in [that turn's end, the fragment's start]: a change of speaker, or
+//   context, or a delegation in between makes a new turn, while the assistant's trailing
+//   fragment that overlaps a barge-in stays in its turn. Speech turns are complete; an
+//   assistant turn that a user turn started inside of is interrupted.
+// - Context the application sends is a row (the client's `session.commentary.append`:
+//   speakable, which is also what a typed message becomes; with a delegation_id it is that
+//   delegation's output; `session.thinking.append`: silent), partial until its
+//   `…appended` (matched by client_event_id, which also places it on the timeline),
+//   failed if an `error` names it (`error.client_event_id`).
+// - `session.delegation.created` is a row: a client delegation is answered once context
+//   carrying its id is acknowledged; a Responses one shows the backend's output text and
+//   ends with its nested response (completed, failed, incomplete → interrupted).
+// - Order: session, then timeline position, then arrival.
 // Usage is the event log's (live_usage.ts).
-import { isJsonObject, type JsonObject } from "../protocol";
+import type { JsonObject } from "../protocol";
 import { errorCause } from "../voice_api";
-import type { DisplayState, Turn, TurnStatus } from "./display_state";
+import type { DisplayState, Turn, TurnRole, TurnStatus } from "./display_state";
 import { obj, str } from "./json_read";
-import { appendText, setStatus, upsert } from "./turn_updates";
+import { appendText, setStatus } from "./turn_updates";
 
-/** Row kinds the Live reducer adds besides "audio" transcript rows. */
-export const LIVE_KINDS = { commentary: "commentary", thinking: "thinking", delegation: "delegation" } as const;
+/** Row kinds the Live reducer adds besides "audio" speech turns. */
+export const LIVE_KINDS = {
+  commentary: "commentary",
+  thinking: "thinking",
+  delegation: "delegation",
+  delegationOutput: "delegation_output",
+} as const;
 
-/** Where each delegation goes, as the row says it. */
-const DELEGATED_TO: Record<string, string> = {
-  client: "Delegated to your application",
-  responses: "Delegated to Responses",
-  decisions: "Delegated to Decisions",
+/** Rows made from client events (what an `error` naming a client event can refuse). */
+const CONTEXT_KINDS: ReadonlySet<string> = new Set([LIVE_KINDS.commentary, LIVE_KINDS.thinking, LIVE_KINDS.delegationOutput]);
+
+/** The nested Responses events that end a delegated response, and the row status they give. */
+const BACKEND_DONE: Record<string, TurnStatus> = {
+  "response.completed": "complete",
+  "response.failed": "failed",
+  "response.incomplete": "interrupted",
 };
+
+/** A row's place: its session, its span on that session's timeline (ms), its arrival. */
+export interface LiveSpan {
+  session: number;
+  start: number;
+  end: number;
+  seq: number;
+}
 
 /** What the Live reducer remembers between events besides the turns. */
 export interface LiveBook {
-  /** The transcript row fragments go to while its speaker keeps talking (null: none open). */
-  speakerRow: string | null;
-  /** Numbers the rows that have no id of their own (transcript rows, context without event_id). */
-  seq: number;
-  /** Context rows by the event_id they were sent with (to mark them acknowledged or refused). */
-  readonly contextRows: Map<string, string>;
-  /** Responses delegations by response id (their response.event stream names the response). */
-  readonly responseDelegations: Map<string, string>;
+  session: number;
+  /** A session.started was seen in this session (a second one is a new session). */
+  startedHere: boolean;
+  sessionId: string;
+  /** The latest timeline ms seen in this session: where unacknowledged context sits. */
+  timelineMs: number;
+  /** Row ids in creation order, and each one's index there. */
+  readonly rows: string[];
+  readonly rowIndex: Map<string, number>;
+  readonly spans: Map<string, LiveSpan>;
+  /** Each speaker's last turn in this session. */
+  readonly lastTurn: Map<TurnRole, string>;
+  /** This session's speech turns (for the barge-in test). */
+  speech: string[];
+  /** Context (and instructions) sent for a delegation, by event_id, until acknowledged. */
+  readonly pendingDelegation: Map<string, string>;
 }
 
 export function createLiveBook(): LiveBook {
-  return { speakerRow: null, seq: 0, contextRows: new Map(), responseDelegations: new Map() };
+  return {
+    session: 0,
+    startedHere: false,
+    sessionId: "",
+    timelineMs: 0,
+    rows: [],
+    rowIndex: new Map(),
+    spans: new Map(),
+    lastTurn: new Map(),
+    speech: [],
+    pendingDelegation: new Map(),
+  };
 }
 
 /**
@@ -59,109 +102,260 @@ export function reduceLive(
   state.rev++;
   if (dir === "client") {
     if (type === "session.commentary.append" || type === "session.thinking.append") addContext(state, book, event, type);
+    else if (type === "session.instructions.append") noteDelegationContext(book, event);
     return state;
   }
   switch (type) {
+    case "session.started":
+      startSession(book, obj(event["session"]));
+      break;
     case "session.input_transcript.delta":
-      speak(state, book, "user", str(event["delta"]));
+      fragment(state, book, "user", event);
       break;
     case "session.output_transcript.delta":
-      speak(state, book, "assistant", str(event["delta"]));
+      fragment(state, book, "assistant", event);
       break;
     case "session.commentary.appended":
     case "session.thinking.appended":
-      settleContext(state, book, str(event["client_event_id"]), "complete", null);
+      contextAppended(state, book, event);
+      break;
+    case "session.instructions.appended":
+      seeMs(book, event["end_ms"]);
+      answerDelegationOf(state, book, str(event["client_event_id"]));
       break;
     case "session.delegation.created":
-      addDelegation(state, book, obj(event["delegation"]));
+      addDelegation(state, book, event);
       break;
     case "response.event":
-      answerResponsesDelegation(state, book, obj(event["event"]));
+      backendEvent(state, str(event["delegation_id"]), obj(event["event"]));
       break;
     case "error": {
-      const error = obj(event["error"]);
-      settleContext(state, book, errorCause(event), "failed", str(error["message"]) || "refused");
+      // A refused context event (named by error.client_event_id): failed, and no answer to its delegation.
+      const id = errorCause(event);
+      const turn = state.turns.get(id);
+      book.pendingDelegation.delete(id);
+      if (turn && turn.status === "partial" && CONTEXT_KINDS.has(turn.kind)) {
+        turn.error = str(obj(event["error"])["message"]) || "refused";
+        setStatus(state, turn, "failed");
+      }
       break;
     }
-    case "session.started":
-    case "session.closed":
-      endSpeakerRow(state, book);
-      break;
     default:
       break;
   }
   return state;
 }
 
-function speak(state: DisplayState, book: LiveBook, role: "user" | "assistant", delta: string): void {
-  if (!delta) return;
-  const open = book.speakerRow === null ? undefined : state.turns.get(book.speakerRow);
-  if (open && open.role === role) {
-    appendText(state, open, delta);
-    return;
+function startSession(book: LiveBook, session: JsonObject): void {
+  // Two calls in one log: the second session.started is a new session with its own timeline.
+  if (book.startedHere) {
+    book.session++;
+    book.timelineMs = 0;
+    book.lastTurn.clear();
+    book.speech = [];
   }
-  endSpeakerRow(state, book);
-  const id = `live_${role}_${++book.seq}`;
-  upsert(state, id, { role, kind: "audio", text: delta, status: "partial" }, lastRow(state));
-  book.speakerRow = id;
+  book.startedHere = true;
+  book.sessionId = str(session["id"]) || `session${book.session}`;
 }
 
-function endSpeakerRow(state: DisplayState, book: LiveBook): void {
-  const open = book.speakerRow === null ? undefined : state.turns.get(book.speakerRow);
-  if (open && open.status === "partial") setStatus(state, open, "complete");
-  book.speakerRow = null;
+function fragment(state: DisplayState, book: LiveBook, role: "user" | "assistant", event: JsonObject): void {
+  const delta = event["delta"];
+  const start = ms(event["start_ms"]);
+  if (typeof delta !== "string" || start === null) return;
+  const end = ms(event["end_ms"]) ?? start;
+  let id = book.lastTurn.get(role);
+  const span = id === undefined ? undefined : book.spans.get(id);
+  if (id === undefined || span === undefined || gapHasOther(book, id, span.end, start)) {
+    id = `${book.sessionId}:${role}@${start}`;
+    if (state.turns.has(id)) id = `${id}#${book.rows.length}`; // the same start twice: keep ids unique
+    addRow(state, book, id, role, "audio", delta, "complete", { session: book.session, start, end, seq: 0 });
+    book.lastTurn.set(role, id);
+    book.speech.push(id);
+    if (role === "user") markBargeIn(state, book, start);
+    else markInterruptedIfBargedIn(state, book, id);
+  } else {
+    const turn = state.turns.get(id);
+    if (turn) appendText(state, turn, delta);
+    if (end > span.end) {
+      span.end = end;
+      if (role === "assistant") markInterruptedIfBargedIn(state, book, id);
+    }
+  }
+  seeMs(book, end);
+}
+
+/** Did another row start or end on the timeline in [lo, hi], the gap since the turn? */
+function gapHasOther(book: LiveBook, turnId: string, lo: number, hi: number): boolean {
+  if (hi < lo) return false;
+  const at = book.rowIndex.get(turnId) ?? book.rows.length;
+  const candidates = book.rows.slice(at + 1);
+  for (const other of book.lastTurn.values()) {
+    if (other !== turnId && (book.rowIndex.get(other) ?? 0) < at) candidates.push(other);
+  }
+  for (const row of candidates) {
+    const s = book.spans.get(row);
+    if (s && ((lo <= s.start && s.start <= hi) || (lo <= s.end && s.end <= hi))) return true;
+  }
+  return false;
+}
+
+/** A user turn starting at `start`: every assistant turn it starts inside of was barged in on. */
+function markBargeIn(state: DisplayState, book: LiveBook, start: number): void {
+  for (const id of book.speech) {
+    const turn = state.turns.get(id);
+    const s = book.spans.get(id);
+    if (turn?.role === "assistant" && s && s.start < start && start < s.end && turn.status !== "interrupted") {
+      setStatus(state, turn, "interrupted");
+    }
+  }
+}
+
+function markInterruptedIfBargedIn(state: DisplayState, book: LiveBook, assistantId: string): void {
+  const turn = state.turns.get(assistantId);
+  const span = book.spans.get(assistantId);
+  if (!turn || !span || turn.status === "interrupted") return;
+  for (const id of book.speech) {
+    const s = book.spans.get(id);
+    if (state.turns.get(id)?.role === "user" && s && span.start < s.start && s.start < span.end) {
+      setStatus(state, turn, "interrupted");
+      return;
+    }
+  }
 }
 
 function addContext(state: DisplayState, book: LiveBook, event: JsonObject, type: string): void {
-  const eventId = str(event["event_id"]);
-  const id = eventId ? `live_ctx_${eventId}` : `live_ctx_${++book.seq}`;
-  if (state.turns.has(id)) return; // the same client event seen twice (a resend, an echo)
-  const kind = type === "session.commentary.append" ? LIVE_KINDS.commentary : LIVE_KINDS.thinking;
-  upsert(state, id, { role: "system", kind, text: str(event["content"]), status: "partial" }, lastRow(state));
-  if (eventId) book.contextRows.set(eventId, id);
-  // A commentary carrying a client delegation's id is the application's answer to it.
+  const id = event["event_id"];
+  const content = event["content"];
+  // As the kernel's reducer: context without an event_id can never be matched, so no row.
+  if (typeof id !== "string" || typeof content !== "string" || state.turns.has(id)) return;
   const delegationId = event["delegation_id"];
-  if (kind === LIVE_KINDS.commentary && typeof delegationId === "string") {
-    const delegation = state.turns.get(delegationId);
-    if (delegation && delegation.kind === LIVE_KINDS.delegation) setStatus(state, delegation, "complete");
+  const forDelegation = typeof delegationId === "string";
+  let role: TurnRole = "system";
+  let kind: string = type === "session.commentary.append" ? LIVE_KINDS.commentary : LIVE_KINDS.thinking;
+  if (forDelegation && kind === LIVE_KINDS.commentary) {
+    role = "tool";
+    kind = LIVE_KINDS.delegationOutput;
+  }
+  // Until acknowledged it sits where the timeline was when it was sent.
+  const t = book.timelineMs;
+  addRow(state, book, id, role, kind, content, "partial", { session: book.session, start: t, end: t, seq: 0 });
+  if (forDelegation) {
+    const turn = state.turns.get(id);
+    if (turn) turn.name = delegationId;
+    book.pendingDelegation.set(id, delegationId);
   }
 }
 
-function settleContext(state: DisplayState, book: LiveBook, eventId: string, status: TurnStatus, error: string | null): void {
-  const id = eventId ? book.contextRows.get(eventId) : undefined;
-  const turn = id === undefined ? undefined : state.turns.get(id);
-  if (!turn) return;
-  // An acknowledgement after a refusal (or the other way round) does not change the verdict.
-  if (turn.status !== "partial") return;
-  turn.error = error;
-  setStatus(state, turn, status);
+function noteDelegationContext(book: LiveBook, event: JsonObject): void {
+  const id = event["event_id"];
+  const delegationId = event["delegation_id"];
+  if (typeof id === "string" && typeof delegationId === "string") book.pendingDelegation.set(id, delegationId);
 }
 
-function addDelegation(state: DisplayState, book: LiveBook, delegation: JsonObject): void {
-  const id = str(delegation["id"]);
-  if (!id || state.turns.has(id)) return;
+function contextAppended(state: DisplayState, book: LiveBook, event: JsonObject): void {
+  const id = str(event["client_event_id"]);
+  const turn = state.turns.get(id);
+  const start = ms(event["start_ms"]);
+  const span = book.spans.get(id);
+  if (!turn || !span || start === null) return;
+  span.start = start;
+  span.end = ms(event["end_ms"]) ?? start;
+  reposition(state, book, id);
+  // A refusal (error) stays the verdict; otherwise it is in the model's context now.
+  if (turn.status === "partial") setStatus(state, turn, "complete");
+  seeMs(book, span.end);
+  answerDelegationOf(state, book, id);
+}
+
+/** Context acknowledged for a client delegation answers it. */
+function answerDelegationOf(state: DisplayState, book: LiveBook, eventId: string): void {
+  const delegationId = book.pendingDelegation.get(eventId);
+  if (delegationId === undefined) return;
+  book.pendingDelegation.delete(eventId);
+  const row = state.turns.get(delegationId);
+  if (row && row.kind === LIVE_KINDS.delegation && row.status === "partial") setStatus(state, row, "complete");
+}
+
+function addDelegation(state: DisplayState, book: LiveBook, event: JsonObject): void {
+  const delegation = obj(event["delegation"]);
+  const id = delegation["id"];
+  if (typeof id !== "string" || state.turns.has(id)) return;
+  const at = ms(event["offset_ms"]) ?? book.timelineMs;
   const target = str(delegation["target"]);
-  const responseId = str(delegation["response_id"]);
-  const text = DELEGATED_TO[target] ?? `Delegated (${target || "unknown target"})`;
-  upsert(state, id, { role: "assistant", kind: LIVE_KINDS.delegation, text, status: "partial" }, lastRow(state));
+  // Decisions are not followed further: nothing later says they finished.
+  const status: TurnStatus = target === "decisions" ? "complete" : "partial";
+  addRow(state, book, id, "assistant", LIVE_KINDS.delegation, "", status, { session: book.session, start: at, end: at, seq: 0 });
   const turn = state.turns.get(id);
   if (turn) turn.name = target || null;
-  if (responseId) book.responseDelegations.set(responseId, id);
+  seeMs(book, at);
 }
 
-/** A Responses delegation ends with its response: completed, or failed / incomplete. */
-function answerResponsesDelegation(state: DisplayState, book: LiveBook, inner: JsonObject): void {
+/** A delegated Responses backend's event: its output text goes in the delegation's row; its end settles it. */
+function backendEvent(state: DisplayState, delegationId: string, inner: JsonObject): void {
+  const row = delegationId ? state.turns.get(delegationId) : undefined;
+  if (!row || row.kind !== LIVE_KINDS.delegation) return;
   const type = str(inner["type"]);
-  const ends: Record<string, TurnStatus> = { "response.completed": "complete", "response.failed": "failed", "response.incomplete": "failed" };
-  const status = ends[type];
-  if (!status) return;
-  const response = isJsonObject(inner["response"]) ? inner["response"] : {};
-  const id = book.responseDelegations.get(str(response["id"]));
-  const turn: Turn | undefined = id === undefined ? undefined : state.turns.get(id);
-  if (turn && turn.status === "partial") setStatus(state, turn, status);
+  if (type === "response.output_text.delta") {
+    if (typeof inner["delta"] === "string") appendText(state, row, inner["delta"]);
+    return;
+  }
+  const status = BACKEND_DONE[type];
+  if (status && row.status === "partial") setStatus(state, row, status);
 }
 
-/** Live rows go where they happened: after the last row (never unanchored). */
-function lastRow(state: DisplayState): string | null {
-  return state.order.length > 0 ? (state.order[state.order.length - 1] ?? null) : null;
+// ---------------------------------------------------------------- rows and their order
+
+function addRow(
+  state: DisplayState,
+  book: LiveBook,
+  id: string,
+  role: TurnRole,
+  kind: string,
+  text: string,
+  status: TurnStatus,
+  span: LiveSpan,
+): void {
+  span.seq = book.rows.length;
+  book.rowIndex.set(id, book.rows.length);
+  book.rows.push(id);
+  book.spans.set(id, span);
+  const turn: Turn = { itemId: id, role, kind, text, status, name: null, error: null, heardMs: null, audioMs: null, rev: state.rev };
+  state.turns.set(id, turn);
+  insertInOrder(state, book, id);
+}
+
+/** Conversation order: session, then timeline position, then arrival. */
+function before(a: LiveSpan, b: LiveSpan): boolean {
+  if (a.session !== b.session) return a.session < b.session;
+  if (a.start !== b.start) return a.start < b.start;
+  return a.seq < b.seq;
+}
+
+/** Rows almost always go last: scan from the end. */
+function insertInOrder(state: DisplayState, book: LiveBook, id: string): void {
+  const span = book.spans.get(id);
+  if (!span) return;
+  let at = state.order.length;
+  while (at > 0) {
+    const prev = book.spans.get(state.order[at - 1] ?? "");
+    if (!prev || !before(span, prev)) break;
+    at--;
+  }
+  state.order.splice(at, 0, id);
+  state.orderRev = state.rev;
+}
+
+function reposition(state: DisplayState, book: LiveBook, id: string): void {
+  const at = state.order.indexOf(id);
+  if (at >= 0) state.order.splice(at, 1);
+  insertInOrder(state, book, id);
+}
+
+function seeMs(book: LiveBook, value: unknown): void {
+  const v = ms(value);
+  if (v !== null && v > book.timelineMs) book.timelineMs = v;
+}
+
+function ms(value: unknown): number | null {
+  return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
