@@ -16,8 +16,8 @@
 //   delegation's output; `session.thinking.append`: silent), partial until its
 //   `…appended` (matched by client_event_id, which also places it on the timeline),
 //   failed if an `error` names it (`error.client_event_id`).
-// - `session.delegation.created` is a row: a client delegation is answered once context
-//   carrying its id is acknowledged; a Responses one shows the backend's output text and
+// - `session.delegation.created` is a row: a client delegation is answered once commentary
+//   carrying its id is acknowledged (thinking with it is silent progress); a Responses one shows the backend's output text and
 //   ends with its nested response (completed, failed, incomplete → interrupted).
 // - Order: session, then timeline position, then arrival.
 // Usage is the event log's (live_usage.ts).
@@ -69,7 +69,7 @@ export interface LiveBook {
   readonly lastTurn: Map<TurnRole, string>;
   /** This session's speech turns (for the barge-in test). */
   speech: string[];
-  /** Context (and instructions) sent for a delegation, by event_id, until acknowledged. */
+  /** Commentary sent for a delegation (its output), by event_id, until acknowledged. */
   readonly pendingDelegation: Map<string, string>;
 }
 
@@ -102,7 +102,6 @@ export function reduceLive(
   state.rev++;
   if (dir === "client") {
     if (type === "session.commentary.append" || type === "session.thinking.append") addContext(state, book, event, type);
-    else if (type === "session.instructions.append") noteDelegationContext(book, event);
     return state;
   }
   switch (type) {
@@ -121,7 +120,6 @@ export function reduceLive(
       break;
     case "session.instructions.appended":
       seeMs(book, event["end_ms"]);
-      answerDelegationOf(state, book, str(event["client_event_id"]));
       break;
     case "session.delegation.created":
       addDelegation(state, book, event);
@@ -242,14 +240,9 @@ function addContext(state: DisplayState, book: LiveBook, event: JsonObject, type
   if (forDelegation) {
     const turn = state.turns.get(id);
     if (turn) turn.name = delegationId;
-    book.pendingDelegation.set(id, delegationId);
+    // Commentary is the result the model speaks; thinking is silent progress and leaves it open.
+    if (kind === LIVE_KINDS.delegationOutput) book.pendingDelegation.set(id, delegationId);
   }
-}
-
-function noteDelegationContext(book: LiveBook, event: JsonObject): void {
-  const id = event["event_id"];
-  const delegationId = event["delegation_id"];
-  if (typeof id === "string" && typeof delegationId === "string") book.pendingDelegation.set(id, delegationId);
 }
 
 function contextAppended(state: DisplayState, book: LiveBook, event: JsonObject): void {
@@ -267,7 +260,7 @@ function contextAppended(state: DisplayState, book: LiveBook, event: JsonObject)
   answerDelegationOf(state, book, id);
 }
 
-/** Context acknowledged for a client delegation answers it. */
+/** Commentary acknowledged for a client delegation answers it. */
 function answerDelegationOf(state: DisplayState, book: LiveBook, eventId: string): void {
   const delegationId = book.pendingDelegation.get(eventId);
   if (delegationId === undefined) return;

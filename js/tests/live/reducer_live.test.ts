@@ -86,13 +86,18 @@ describe("Live display reducer", () => {
     expect(rows(state).map((r) => r.text)).toEqual(["Once."]);
   });
 
-  it("a client delegation is answered when context carrying its id is acknowledged, not when it is sent or refused", () => {
+  it("a client delegation is answered when commentary carrying its id is acknowledged, not when sent, refused, or by thinking", () => {
     const state = createDisplayState();
     const book = createLiveBook();
     const apply = (dir: Dir, e: JsonObject): void => void reduceLive(state, book, dir, e);
     apply("server", live.started());
     apply("server", live.delegated("del_1", "client", 950));
     apply("server", live.delegated("del_2", "client", 960));
+    const progress = live.thinking("Still looking.", "evt_p");
+    progress["delegation_id"] = "del_1";
+    apply("client", progress);
+    apply("server", live.appended("thinking", "evt_p", 1000));
+    expect(state.turns.get("del_1")!.status).toBe("partial");
     apply("client", live.commentary("Booked for 8pm.", "evt_a", "del_1"));
     expect(state.turns.get("del_1")!.status).toBe("partial");
     apply("server", live.appended("commentary", "evt_a", 1500));
