@@ -205,7 +205,10 @@ export class WidgetController {
   interrupt(): boolean {
     if (this.api === "live") {
       const silenced = this.livePlayback.interrupt();
-      if (silenced) setPlaybackAudible(this.remoteStream, false);
+      if (silenced) {
+        setPlaybackAudible(this.remoteStream, false);
+        this.#notify(); // no record follows (nothing is sent): views redraw from here
+      }
       return silenced;
     }
     const events = this.callControls.interruptEvents(browserEventId);
