@@ -67,8 +67,9 @@ export interface LiveBook {
   readonly spans: Map<string, LiveSpan>;
   /** Each speaker's last turn in this session. */
   readonly lastTurn: Map<TurnRole, string>;
-  /** This session's speech turns (for the barge-in test). */
-  speech: string[];
+  /** This session's assistant turns, and its user turns' starts, sorted (the barge-in test). */
+  assistantTurns: string[];
+  userStarts: number[];
   /** Commentary sent for a delegation (its output), by event_id, until acknowledged. */
   readonly pendingDelegation: Map<string, string>;
 }
@@ -83,7 +84,8 @@ export function createLiveBook(): LiveBook {
     rowIndex: new Map(),
     spans: new Map(),
     lastTurn: new Map(),
-    speech: [],
+    assistantTurns: [],
+    userStarts: [],
     pendingDelegation: new Map(),
   };
 }
@@ -150,7 +152,8 @@ function startSession(book: LiveBook, session: JsonObject): void {
     book.session++;
     book.timelineMs = 0;
     book.lastTurn.clear();
-    book.speech = [];
+    book.assistantTurns = [];
+    book.userStarts = [];
   }
   book.startedHere = true;
   book.sessionId = str(session["id"]) || `session${book.session}`;
@@ -168,9 +171,13 @@ function fragment(state: DisplayState, book: LiveBook, role: "user" | "assistant
     if (state.turns.has(id)) id = `${id}#${book.rows.length}`; // the same start twice: keep ids unique
     addRow(state, book, id, role, "audio", delta, "complete", { session: book.session, start, end, seq: 0 });
     book.lastTurn.set(role, id);
-    book.speech.push(id);
-    if (role === "user") markBargeIn(state, book, start);
-    else markInterruptedIfBargedIn(state, book, id);
+    if (role === "user") {
+      book.userStarts.splice(firstAfter(book.userStarts, start), 0, start);
+      markBargeIn(state, book, start);
+    } else {
+      book.assistantTurns.push(id);
+      markInterruptedIfBargedIn(state, book, id);
+    }
   } else {
     const turn = state.turns.get(id);
     if (turn) appendText(state, turn, delta);
@@ -199,26 +206,33 @@ function gapHasOther(book: LiveBook, turnId: string, lo: number, hi: number): bo
 
 /** A user turn starting at `start`: every assistant turn it starts inside of was barged in on. */
 function markBargeIn(state: DisplayState, book: LiveBook, start: number): void {
-  for (const id of book.speech) {
+  // Once per user turn; the per-fragment test (below) is the one kept logarithmic.
+  for (const id of book.assistantTurns) {
     const turn = state.turns.get(id);
     const s = book.spans.get(id);
-    if (turn?.role === "assistant" && s && s.start < start && start < s.end && turn.status !== "interrupted") {
-      setStatus(state, turn, "interrupted");
-    }
+    if (turn && s && s.start < start && start < s.end && turn.status !== "interrupted") setStatus(state, turn, "interrupted");
   }
 }
 
+/** An assistant turn that started or grew: interrupted if a user turn starts inside it. */
 function markInterruptedIfBargedIn(state: DisplayState, book: LiveBook, assistantId: string): void {
   const turn = state.turns.get(assistantId);
   const span = book.spans.get(assistantId);
   if (!turn || !span || turn.status === "interrupted") return;
-  for (const id of book.speech) {
-    const s = book.spans.get(id);
-    if (state.turns.get(id)?.role === "user" && s && span.start < s.start && s.start < span.end) {
-      setStatus(state, turn, "interrupted");
-      return;
-    }
+  const next = book.userStarts[firstAfter(book.userStarts, span.start)];
+  if (next !== undefined && next < span.end) setStatus(state, turn, "interrupted");
+}
+
+/** The index of the first value > `x` in a sorted array (bisect_right). */
+function firstAfter(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] ?? 0) <= x) lo = mid + 1;
+    else hi = mid;
   }
+  return lo;
 }
 
 function addContext(state: DisplayState, book: LiveBook, event: JsonObject, type: string): void {
