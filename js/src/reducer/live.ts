@@ -167,7 +167,8 @@ function fragment(state: DisplayState, book: LiveBook, role: "user" | "assistant
   let id = book.lastTurn.get(role);
   const span = id === undefined ? undefined : book.spans.get(id);
   if (id === undefined || span === undefined || gapHasOther(book, id, span.end, start)) {
-    id = `${book.sessionId}:${role}@${start}`;
+    // A log that starts mid-session (no session.started, e.g. joined late) has no session id: its number stands in.
+    id = `${book.sessionId || `session${book.session}`}:${role}@${start}`;
     if (state.turns.has(id)) id = `${id}#${book.rows.length}`; // the same start twice: keep ids unique
     addRow(state, book, id, role, "audio", delta, "complete", { session: book.session, start, end, seq: 0 });
     book.lastTurn.set(role, id);

@@ -156,6 +156,11 @@ describe("Live display reducer", () => {
     ]);
   });
 
+  it("without session.started (a log joined mid-session) the session number stands in for its id", () => {
+    const state = run([["server", live.heard("Hello?", 400, 900)]]);
+    expect(rows(state).map((r) => r.id)).toEqual(["session0:user@400"]);
+  });
+
   it("every record bumps the revision; usage, info and other client events make no rows", () => {
     const records: Array<[Dir, JsonObject]> = [
       ["server", live.started()],
