@@ -99,7 +99,9 @@ export function transcriptAsText(turns: Turn[], log: EventLog): string {
       const { heard, unheard } = heardParts(turn);
       const spoken = unheard.trim() ? `${heard} [not heard: ${unheard.trim()}]` : turn.text;
       const text = turn.kind === "function_call" ? `${turn.name ?? "function"}(${turn.text})` : spoken || (turn.kind === "audio" ? "(speech)" : "");
-      const mark = turn.status === "interrupted" ? " [interrupted]" : turn.status === "failed" ? " [transcription failed]" : "";
+      // Failed speech is a failed transcription; anything else says its own error (an MCP call, refused GPT-Live context).
+      const failed = turn.kind === "audio" ? " [transcription failed]" : ` [failed${turn.error ? `: ${turn.error}` : ""}]`;
+      const mark = turn.status === "interrupted" ? " [interrupted]" : turn.status === "failed" ? failed : "";
       return `${stamp}${whoOf(turn)}: ${text}${mark}`;
     })
     .join("\n");

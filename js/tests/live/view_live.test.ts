@@ -132,7 +132,7 @@ describe("the view with GPT-Live", () => {
   });
 
   it("context, delegations and answers are rows with labels that say what they are", async () => {
-    const { el, pc, model } = await connected();
+    const { el, pc, model, controller } = await connected();
     pc.channel.receive(live.heard("Book a table.", 0, 900));
     pc.channel.receive(live.delegated("dlg_1", "client", 950));
     model.fromKernel({ type: "client-event", event: live.commentary("Remember: the user is vegetarian.", "evt_c") });
@@ -151,5 +151,14 @@ describe("the view with GPT-Live", () => {
     pc.channel.receive(live.error("Not allowed.", "evt_x"));
     frames.flush();
     expect(rows()[1]).toEqual(["Delegated to your application", "(answered)", "complete"]);
+    // A refused context row says why, on screen and in the copied transcript.
+    model.fromKernel({ type: "client-event", event: live.commentary("x".repeat(3), "evt_r") });
+    pc.channel.receive(live.error("Commentary is limited to 500 tokens.", "evt_r"));
+    frames.flush();
+    expect(rows().at(-1)).toEqual(["Context you sent (the model may speak about it)", "xxx (refused: Commentary is limited to 500 tokens.)", "failed"]);
+    const { transcriptAsText } = await import("../../src/view/transcript");
+    const { transcriptOf } = await import("../../src/reducer");
+    const text = transcriptAsText(transcriptOf(controller.display), controller.eventLog);
+    expect(text.split("\n").at(-1)).toBe("Context you sent (the model may speak about it): xxx [failed: Commentary is limited to 500 tokens.]");
   });
 });
