@@ -121,7 +121,7 @@ export class WidgetController {
         api: () => this.api,
         relayOffer: (sdp, options) => relayedAnswer(this.#rpc.call("sdp_offer", { sdp }, options)),
         baseUrl: () => String(model.get("base_url") ?? "") || "https://api.openai.com",
-        // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created.
+        // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created (GPT-Live: session.started).
         postTimeoutMs: deps.postTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
         readyTimeoutMs: deps.readyTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
       },

@@ -10,18 +10,18 @@ export interface Handshake {
   readyEvent: string;
   answered: boolean;
   /** The ready event arrived (session.created, or session.started for GPT-Live). */
-  sessionCreated: boolean;
+  sessionReady: boolean;
   /** session.update events sent before ready and not yet answered. */
   pendingUpdates: number;
   pendingUpdateIds: Set<string>;
 }
 
 export function createHandshake(api: VoiceApi = "realtime"): Handshake {
-  return { readyEvent: readyEventOf(api), answered: false, sessionCreated: false, pendingUpdates: 0, pendingUpdateIds: new Set() };
+  return { readyEvent: readyEventOf(api), answered: false, sessionReady: false, pendingUpdates: 0, pendingUpdateIds: new Set() };
 }
 
 export function handshakeDone(handshake: Handshake): boolean {
-  return handshake.sessionCreated && handshake.pendingUpdates === 0 && handshake.answered;
+  return handshake.sessionReady && handshake.pendingUpdates === 0 && handshake.answered;
 }
 
 /** A client event sent before ready: a session.update is one more answer to wait for. */
@@ -35,7 +35,7 @@ export function noteSentBeforeReady(handshake: Handshake, event: JsonObject): vo
 export function noteServerEvent(handshake: Handshake, event: JsonObject): string | null {
   const type = event["type"];
   if (type === handshake.readyEvent) {
-    handshake.sessionCreated = true;
+    handshake.sessionReady = true;
   } else if (type === "session.updated") {
     if (handshake.pendingUpdates > 0) handshake.pendingUpdates--;
   } else if (type === "error") {
