@@ -5,7 +5,7 @@
 import { Batcher } from "./batcher";
 import { Delivery } from "./delivery";
 import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem } from "./protocol";
-import { createDisplayState, type DisplayState } from "./reducer";
+import { createDisplayState, createLiveBook, type DisplayState, type LiveBook } from "./reducer";
 import { Rpc } from "./rpc";
 import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
 import { Transport, type ConnectionState, type TransportDeps } from "./transport";
@@ -18,6 +18,8 @@ import { fanOutRecord } from "./controller/record_fanout";
 import { connectionPatch, isStaleCallStatus, notSentText, serverErrorText, writeTraits, type TraitPatch } from "./controller/trait_reports";
 import { ViewPresence } from "./controller/view_presence";
 import { VoicePlayback, defaultAudio } from "./controller/voice_playback";
+import { errorCause, voiceApiOf, type VoiceApi } from "./voice_api";
+import { LivePlayback, setPlaybackAudible } from "./live_playback";
 
 /** The synced traits (docs/architecture.md). */
 export interface WidgetTraits {
@@ -41,6 +43,8 @@ export interface WidgetTraits {
   sideband_state: string;
   /** Written by the kernel only: `[{id, level, text}]` (js/src/view/notices.ts). */
   notices: unknown[];
+  /** "realtime" | "live" (GPT-Live): fixed at construction, picked by the model family (voice_api.ts). */
+  api: string;
 }
 
 /** The part of anywidget's model the widget uses (also what test fakes implement). */
@@ -64,6 +68,11 @@ export class WidgetController {
   readonly display: DisplayState = createDisplayState();
   /** Interrupt, push-to-talk and tool outcomes (js/src/call_controls.ts). */
   readonly callControls = new CallControlsState();
+  /** The voice API, fixed when the widget is built (the `api` trait). */
+  readonly api: VoiceApi;
+  /** GPT-Live's Interrupt: playback silenced here (js/src/live_playback.ts). */
+  readonly livePlayback = new LivePlayback();
+  readonly #liveBook: LiveBook | null;
   /** Messages sent while the call starts, waiting in the kernel (shown as pending). */
   outbox: PendingItem[] = [];
   /** Records, timings and usage for the view (inspector, clock, cost, JSONL). */
@@ -88,6 +97,8 @@ export class WidgetController {
 
   constructor(model: ModelLike, deps: ControllerDeps = {}) {
     this.#model = model;
+    this.api = voiceApiOf(model.get("api"));
+    this.#liveBook = this.api === "live" ? createLiveBook() : null;
     const send = (msg: BrowserMessage): void => model.send(msg);
     // The rpc needs send errors (it fails the request at once); batches and logs do not:
     // once the comm is gone (notebook closed, kernel stopped) nothing can receive them,
@@ -107,9 +118,10 @@ export class WidgetController {
         getUserMedia: keepMicStream(deps.getUserMedia, (stream) => (this.micStream = stream)),
         getClientSecret: async () => readClientSecret(await this.#rpc.call("client_secret")),
         signaling: () => (model.get("signaling") === "kernel" ? "kernel" : "browser"),
+        api: () => this.api,
         relayOffer: (sdp, options) => relayedAnswer(this.#rpc.call("sdp_offer", { sdp }, options)),
         baseUrl: () => String(model.get("base_url") ?? "") || "https://api.openai.com",
-        // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created.
+        // The `call_timeout_ms` input bounds both the SDP POST and answer → session.created (GPT-Live: session.started).
         postTimeoutMs: deps.postTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
         readyTimeoutMs: deps.readyTimeoutMs ?? (() => Number(model.get("call_timeout_ms"))),
       },
@@ -179,12 +191,26 @@ export class WidgetController {
     this.#model.send({ type: "ui", action: "send_text", text } satisfies BrowserMessage);
   }
 
+  /** Interrupt can do something now (an answer runs or plays; for GPT-Live: it speaks, not silenced yet). */
+  get canInterrupt(): boolean {
+    return this.api === "live" ? this.livePlayback.canInterrupt : this.callControls.canInterrupt;
+  }
+
   /**
    * Stops the model's answer: response.cancel and output_audio_buffer.clear; the
    * server truncates the playing item to what was played (see call_controls.ts).
-   * Built here because the browser sees the answer's state first.
+   * Built here because the browser sees the answer's state first. GPT-Live takes no
+   * such event: its playback is silenced here only (live_playback.ts).
    */
   interrupt(): boolean {
+    if (this.api === "live") {
+      const silenced = this.livePlayback.interrupt();
+      if (silenced) {
+        setPlaybackAudible(this.remoteStream, false);
+        this.#notify(); // no record follows (nothing is sent): views redraw from here
+      }
+      return silenced;
+    }
     const events = this.callControls.interruptEvents(browserEventId);
     for (const event of events) this.transport.send(event);
     return events.length > 0;
@@ -192,6 +218,7 @@ export class WidgetController {
 
   /** Push-to-talk (turn detection off): press clears the input buffer, release commits and asks for a response. */
   pushToTalk(pressed: boolean): void {
+    if (this.api === "live") return; // GPT-Live takes turns itself: no buffer to commit
     const events = pressed ? pushToTalkPress(browserEventId) : pushToTalkRelease(browserEventId);
     for (const event of events) this.transport.send(event);
   }
@@ -317,9 +344,8 @@ export class WidgetController {
   #noteSentByKernel(event: JsonObject): void {
     this.transport.noteSentElsewhere(event);
     const last = this.#lastServerError;
-    const error = last?.["error"];
-    const cause = isJsonObject(error) ? error["event_id"] : undefined;
-    if (last && cause !== undefined && cause === event["event_id"]) {
+    const cause = last ? errorCause(last) : "";
+    if (last && cause !== "" && cause === event["event_id"]) {
       this.#report({ error: serverErrorText(last, (id) => this.transport.clientEventType(id)) });
     }
   }
@@ -348,6 +374,13 @@ export class WidgetController {
       eventLog: this.eventLog,
       callControls: this.callControls,
       display: this.display,
+      liveBook: this.#liveBook,
+      // GPT-Live's Interrupt silences the received track until the model's next utterance.
+      livePlayback: {
+        observe: (event, type) => {
+          if (this.livePlayback.observe(event, type)) setPlaybackAudible(this.remoteStream, !this.livePlayback.silenced);
+        },
+      },
       // Shown as the last error, naming the client event that caused it.
       serverError: (event) => {
         this.#lastServerError = event;
@@ -368,6 +401,7 @@ export class WidgetController {
 
   #play(stream: MediaStream): void {
     this.remoteStream = stream;
+    if (this.api === "live") setPlaybackAudible(stream, !this.livePlayback.silenced);
     this.#voice.play(stream, (err) => {
       this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
     });

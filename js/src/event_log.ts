@@ -11,6 +11,7 @@ import { isJsonObject, recordType, type EventRecord, type JsonObject, type Recor
 import { isOutOfBand } from "./reducer";
 import { redact } from "./transport";
 import { addCounts, tokenCounts, ZERO_COUNTS, type TokenCounts } from "./pricing";
+import { LiveUsageLog } from "./live_usage";
 
 /** Records kept in memory. A 60-minute voice session is typically 20-40k events. */
 export const MAX_RECORDS = 100_000;
@@ -75,6 +76,8 @@ export class EventLog {
   readonly responseTokens = new Map<string, TokenCounts>();
   readonly transcriptionTokens = new Map<string, TokenCounts>();
   lastTurn: LastTurnUsage | null = null;
+  /** GPT-Live: each session's billable seconds (live_usage.ts); empty for the Realtime API. */
+  readonly live = new LiveUsageLog();
   /** Out-of-band responses (null conversation_id): billed, never a turn. */
   readonly #outOfBand = new Set<string>();
   phase: Phase = { userSpeaking: false, modelSpeaking: false, thinking: false };
@@ -236,8 +239,11 @@ export class EventLog {
 
   #server(type: string, event: JsonObject, t: number, responseId: string, seq: number): void {
     if (MODEL_AUDIO.has(type)) this.modelSpoke = true;
+    if (this.live.observe(type, event)) this.usageRev++;
     switch (type) {
       case "session.created":
+      // GPT-Live's session start (its session carries model and expires_at too).
+      case "session.started":
         // A new session: the clock, the voice lock and any pending turn start again.
         this.sessionStartT = t;
         this.modelSpoke = false;

@@ -69,8 +69,10 @@ export function tokenCounts(usage: unknown): TokenCounts {
     const secs = usage["seconds"];
     return { ...ZERO_COUNTS, seconds: typeof secs === "number" ? secs : 0 };
   }
-  const ind: JsonObject = isJsonObject(usage["input_token_details"]) ? usage["input_token_details"] : {};
-  const outd: JsonObject = isJsonObject(usage["output_token_details"]) ? usage["output_token_details"] : {};
+  // Realtime names them input/output_token_details; Responses (a GPT-Live backend) names them
+  // input/output_tokens_details, with cached_tokens and reasoning_tokens (text) only.
+  const ind = details(usage, "input_token_details", "input_tokens_details");
+  const outd = details(usage, "output_token_details", "output_tokens_details");
   const cached = int(ind, "cached_tokens");
   const cd = ind["cached_tokens_details"];
   const inp = int(usage, "input_tokens");
@@ -105,6 +107,11 @@ export function tokenCounts(usage: unknown): TokenCounts {
     total_tokens: "total_tokens" in usage ? int(usage, "total_tokens") : inp + out,
     seconds: 0,
   };
+}
+
+function details(usage: JsonObject, realtime: string, responses: string): JsonObject {
+  const d = isJsonObject(usage[realtime]) && Object.keys(usage[realtime]).length > 0 ? usage[realtime] : usage[responses];
+  return isJsonObject(d) ? d : {};
 }
 
 export function addCounts(a: TokenCounts, b: TokenCounts): TokenCounts {

@@ -34,6 +34,7 @@ export {
 export { ASSISTANT_AUDIO_MS_PER_TOKEN, SPEAKING_MS_PER_CHAR, heardSplit } from "./reducer/heard_split";
 export { MCP_KINDS, fieldsOfItem, mcpText, type TurnFields } from "./reducer/item_fields";
 export { isOutOfBand } from "./reducer/responses";
+export { LIVE_KINDS, createLiveBook, reduceLive, type LiveBook } from "./reducer/live";
 
 /**
  * Applies one server event (or a non-JSON message, as `{raw}`) to the display state.

@@ -72,7 +72,7 @@ export class Transport {
   async connect(): Promise<ConnectionState> {
     if (this.#state.kind === "connected") return this.#state;
     if (this.#attempt) this.#release(this.#attempt);
-    const attempt = createAttempt(++this.#attemptSeq);
+    const attempt = createAttempt(++this.#attemptSeq, this.#deps.api?.() ?? "realtime");
     this.#attempt = attempt;
     this.#setState({ kind: "connecting", attempt: attempt.id });
     const run = this.#run(attempt).then(
@@ -191,7 +191,7 @@ export class Transport {
       this.#fail(
         attempt,
         open
-          ? `The data channel opened but the server sent no session.created within ${secs}.`
+          ? `The data channel opened but the server sent no ${attempt.handshake.readyEvent} within ${secs}.`
           : `The connection did not open within ${secs} (ICE / data channel). A firewall, VPN or proxy blocking UDP can cause this.`,
       );
     }, readyMs);
@@ -241,6 +241,7 @@ export class Transport {
   }
 
   #openChannel(attempt: Attempt, pc: RTCPeerConnection): void {
+    // The label both APIs use (GPT-Live's WebRTC guide names the same "oai-events").
     const channel = pc.createDataChannel("oai-events");
     attempt.channel = channel;
     channel.onopen = () => {

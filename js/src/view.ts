@@ -4,13 +4,16 @@
 // parts are in view/; this file puts them together and decides what to redraw.
 import type { ModelLike, WidgetController } from "./controller";
 import { Announcer } from "./view/announcer";
+import { apiBadge } from "./view/api_badge";
 import { CallControlsView } from "./view/call_controls";
 import { SessionClock } from "./view/clock";
 import { h } from "./view/dom";
 import { emulatorBadge } from "./view/emulator_badge";
 import { ErrorLine } from "./view/error_line";
 import { Inspector } from "./view/inspector";
-import { MessageBox } from "./view/message_box";
+import { LIVE_MESSAGE_WORDING, MessageBox } from "./view/message_box";
+import { LiveSettingsPanel } from "./view/live_settings";
+import { LiveUsagePanel } from "./view/live_usage_panel";
 import { LevelMeters } from "./view/meters";
 import { NoticesView } from "./view/notices";
 import { OutboxList } from "./view/outbox_list";
@@ -63,13 +66,17 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     remote: controller.remoteStream,
   }));
   const badge = emulatorBadge();
+  // GPT-Live (api="live") shows seconds, fixed settings and what a typed message becomes.
+  const live = controller.api === "live";
+  const badges = h("div", "rtw-badges");
+  badges.append(apiBadge(controller.api), badge);
   const inspector = new Inspector(controller.eventLog, announce);
   const transcript = new TranscriptList((itemId, who) => inspector.select({ kind: "item", itemId, label: `${who} ${itemId}` }));
   const outbox = new OutboxList();
-  const message = new MessageBox((text) => controller.sendText(text));
+  const message = new MessageBox((text) => controller.sendText(text), live ? LIVE_MESSAGE_WORDING : undefined);
   const tools = new SessionTools(controller, announce);
-  const usage = new UsagePanel();
-  const settings = new SettingsPanel(model);
+  const usage = live ? new LiveUsagePanel() : new UsagePanel();
+  const settings = live ? new LiveSettingsPanel(model) : new SettingsPanel(model);
   const panels = h("div", "rtw-panels");
   panels.append(usage.el, inspector.el, settings.el);
   const error = new ErrorLine();
@@ -78,8 +85,9 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   bar.placeCallControls(proto.el);
   root.append(
     bar.el,
+    proto.liveNoteEl,
     meters.el,
-    badge,
+    badges,
     transcript.el,
     outbox.el,
     message.el,
@@ -104,6 +112,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
 
   // Trait-driven parts redraw on a trait change or when one of the few controller facts they
   // show changed, not on every frame of an event flood.
+  let drawnSilenced = false;
   let traitsDirty = true;
   let drawnTraitsKey = "";
   function traitsKey(): string {
@@ -112,7 +121,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
       log.sessionStartT,
       log.expiresT,
       log.modelSpoke,
-      controller.callControls.canInterrupt,
+      controller.canInterrupt,
+      controller.livePlayback.silenced,
       controller.display.order.length > 0,
       controller.micStream?.id ?? "",
       controller.remoteStream?.id ?? "",
@@ -136,6 +146,10 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     meters.update();
     clock.update();
     proto.draw();
+    // The note is not a live region (the view has one, the announcer): say it there once.
+    const silenced = controller.livePlayback.silenced;
+    if (silenced && !drawnSilenced) announce("Interrupt silenced the model's voice here; GPT-Live decides when it stops speaking.");
+    drawnSilenced = silenced;
     settings.draw({ voiceLocked: s === "connected" && controller.eventLog.modelSpoke, disabled: gone });
     usage.draw(controller.eventLog, model.get("price_table"), String(model.get("model") ?? ""));
   }
@@ -154,7 +168,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     drawPhase();
     drawError();
     usage.draw(log, model.get("price_table"), String(model.get("model") ?? ""));
-    bar.setTokens(log.responses.size > 0 ? (usage.summaryText.textContent ?? "") : "");
+    bar.setTokens(usage.shown(log) ? (usage.summaryText.textContent ?? "") : "");
     inspector.draw();
   }
   function drawPhase(): void {

@@ -1,6 +1,7 @@
 // What the controller reports to the kernel through the status, error and call_id traits.
 import { isJsonObject, type JsonObject } from "../protocol";
 import type { ConnectionState } from "../transport";
+import { errorCause } from "../voice_api";
 
 export type TraitPatch = Record<string, string>;
 
@@ -51,13 +52,14 @@ export function isStaleCallStatus(status: string): boolean {
 
 /**
  * The `error` text for a server error event, naming the client event that caused it (the API
- * echoes its event_id; `clientEventType` looks up what was sent with that id).
+ * echoes its event_id: the Realtime API as `error.event_id`, GPT-Live as
+ * `error.client_event_id`; `clientEventType` looks up what was sent with that id).
  */
 export function serverErrorText(event: JsonObject, clientEventType: (eventId: string) => string | null): string {
   const error = isJsonObject(event["error"]) ? event["error"] : {};
   const message = typeof error["message"] === "string" ? error["message"] : "unknown error";
   const code = typeof error["code"] === "string" ? ` (${error["code"]})` : "";
-  const cause = typeof error["event_id"] === "string" ? error["event_id"] : "";
+  const cause = errorCause(event);
   const causeType = cause ? clientEventType(cause) : null;
   const about = cause ? ` (caused by the client event ${causeType ?? "with event_id"} ${cause})` : "";
   return `The server reported an error: ${message}${code}${about}`;

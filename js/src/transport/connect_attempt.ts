@@ -3,6 +3,7 @@
 // from whatever step the attempt reached.
 import type { JsonObject } from "../protocol";
 import { stopTracks } from "./microphone";
+import type { VoiceApi } from "../voice_api";
 import { createHandshake, type Handshake } from "./session_handshake";
 
 export interface Attempt {
@@ -27,7 +28,7 @@ export interface Attempt {
 /** Thrown inside an attempt that is no longer current; never shown to users. */
 export const STALE = Symbol("stale attempt");
 
-export function createAttempt(id: number): Attempt {
+export function createAttempt(id: number, api: VoiceApi = "realtime"): Attempt {
   let settle: () => void = () => undefined;
   const settled = new Promise<void>((resolve) => {
     settle = resolve;
@@ -42,7 +43,7 @@ export function createAttempt(id: number): Attempt {
     readyTimer: null,
     graceTimer: null,
     callId: null,
-    handshake: createHandshake(),
+    handshake: createHandshake(api),
     queue: [],
     lastServerError: null,
     settle,

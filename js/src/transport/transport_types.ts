@@ -2,6 +2,7 @@
 // phase, so only a connected state has a call id), what it is given (deps, callbacks)
 // and what send() answers.
 import type { EventRecord } from "../protocol";
+import type { VoiceApi } from "../voice_api";
 
 export type ConnectionState =
   | { kind: "idle" }
@@ -33,6 +34,8 @@ export interface TransportDeps {
   getClientSecret: () => Promise<ClientSecret>;
   /** Read at each attempt; default "browser". */
   signaling?: () => Signaling;
+  /** Which voice API the call talks to, read at each attempt; default "realtime" (voice_api.ts). */
+  api?: () => VoiceApi;
   /**
    * "kernel" signaling: hands the offer to the kernel, which posts it with the API key.
    * Rejects (with the message to show) when no HTTP answer came; aborting `signal` gives it up.
@@ -50,7 +53,7 @@ export interface TransportDeps {
    * With "kernel" signaling the kernel holds its POST to the same limit.
    */
   postTimeoutMs?: number | (() => number);
-  /** How long from the answer to session.created (ICE, DTLS, data channel) (ms). Default 15 s. */
+  /** How long from the answer to session.created / session.started (ICE, DTLS, data channel) (ms). Default 15 s. */
   readyTimeoutMs?: number | (() => number);
   /**
    * How long ICE may stay `disconnected` before the call is ended (ms). Default 5 s, as

@@ -1,13 +1,18 @@
 // The call controls of one view: Interrupt, hold-to-talk (when turn detection
 // is off), and "New session with context" after a session ended. DOM only; the
-// controller builds and sends the events (js/src/call_controls.ts).
+// controller builds and sends the events (js/src/call_controls.ts). With GPT-Live,
+// Interrupt only silences playback here (js/src/live_playback.ts) and says so, and there
+// is no hold-to-talk (the model takes turns itself).
 import type { ModelLike, WidgetController } from "../controller";
+import { LIVE_INTERRUPT_NOTE } from "../live_playback";
 
 export class CallControlsView {
   /** Goes in the toolbar. */
   readonly el: HTMLSpanElement;
   /** Goes near the error line: offered when a session has ended. */
   readonly endedEl: HTMLDivElement;
+  /** GPT-Live: what Interrupt did (shown while playback is silenced). */
+  readonly liveNoteEl: HTMLParagraphElement;
   readonly #interrupt: HTMLButtonElement;
   readonly #talk: HTMLButtonElement;
   readonly #reconnect: HTMLButtonElement;
@@ -24,7 +29,12 @@ export class CallControlsView {
     // Focusable by a click (not in the tab order), so that Space reaches the widget.
     if (!root.hasAttribute("tabindex")) root.tabIndex = -1;
     this.el = h("span", "rtw-proto");
-    this.#interrupt = button("rtw-interrupt", "Interrupt", "Interrupt the model's answer");
+    const live = controller.api === "live";
+    this.#interrupt = button(
+      "rtw-interrupt",
+      "Interrupt",
+      live ? "Interrupt: silence the model's voice here (GPT-Live decides when it stops speaking)" : "Interrupt the model's answer",
+    );
     this.#talk = button("rtw-ptt", "Hold to talk", "Hold to talk (or hold Space)");
     this.#talk.setAttribute("aria-pressed", "false");
     this.el.append(this.#interrupt, this.#talk);
@@ -32,6 +42,10 @@ export class CallControlsView {
     this.#reconnect = button("rtw-reconnect", "New session with context");
     this.#reconnect.title = "Start a new call that gets this conversation as its context";
     this.endedEl.append(this.#reconnect);
+    this.liveNoteEl = document.createElement("p");
+    this.liveNoteEl.className = "rtw-hint rtw-live-interrupt-note";
+    this.liveNoteEl.textContent = LIVE_INTERRUPT_NOTE;
+    this.liveNoteEl.hidden = true;
 
     this.#on(this.#interrupt, "click", () => {
       this.#controller.interrupt();
@@ -65,7 +79,8 @@ export class CallControlsView {
   draw(): void {
     const status = String(this.#model.get("status") ?? "idle");
     const connected = status === "connected";
-    this.#interrupt.disabled = !connected || !this.#controller.callControls.canInterrupt;
+    this.#interrupt.disabled = !connected || !this.#controller.canInterrupt;
+    this.liveNoteEl.hidden = !(connected && this.#controller.api === "live" && this.#controller.livePlayback.silenced);
     const ptt = this.#pttActive();
     this.#talk.hidden = !ptt;
     if (!ptt && this.#holding) this.#holding = null;
@@ -86,6 +101,7 @@ export class CallControlsView {
   }
 
   #pttActive(): boolean {
+    if (this.#controller.api === "live") return false;
     return String(this.#model.get("status")) === "connected" && this.#model.get("turn_detection") === null;
   }
 

@@ -3,13 +3,26 @@ import { h } from "./dom";
 
 let boxes = 0;
 
+/** What a typed message becomes, when the API makes it something other than a user turn. */
+export interface MessageBoxWording {
+  placeholder: string;
+  /** Shown under the box and named as its description. */
+  hint: string;
+}
+
+/** GPT-Live has no typed user turn: the kernel sends the text as session.commentary.append. */
+export const LIVE_MESSAGE_WORDING: MessageBoxWording = {
+  placeholder: "Type context for the model and press Enter",
+  hint: "GPT-Live has no typed turns: your text is sent as context the model may speak about (commentary), not as something you said.",
+};
+
 export class MessageBox {
   readonly el = h("form", "rtw-compose");
   readonly #input = h("input", "rtw-message");
   readonly #send = h("button", "rtw-send", "Send");
   readonly #sendText: (text: string) => void;
 
-  constructor(sendText: (text: string) => void) {
+  constructor(sendText: (text: string) => void, wording?: MessageBoxWording) {
     this.#sendText = sendText;
     const id = `rtw-${++boxes}-message`;
     const label = h("label", "rtw-visually-hidden", "Message");
@@ -17,10 +30,17 @@ export class MessageBox {
     const input = this.#input;
     input.type = "text";
     input.id = id;
-    input.placeholder = "Type a message and press Enter";
+    input.placeholder = wording?.placeholder ?? "Type a message and press Enter";
     input.autocomplete = "off";
     this.#send.type = "submit";
     this.el.append(label, input, this.#send);
+    if (wording) {
+      this.el.classList.add("rtw-compose-hinted");
+      const hint = h("p", "rtw-hint rtw-compose-hint", wording.hint);
+      hint.id = `${id}-hint`;
+      input.setAttribute("aria-describedby", hint.id);
+      this.el.append(hint);
+    }
     this.el.addEventListener("submit", this.#onSubmit);
     input.addEventListener("keydown", this.#onKeydown);
   }

@@ -13,6 +13,16 @@ const WHO_KIND: Record<string, string> = {
   mcp_call: "MCP call",
   mcp_approval_request: "MCP approval request",
   mcp_approval_response: "MCP approval",
+  // GPT-Live's context rows (js/src/reducer/live.ts): what the application sent, not speech.
+  commentary: "Context you sent (the model may speak about it)",
+  thinking: "Silent context you sent",
+  delegation_output: "Your application's answer",
+};
+/** GPT-Live delegations, by where the model handed the work (the row's name). */
+const DELEGATED_TO: Record<string, string> = {
+  client: "Delegated to your application",
+  responses: "Delegated to Responses",
+  decisions: "Delegated to Decisions",
 };
 
 /** The heard and unheard parts of a turn's text (all heard unless it was truncated). */
@@ -37,6 +47,7 @@ export interface TurnExtras {
 }
 
 export function whoOf(turn: Turn): string {
+  if (turn.kind === "delegation") return DELEGATED_TO[turn.name ?? ""] ?? "Delegated";
   return WHO_KIND[turn.kind] ?? WHO[turn.role];
 }
 
@@ -88,7 +99,9 @@ export function transcriptAsText(turns: Turn[], log: EventLog): string {
       const { heard, unheard } = heardParts(turn);
       const spoken = unheard.trim() ? `${heard} [not heard: ${unheard.trim()}]` : turn.text;
       const text = turn.kind === "function_call" ? `${turn.name ?? "function"}(${turn.text})` : spoken || (turn.kind === "audio" ? "(speech)" : "");
-      const mark = turn.status === "interrupted" ? " [interrupted]" : turn.status === "failed" ? " [transcription failed]" : "";
+      // Failed speech is a failed transcription; anything else says its own error (an MCP call, refused GPT-Live context).
+      const failed = turn.kind === "audio" ? " [transcription failed]" : ` [failed${turn.error ? `: ${turn.error}` : ""}]`;
+      const mark = turn.status === "interrupted" ? " [interrupted]" : turn.status === "failed" ? failed : "";
       return `${stamp}${whoOf(turn)}: ${text}${mark}`;
     })
     .join("\n");

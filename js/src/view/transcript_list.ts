@@ -139,7 +139,18 @@ function fillRow(row: Row, turn: Turn): boolean {
   return changed;
 }
 
+/** A GPT-Live delegation row without text (a client one carries no task text): what became of it. */
+const DELEGATION_STATE: Record<string, string> = {
+  partial: "(waiting for the answer)",
+  complete: "(answered)",
+  failed: "(failed)",
+  interrupted: "(incomplete)",
+};
+
 function turnText(turn: Turn): string {
+  if (turn.kind === "delegation" && !turn.text) return DELEGATION_STATE[turn.status] ?? "";
+  // GPT-Live context the server refused (an error naming its event_id): say why beside it.
+  if (turn.status === "failed" && turn.role !== "user" && turn.error && turn.kind !== "audio") return `${turn.text} (refused: ${turn.error})`;
   if (turn.kind === "function_call") return `${turn.name ?? "function"}(${turn.text})`;
   if (turn.status === "failed") return turn.text || `(speech; transcription failed${turn.error ? `: ${turn.error}` : ""})`;
   if (!turn.text && turn.role === "user" && turn.kind === "audio") return turn.status === "partial" ? "(speech…)" : "(speech)";

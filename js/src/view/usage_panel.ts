@@ -76,6 +76,11 @@ export class UsagePanel {
     this.el.append(summary, scroll, this.#note);
   }
 
+  /** The bar shows the summary once a response was billed. */
+  shown(log: EventLog): boolean {
+    return log.responses.size > 0;
+  }
+
   draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
     // usageRev, not rev: an event flood must not rebuild the table every frame.
     const key = `${log.usageRev}|${widgetModel}`;

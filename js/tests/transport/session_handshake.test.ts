@@ -46,4 +46,28 @@ describe("session handshake", () => {
     expect(noteServerEvent(h, { type: "session.updated" })).toBeNull();
     expect(handshakeDone(h)).toBe(true);
   });
+
+  it("GPT-Live is ready on session.started; session.created means nothing there", () => {
+    const h = createHandshake("live");
+    h.answered = true;
+    noteServerEvent(h, { type: "session.created" });
+    expect(handshakeDone(h)).toBe(false);
+    noteServerEvent(h, { type: "session.started", session: { id: "sess_1" } });
+    expect(handshakeDone(h)).toBe(true);
+    // And the Realtime API is not ready on session.started.
+    const r = createHandshake("realtime");
+    r.answered = true;
+    noteServerEvent(r, { type: "session.started" });
+    expect(handshakeDone(r)).toBe(false);
+  });
+
+  it("a Live error reads error.message, and names the refused session.update by error.client_event_id", () => {
+    const h = createHandshake("live");
+    h.answered = true;
+    noteServerEvent(h, { type: "session.started" });
+    noteSentBeforeReady(h, { type: "session.update", event_id: "u1" });
+    const error = { type: "error", event_id: "e1", error: { type: "invalid_request_error", code: "unknown_parameter", message: "Unknown parameter: session.voice.", client_event_id: "u1" } };
+    expect(noteServerEvent(h, error)).toBe("Unknown parameter: session.voice.");
+    expect(handshakeDone(h)).toBe(true);
+  });
 });

@@ -1,0 +1,126 @@
+// GPT-Live's usage and cost: billable seconds (the session's latest cumulative figure; active
+// and standby when the session reports them) and the estimated dollars, plus a delegated
+// Responses backend's tokens when there were any. Priced with the table Python ships
+// (`price_table`) the way w.cost() prices them (live_usage.ts). No per-token voice panel:
+// GPT-Live bills its voice by duration.
+import type { EventLog } from "../event_log";
+import { standbyMeter, voiceCostUsd, type LiveUsage } from "../live_usage";
+import { lookupPrices, readPriceTable, type PriceTable } from "../pricing";
+import { formatDuration, formatUsd, h } from "./dom";
+
+export interface LiveUsageFigures {
+  current: LiveUsage;
+  currentUsd: number;
+  seconds: number;
+  standbySeconds: number;
+  voiceUsd: number;
+  backendResponses: number;
+  backendTokensIn: number;
+  backendTokensOut: number;
+  backendUsd: number;
+  /** Voice and backend together, as w.cost(). */
+  totalUsd: number;
+  /** The voice model the seconds were priced at (the session's, else the widget's). */
+  pricedAs: string;
+}
+
+/** Pure: the figures the panel shows. */
+export function liveUsageFigures(log: EventLog, table: PriceTable, widgetModel: string): LiveUsageFigures {
+  const live = log.live;
+  const pricedAs = live.model ?? widgetModel;
+  const voiceUsd = live.voiceUsd(pricedAs, table.prices);
+  const backendUsd = live.backendUsd(table.prices);
+  const counts = live.backendCounts;
+  return {
+    current: live.current,
+    currentUsd: voiceCostUsd(live.current, pricedAs, table.prices),
+    seconds: live.seconds,
+    standbySeconds: live.standbySeconds,
+    voiceUsd,
+    backendResponses: live.backend.size,
+    backendTokensIn: counts.input_tokens,
+    backendTokensOut: counts.output_tokens,
+    backendUsd,
+    totalUsd: voiceUsd + backendUsd,
+    pricedAs,
+  };
+}
+
+/** Seconds as the panel says them: "1:05 (65 s)". */
+export function formatSeconds(seconds: number): string {
+  return `${formatDuration(seconds * 1000)} (${Math.round(seconds)} s)`;
+}
+
+export class LiveUsagePanel {
+  readonly el: HTMLDetailsElement;
+  /** The one-line total shown in the summary (and the bar). */
+  readonly summaryText: HTMLSpanElement;
+  readonly #table: HTMLTableElement;
+  readonly #note: HTMLParagraphElement;
+  #drawn = "";
+  #lastTrait: unknown = undefined;
+
+  constructor() {
+    this.el = h("details", "rtw-usage rtw-usage-live");
+    const summary = h("summary");
+    this.summaryText = h("span", "rtw-usage-summary", "Usage and cost");
+    summary.append(this.summaryText);
+    this.#table = h("table", "rtw-usage-table");
+    this.#table.createCaption().textContent = "Billable seconds and estimated cost";
+    this.#table.caption!.className = "rtw-visually-hidden";
+    const head = this.#table.createTHead().insertRow();
+    for (const text of ["", "Billable time", "of which standby", "Est. USD"]) {
+      const th = h("th", undefined, text);
+      th.scope = "col";
+      head.append(th);
+    }
+    this.#table.createTBody();
+    this.#note = h("p", "rtw-usage-note");
+    const scroll = h("div", "rtw-usage-scroll");
+    scroll.append(this.#table);
+    this.el.append(summary, scroll, this.#note);
+  }
+
+  /** The bar shows the summary once anything was billed. */
+  shown(log: EventLog): boolean {
+    return log.live.seconds > 0 || log.live.backend.size > 0;
+  }
+
+  draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
+    const key = `${log.usageRev}|${widgetModel}`;
+    if (key === this.#drawn && priceTrait === this.#lastTrait) return;
+    this.#drawn = key;
+    this.#lastTrait = priceTrait;
+    const table = readPriceTable(priceTrait);
+    const f = liveUsageFigures(log, table, widgetModel);
+    this.summaryText.textContent = this.shown(log) ? `${formatDuration(f.seconds * 1000)} billed · ${formatUsd(f.totalUsd)} est.` : "Usage and cost";
+    const sessions = log.live.sessions.length;
+    const rows = [
+      row("This session", formatSeconds(f.current.seconds), f.current.broken ? formatSeconds(f.current.standbySeconds) : "–", f.currentUsd),
+      row(`All sessions (${sessions})`, formatSeconds(f.seconds), formatSeconds(f.standbySeconds), f.voiceUsd),
+    ];
+    if (f.backendResponses > 0) {
+      const label = `Delegated backend (${f.backendResponses} response${f.backendResponses === 1 ? "" : "s"})`;
+      rows.push(row(label, `${f.backendTokensIn} in · ${f.backendTokensOut} out tokens`, "–", f.backendUsd));
+    }
+    this.#table.tBodies[0]!.replaceChildren(...rows);
+    const active = lookupPrices(f.pricedAs, table.prices)?.per_minute;
+    const standby = lookupPrices(standbyMeter(f.pricedAs), table.prices)?.per_minute;
+    const rates =
+      typeof active === "number"
+        ? `${formatUsd(active)}/min active${typeof standby === "number" ? `, ${formatUsd(standby)}/min standby` : ""}, billed per second`
+        : "no per-second price for this model";
+    const source = table.source || "no price table from Python";
+    this.#note.textContent = Object.keys(table.prices).length
+      ? `GPT-Live bills its voice by session time: estimated at ${f.pricedAs} rates (${rates}), plus the delegated backend's tokens. ${source}`
+      : "No price table was sent from Python, so no cost is shown.";
+  }
+}
+
+function row(label: string, time: string, standby: string, usd: number): HTMLTableRowElement {
+  const tr = h("tr");
+  const th = h("th", undefined, label);
+  th.scope = "row";
+  tr.append(th, h("td", undefined, time), h("td", undefined, standby), h("td", "rtw-usd", formatUsd(usd)));
+  return tr;
+}
