@@ -197,7 +197,6 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self.set_trait("base_url", url)
         self.set_trait("backend", backend)
         self.set_trait("signaling", self._signaling)
-        self.set_trait("api", self._api)
         self.price_table = pricing.prices_json(self.conversation.prices)
         self.on_msg(self._on_custom_msg)
         self._frozen = True
@@ -207,6 +206,12 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
                 "Set OPENAI_API_KEY or pass api_key= to talk to the real API.",
                 url,
             )
+
+    @traitlets.default("api")
+    def _api_default(self) -> str:
+        # In the state the widget's comm opens with: the browser reads it when it builds the
+        # model (a set_trait after construction would arrive as a later update).
+        return getattr(self, "_api", "realtime")
 
     # -- options that are not traits ------------------------------------------------------
 

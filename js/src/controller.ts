@@ -4,8 +4,15 @@
 // call_id) are written here, once per change, never by a view.
 import { Batcher } from "./batcher";
 import { Delivery } from "./delivery";
-import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, type PendingItem } from "./protocol";
-import { createDisplayState, createLiveBook, type DisplayState, type LiveBook } from "./reducer";
+import {
+  isJsonObject,
+  recordType,
+  type BrowserMessage,
+  type EventRecord,
+  type JsonObject,
+  type PendingItem,
+} from "./protocol";
+import { createDisplayState, createLiveBook, reduceLive, type DisplayState, type LiveBook } from "./reducer";
 import { Rpc } from "./rpc";
 import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
 import { Transport, type ConnectionState, type TransportDeps } from "./transport";
@@ -343,6 +350,13 @@ export class WidgetController {
    * server's error about it may have come first: that error is then worded again. */
   #noteSentByKernel(event: JsonObject): void {
     this.transport.noteSentElsewhere(event);
+    if (this.#liveBook) {
+      // GPT-Live echoes no content of context it takes (`…appended` has none), so what the
+      // kernel sent (typed text, a delegation's answer) is drawn from this note.
+      const record: EventRecord = { t: Date.now(), dir: "client", event };
+      reduceLive(this.display, this.#liveBook, "client", event, recordType(record).ga);
+      this.#notify();
+    }
     const last = this.#lastServerError;
     const cause = last ? errorCause(last) : "";
     if (last && cause !== "" && cause === event["event_id"]) {

@@ -6,7 +6,7 @@ export function emulatorBadge(): HTMLDivElement {
   const hint = h(
     "span",
     "rtw-hint",
-    " No OPENAI_API_KEY was found, so this widget talks to a local stand-in for the Realtime API. " +
+    " No OPENAI_API_KEY was found, so this widget talks to a local stand-in for OpenAI's voice APIs (Realtime and GPT-Live). " +
       "To use the real API, set OPENAI_API_KEY (or pass api_key=...) and create the widget again.",
   );
   badge.append(h("strong", "rtw-badge", "Offline emulator"), hint);
