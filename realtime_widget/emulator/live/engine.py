@@ -91,6 +91,7 @@ class LiveEngine:
         self._speaker: asyncio.Task[None] | None = None
         self._queue: list[str] = []  # what the model says next, in order
         self._speaking = False
+        self._utterances = 0  # utterances spoken in this session
         self._turn_events = 0  # server events within the model turn (drop fault)
         self._handlers: dict[str, Handler] = {
             "session.start": self._on_start,
@@ -686,6 +687,11 @@ class LiveEngine:
             if not self._websocket:
                 self.audio_out.enqueue(utterance, utterance, pcm)
             pieces = split_deltas(text)
+            if self._utterances and pieces and not pieces[0][:1].isspace():
+                # Fragments are appended as they come (no done event): a later utterance
+                # starts with a space, so the transcript does not run sentences together.
+                pieces[0] = " " + pieces[0]
+            self._utterances += 1
             total = max(1, len(text))
             done = 0
             cursor = 0
