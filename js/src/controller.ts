@@ -8,7 +8,7 @@ import { isJsonObject, type BrowserMessage, type EventRecord, type JsonObject, t
 import { createDisplayState, type DisplayState } from "./reducer";
 import { Rpc } from "./rpc";
 import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
-import { Transport, type ConnectionState, type TransportDeps } from "./transport";
+import { Transport, type ConnectionState, type MicProblem, type TransportDeps } from "./transport";
 import { EventLog } from "./event_log";
 import { readClientSecret } from "./controller/client_secret";
 import { relayedAnswer } from "./controller/relayed_answer";
@@ -71,6 +71,8 @@ export class WidgetController {
   /** The tracks the level meters analyse: our microphone and the model's voice. */
   micStream: MediaStream | null = null;
   remoteStream: MediaStream | null = null;
+  /** The last call went on listen-only, and why (no microphone); null once a new one starts. */
+  listenOnly: MicProblem | null = null;
   readonly #model: ModelLike;
   readonly #rpc: Rpc;
   readonly #batcher: Batcher;
@@ -209,9 +211,14 @@ export class WidgetController {
     this.transport.setMuted(muted);
   }
 
+  /** The browser refused to play the model's voice until a click on the page (autoplay policy). */
+  get audioBlocked(): boolean {
+    return this.#voice.blocked;
+  }
+
   /** Retries playback after the browser blocked autoplay (call it from a user gesture). */
   resumeAudio(): void {
-    this.#voice.resume();
+    if (this.#voice.blocked) void this.#voice.resume().then(() => this.#notify());
   }
 
   log(level: "info" | "warning" | "error", message: string): void {
@@ -334,6 +341,14 @@ export class WidgetController {
   #onState(state: ConnectionState): void {
     const patch = connectionPatch(state);
     if (state.kind === "error") this.log("error", state.message);
+    if (state.kind === "connecting") {
+      this.micStream = null;
+      this.listenOnly = null;
+    } else if (state.kind === "connected") {
+      // Listen-only is a working call (status stays "connected"); w.error says why the mic is off.
+      this.listenOnly = this.transport.micProblem;
+      if (this.listenOnly) patch["error"] = this.listenOnly.message;
+    }
     if (state.kind === "idle" || state.kind === "error") this.#batcher.flush();
     // No call, nobody speaking: the server will not send the events that would say so.
     if (state.kind !== "connected") this.eventLog.callEnded();
@@ -369,7 +384,8 @@ export class WidgetController {
   #play(stream: MediaStream): void {
     this.remoteStream = stream;
     this.#voice.play(stream, (err) => {
-      this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
+      this.log("warning", `The browser blocked audio playback (${String(err)}); click "Click to enable audio" in the widget.`);
+      this.#notify();
     });
   }
 

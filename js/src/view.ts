@@ -4,12 +4,14 @@
 // parts are in view/; this file puts them together and decides what to redraw.
 import type { ModelLike, WidgetController } from "./controller";
 import { Announcer } from "./view/announcer";
+import { AudioUnlock } from "./view/audio_unlock";
 import { CallControlsView } from "./view/call_controls";
 import { SessionClock } from "./view/clock";
 import { h } from "./view/dom";
 import { emulatorBadge } from "./view/emulator_badge";
 import { ErrorLine } from "./view/error_line";
 import { Inspector } from "./view/inspector";
+import { ListenOnlyLine } from "./view/listen_only";
 import { MessageBox } from "./view/message_box";
 import { LevelMeters } from "./view/meters";
 import { NoticesView } from "./view/notices";
@@ -63,6 +65,13 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     remote: controller.remoteStream,
   }));
   const badge = emulatorBadge();
+  // Any click in the widget may unblock the model's audio; this one says so.
+  const enableAudio = (): void => {
+    controller.resumeAudio();
+    meters.resume();
+  };
+  const audioUnlock = new AudioUnlock(enableAudio);
+  const listenOnly = new ListenOnlyLine();
   const inspector = new Inspector(controller.eventLog, announce);
   const transcript = new TranscriptList((itemId, who) => inspector.select({ kind: "item", itemId, label: `${who} ${itemId}` }));
   const outbox = new OutboxList();
@@ -78,6 +87,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   bar.placeCallControls(proto.el);
   root.append(
     bar.el,
+    audioUnlock.el,
+    listenOnly.el,
     meters.el,
     badge,
     transcript.el,
@@ -94,10 +105,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   el.append(root);
 
   // Any click in the widget is a user gesture that may unblock the model's audio.
-  const onRootClick = (): void => {
-    controller.resumeAudio();
-    meters.resume();
-  };
+  const onRootClick = enableAudio;
   root.addEventListener("click", onRootClick);
 
   // ---------------------------------------------------------------- drawing
@@ -117,6 +125,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
       controller.micStream?.id ?? "",
       controller.remoteStream?.id ?? "",
       controller.kernelGone,
+      controller.listenOnly?.message ?? "",
+      controller.audioBlocked,
     ].join("|");
   }
   function drawTraits(): void {
@@ -126,7 +136,10 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     drawnTraitsKey = key;
     const s = status();
     const gone = controller.kernelGone;
-    bar.drawCall({ status: s, muted: Boolean(model.get("muted")), kernelGone: gone });
+    const listening = s === "connected" ? controller.listenOnly : null;
+    bar.drawCall({ status: s, muted: Boolean(model.get("muted")), kernelGone: gone, micUnavailable: listening !== null });
+    listenOnly.draw(listening);
+    audioUnlock.draw(s === "connected" && controller.audioBlocked);
     bar.drawSideband(String(model.get("sideband_state") ?? "off"));
     root.dataset["status"] = s;
     message.setDisabled(gone);
@@ -162,7 +175,9 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   }
   // Once a later turn succeeded the error is not the state of the call any more.
   function drawError(): void {
-    const text = String(model.get("error") ?? "");
+    const raw = String(model.get("error") ?? "");
+    // The listen-only line already says it (w.error carries it for Python).
+    const text = raw === controller.listenOnly?.message ? "" : raw;
     error.draw(text, text !== "" && controller.eventLog.errorIsOld);
   }
 
@@ -199,6 +214,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     transcript.dispose();
     tools.dispose();
     meters.dispose();
+    audioUnlock.dispose();
     clock.dispose();
     proto.dispose();
     settings.dispose();

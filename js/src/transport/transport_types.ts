@@ -2,6 +2,7 @@
 // phase, so only a connected state has a call id), what it is given (deps, callbacks)
 // and what send() answers.
 import type { EventRecord } from "../protocol";
+import type { PageFacts } from "./mic_access";
 
 export type ConnectionState =
   | { kind: "idle" }
@@ -41,6 +42,8 @@ export interface TransportDeps {
   /** Where the SDP offer goes: `${baseUrl()}/v1/realtime/calls`. */
   baseUrl: () => string;
   getUserMedia?: ((constraints: MediaStreamConstraints) => Promise<MediaStream>) | undefined;
+  /** What the page is (host, secure context), read when the microphone cannot be had; default: the real page. */
+  pageFacts?: (() => PageFacts) | undefined;
   RTCPeerConnection?: PeerConnectionCtor | undefined;
   fetch?: typeof fetch | undefined;
   /** Epoch milliseconds (float) used to stamp records. */
