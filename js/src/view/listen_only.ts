@@ -10,7 +10,8 @@ export class ListenOnlyLine {
   #drawn: string | null = null;
 
   constructor() {
-    this.el.setAttribute("role", "status");
+    // Announced politely; not role=status, which is the call status's alone.
+    this.el.setAttribute("aria-live", "polite");
     this.el.append(h("strong", "rtw-listen-only-label", "Listen-only "), this.#text);
     this.el.hidden = true;
   }
