@@ -202,7 +202,9 @@ export class Transport {
     const getUserMedia = findGetUserMedia(this.#deps.getUserMedia);
     const page = { ...(this.#deps.pageFacts ?? pageFacts)(), hasMediaDevices: getUserMedia !== undefined };
     let problem: MicProblem;
-    if (getUserMedia) {
+    // VS Code's webviews refuse microphones (microsoft/vscode#119127): not asked, so a
+    // prompt that never comes cannot hold the call.
+    if (getUserMedia && page.host !== "vscode") {
       try {
         const stream = await getUserMedia({ audio: true });
         attempt.stream = stream;

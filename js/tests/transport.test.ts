@@ -341,6 +341,21 @@ describe("Transport failures", () => {
     }
   });
 
+  it("in a VS Code webview the microphone is not even asked for: listen-only with the host's fix", async () => {
+    let asked = 0;
+    const t = setup({ pageFacts: () => ({ host: "vscode", secureContext: true, hasMediaDevices: true, origin: "vscode-webview://abc" }) });
+    t.world.setGetUserMedia(() => {
+      asked++;
+      return new Promise(() => undefined); // as a prompt that never comes
+    });
+    const { pc, state } = await connected(t);
+    expect(state.kind).toBe("connected");
+    expect(asked).toBe(0);
+    expect(pc.transceivers).toEqual([["audio", "recvonly"]]);
+    expect(t.transport.micProblem?.reason).toBe("host-blocked");
+    expect(t.transport.micProblem?.message).toContain("open this notebook in JupyterLab in a browser");
+  });
+
   it("a mic refusal for a superseded attempt is not classified or kept", async () => {
     const t = setup();
     const gum = deferred<never>();
