@@ -8,7 +8,10 @@
   is not a secure context): the plain-HTTP message with the SSH-tunnel fix, listen-only.
 - Autoplay blocked (`--autoplay-policy=user-gesture-required`) and `w.connect()` from Python
   with no click on the page: "Click to enable audio" appears, the call goes on meanwhile, and
-  the click starts the voice and the meters' audio context.
+  the click starts the voice and resumes the meters' audio context (suspended at creation by
+  an init script, as Safari and Chrome's default policy do: under this flag Chromium holds
+  media elements only). Playwright's own calls count as user gestures, so until that click
+  the page is read over CDP only, and the page is asserted never to have had a gesture.
 
 Each test launches its own Chromium (the package's browser grants the microphone and allows
 autoplay); one JupyterLab serves the module, allowed to answer the alias's Host header.
@@ -16,6 +19,7 @@ autoplay); one JupyterLab serves the module, allowed to answer the alias's Host 
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import re
@@ -38,6 +42,7 @@ from tests.support.chromium import (
 )
 
 from .lab import (
+    ARTIFACTS,
     AttachedKernel,
     LabServer,
     NotebookPage,
@@ -71,6 +76,13 @@ TAP_AUDIO_AND_PEERS = """(() => {
     if (String(tag).toLowerCase() === 'audio') window.__rtwAudio.push(el);
     return el;
   };
+  window.__rtwAudioContexts = [];
+  const AC = window.AudioContext;
+  if (AC) {
+    window.AudioContext = class extends AC {
+      constructor(...args) { super(...args); window.__rtwAudioContexts.push(this); }
+    };
+  }
   window.__rtwPeers = [];
   const PC = window.RTCPeerConnection;
   if (PC) {
@@ -82,6 +94,17 @@ TAP_AUDIO_AND_PEERS = """(() => {
 
 #: Before any script of the page: as a browser or an embedding page without it.
 REMOVE_MEDIA_DEVICES = "delete Navigator.prototype.mediaDevices;"
+
+#: Chromium's user-gesture-required policy holds media elements only; its Web Audio contexts
+#: start running. Safari and Chrome's default policy start them suspended until a gesture:
+#: so does this, for the click's resume to be seen.
+SUSPEND_NEW_AUDIO_CONTEXTS = """(() => {
+  const AC = window.AudioContext;
+  if (!AC) return;
+  window.AudioContext = class extends AC {
+    constructor(...args) { super(...args); this.suspend(); }
+  };
+})()"""
 
 #: The model's voice element: playing, how far, and what it plays.
 JS_VOICE = """() => {
@@ -342,6 +365,14 @@ class QuietReader:
     def wait(self, expression: str, *, what: str, timeout: float = 30.0) -> Any:
         return wait_until(lambda: self.eval(expression) or None, timeout=timeout, what=what)
 
+    def screenshot(self, name: str) -> Path:
+        """The viewport, straight from CDP (Playwright's screenshot is a gesture too)."""
+        shot = self._cdp.send("Page.captureScreenshot", {"format": "png"})
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
     def activated(self) -> bool:
         return bool(self.eval("navigator.userActivation.hasBeenActive"))
 
@@ -349,7 +380,11 @@ class QuietReader:
 def test_blocked_autoplay_shows_enable_audio_and_a_click_starts_the_voice(
     launch: Launch, open_widget: Callable[..., OpenWidget], lab: LabServer
 ) -> None:
-    page = launch([*CHROMIUM_ARGS, AUTOPLAY_NEEDS_GESTURE], permissions=["microphone"])
+    page = launch(
+        [*CHROMIUM_ARGS, AUTOPLAY_NEEDS_GESTURE],
+        permissions=["microphone"],
+        init_scripts=[SUSPEND_NEW_AUDIO_CONTEXTS],
+    )
     w = open_widget(page)
     # Opening and running the notebook went through Playwright (user gestures): saved and
     # opened again on the same kernel, the page is new and has had no gesture at all.
@@ -375,6 +410,9 @@ def test_blocked_autoplay_shows_enable_audio_and_a_click_starts_the_voice(
         what="the reply in the transcript",
     )
     assert w.kernel.eval("w.status") == "connected"
+    quiet.screenshot("no-mic-autoplay-blocked")
+    contexts = "window.__rtwAudioContexts.map((c) => c.state)"
+    assert quiet.eval(contexts) == ["suspended"], quiet.eval(contexts)
     assert not quiet.activated()
 
     # The click is the gesture the browser waits for: the voice plays and time advances.
@@ -390,7 +428,9 @@ def test_blocked_autoplay_shows_enable_audio_and_a_click_starts_the_voice(
     page.wait_for_function(
         "(t) => window.__rtwAudio.find((el) => el.srcObject).currentTime > t", arg=started
     )
-    # The meters' audio context runs now: the model meter moves with the next reply's voice.
+    # The meters' audio context was resumed: it runs, and the model meter moves with the
+    # next reply's voice.
+    page.wait_for_function(f"() => {contexts}.every((s) => s === 'running')")
     w.kernel.run("w.send_text('And now out loud')")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.rtw-meter-model')]"
