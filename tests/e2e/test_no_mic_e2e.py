@@ -4,6 +4,8 @@
   call connects listen-only (a receive-only audio transceiver, no audio sent), a typed turn
   is answered and its voice plays, and the view and `w.error` name the denial and its fix.
 - `navigator.mediaDevices` removed before the page loads: the HTTPS message, listen-only.
+- A page with VS Code's webview API (`acquireVsCodeApi`): the VS Code message, listen-only,
+  and the microphone never asked for.
 - A real non-localhost HTTP origin (a host alias Chromium resolves to 127.0.0.1, so the page
   is not a secure context): the plain-HTTP message with the SSH-tunnel fix, listen-only.
 - Autoplay blocked (`--autoplay-policy=user-gesture-required`) and `w.connect()` from Python
@@ -310,6 +312,34 @@ def test_no_media_devices_gives_the_https_message_and_listen_only(
     click_connect(w)
     assert_listen_only(w, "no-media-devices", "navigator.mediaDevices", "HTTPS", "http://localhost")
     assert_typed_turn_answered_aloud(w, "Hello from a page without mediaDevices")
+    assert w.problems.page_errors == []
+
+
+#: What a VS Code webview has (and a browser page has not); getUserMedia calls are counted.
+LOOK_LIKE_VS_CODE = """(() => {
+  window.acquireVsCodeApi = () => ({postMessage() {}, getState() {}, setState() {}});
+  window.__rtwMicAsks = 0;
+  const md = navigator.mediaDevices;
+  const gum = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => { window.__rtwMicAsks++; return gum(c); };
+})()"""
+
+
+def test_a_vs_code_webview_is_listen_only_without_asking_for_the_microphone(
+    launch: Launch, open_widget: Callable[..., OpenWidget]
+) -> None:
+    page = launch(
+        [*CHROMIUM_ARGS, AUTOPLAY_WITHOUT_GESTURE],
+        permissions=["microphone"],
+        init_scripts=[LOOK_LIKE_VS_CODE],
+    )
+    w = open_widget(page)
+    click_connect(w)
+    assert_listen_only(
+        w, "host-blocked", "microsoft/vscode#119127", "JupyterLab in a browser", "RealtimeSession"
+    )
+    # Not even asked: a webview's prompt may never come, and would hold the call.
+    assert page.evaluate("() => window.__rtwMicAsks") == 0
     assert w.problems.page_errors == []
 
 
