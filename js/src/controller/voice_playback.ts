@@ -5,6 +5,7 @@
 export class VoicePlayback {
   readonly #audio: HTMLAudioElement | null;
   #blocked = false;
+  #resuming: Promise<void> | null = null;
 
   /** `audio` null plays nothing (tests, or no document). */
   constructor(audio: HTMLAudioElement | null) {
@@ -36,7 +37,13 @@ export class VoicePlayback {
    * Retries playback after the browser blocked autoplay (call it from a user gesture).
    * Resolves once the browser answered; `blocked` is false when it plays.
    */
-  async resume(): Promise<void> {
+  resume(): Promise<void> {
+    // One click reaches both the control and the widget's own handler: one retry only.
+    this.#resuming ??= this.#retry().finally(() => (this.#resuming = null));
+    return this.#resuming;
+  }
+
+  async #retry(): Promise<void> {
     const audio = this.#audio;
     if (!audio?.srcObject || !audio.paused) {
       this.#blocked = false;

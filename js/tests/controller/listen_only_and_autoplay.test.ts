@@ -164,6 +164,8 @@ describe("autoplay blocked", () => {
     await vi.waitFor(() => expect(t.controller.audioBlocked).toBe(false));
     frames.flush();
     expect(audio.paused).toBe(false);
+    // The click reached the control and the widget's own handler: play() was retried once.
+    expect(audio.plays).toBe(2);
     expect(button.hidden).toBe(true);
     expect(FakeAudioContext.made.length).toBeGreaterThan(0);
     expect(FakeAudioContext.made.every((c) => c.resumed > 0)).toBe(true);
