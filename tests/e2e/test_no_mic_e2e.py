@@ -360,17 +360,17 @@ def test_a_plain_http_remote_origin_gives_the_insecure_message_and_listen_only(
         started_in_s=lab.started_in_s,
         alias=ALIAS,
     )
+    # The module's server and its API client: the alias only changes what the page opens.
     aliased.http.close()
-    aliased.http = lab.http  # one client for the one server
+    aliased.http = lab.http
     w = open_widget(page, aliased)
-    if True:
-        origin = page.evaluate("() => location.origin")
-        assert origin.startswith(f"http://{ALIAS}:"), origin
-        assert page.evaluate("() => window.isSecureContext") is False
-        click_connect(w)
-        assert_listen_only(w, "insecure", f"({origin}) is plain HTTP", "HTTPS", "SSH tunnel")
-        assert_typed_turn_answered_aloud(w, "Hello over plain HTTP")
-        assert w.problems.page_errors == []
+    origin = page.evaluate("() => location.origin")
+    assert origin.startswith(f"http://{ALIAS}:"), origin
+    assert page.evaluate("() => window.isSecureContext") is False
+    click_connect(w)
+    assert_listen_only(w, "insecure", f"({origin}) is plain HTTP", "HTTPS", "SSH tunnel")
+    assert_typed_turn_answered_aloud(w, "Hello over plain HTTP")
+    assert w.problems.page_errors == []
 
 
 class QuietReader:
