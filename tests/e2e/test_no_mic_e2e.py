@@ -161,7 +161,7 @@ Launch = Callable[..., Page]
 
 
 @pytest.fixture
-def launch(request: pytest.FixtureRequest) -> Iterator[Launch]:
+def launch() -> Iterator[Launch]:
     """A Chromium with these flags and one page in a context with these permissions; closed
     after the test."""
     with contextlib.ExitStack() as stack:
