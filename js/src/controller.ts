@@ -15,7 +15,7 @@ import {
 import { createDisplayState, createLiveBook, reduceLive, type DisplayState, type LiveBook } from "./reducer";
 import { Rpc } from "./rpc";
 import { CallControlsState, browserEventId, pushToTalkPress, pushToTalkRelease } from "./call_controls";
-import { Transport, type ConnectionState, type TransportDeps } from "./transport";
+import { Transport, type ConnectionState, type MicProblem, type TransportDeps } from "./transport";
 import { EventLog } from "./event_log";
 import { readClientSecret } from "./controller/client_secret";
 import { relayedAnswer } from "./controller/relayed_answer";
@@ -87,6 +87,8 @@ export class WidgetController {
   /** The tracks the level meters analyse: our microphone and the model's voice. */
   micStream: MediaStream | null = null;
   remoteStream: MediaStream | null = null;
+  /** The last call went on listen-only, and why (no microphone); null once a new one starts. */
+  listenOnly: MicProblem | null = null;
   readonly #model: ModelLike;
   readonly #rpc: Rpc;
   readonly #batcher: Batcher;
@@ -243,9 +245,14 @@ export class WidgetController {
     this.transport.setMuted(muted);
   }
 
+  /** The browser refused to play the model's voice until a click on the page (autoplay policy). */
+  get audioBlocked(): boolean {
+    return this.#voice.blocked;
+  }
+
   /** Retries playback after the browser blocked autoplay (call it from a user gesture). */
   resumeAudio(): void {
-    this.#voice.resume();
+    if (this.#voice.blocked) void this.#voice.resume().then(() => this.#notify());
   }
 
   log(level: "info" | "warning" | "error", message: string): void {
@@ -374,6 +381,14 @@ export class WidgetController {
   #onState(state: ConnectionState): void {
     const patch = connectionPatch(state);
     if (state.kind === "error") this.log("error", state.message);
+    if (state.kind === "connecting") {
+      this.micStream = null;
+      this.listenOnly = null;
+    } else if (state.kind === "connected") {
+      // Listen-only is a working call (status stays "connected"); w.error says why the mic is off.
+      this.listenOnly = this.transport.micProblem;
+      if (this.listenOnly) patch["error"] = this.listenOnly.message;
+    }
     if (state.kind === "idle" || state.kind === "error") this.#batcher.flush();
     // No call, nobody speaking: the server will not send the events that would say so.
     if (state.kind !== "connected") this.eventLog.callEnded();
@@ -417,7 +432,8 @@ export class WidgetController {
     this.remoteStream = stream;
     if (this.api === "live") setPlaybackAudible(stream, !this.livePlayback.silenced);
     this.#voice.play(stream, (err) => {
-      this.log("warning", `The browser blocked audio playback (${String(err)}); click the widget to allow sound.`);
+      this.log("warning", `The browser blocked audio playback (${String(err)}); click "Click to enable audio" in the widget.`);
+      this.#notify();
     });
   }
 

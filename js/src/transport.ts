@@ -12,7 +12,8 @@ import type { JsonObject } from "./protocol";
 import { clearReadyTimer, createAttempt, releaseAttempt, stopGrace, STALE, type Attempt } from "./transport/connect_attempt";
 import { DEFAULT_DISCONNECT_GRACE_MS, seconds, timeoutMs } from "./transport/connect_timeouts";
 import { MAX_QUEUED, SentEventTypes, serverRecord } from "./transport/event_channel";
-import { describeMediaError, resolveGetUserMedia, setMicEnabled } from "./transport/microphone";
+import { classifyMicFailure, micError, pageFacts, type MicProblem } from "./transport/mic_access";
+import { findGetUserMedia, setMicEnabled } from "./transport/microphone";
 import { redact } from "./transport/redact";
 import { postOffer, type SdpAnswer } from "./transport/sdp_offer";
 import { relayOffer } from "./transport/sdp_relay";
@@ -27,7 +28,7 @@ import type {
 } from "./transport/transport_types";
 
 export { timeoutMs } from "./transport/connect_timeouts";
-export { describeMediaError } from "./transport/microphone";
+export { classifyMicFailure, type MicProblem, type MicReason, type PageFacts } from "./transport/mic_access";
 export { redact } from "./transport/redact";
 export { callIdFromLocation, describeHttpError } from "./transport/sdp_offer";
 export { RELAY_MARGIN_MS } from "./transport/sdp_relay";
@@ -61,6 +62,11 @@ export class Transport {
 
   get muted(): boolean {
     return this.#muted;
+  }
+
+  /** Why the current attempt has no microphone (it goes on listen-only), or null. */
+  get micProblem(): MicProblem | null {
+    return this.#attempt?.micProblem ?? null;
   }
 
   /**
@@ -154,17 +160,7 @@ export class Transport {
       if (this.#isLive(attempt)) this.#fail(attempt, describeError(err));
     });
 
-    const getUserMedia = resolveGetUserMedia(this.#deps.getUserMedia);
-    let stream: MediaStream;
-    try {
-      stream = await getUserMedia({ audio: true });
-    } catch (err) {
-      check();
-      throw new Error(describeMediaError(err));
-    }
-    attempt.stream = stream;
-    check();
-    setMicEnabled(stream, !this.#muted);
+    const stream = await this.#openMic(attempt, check);
 
     const pc = this.#openPeer(attempt, stream);
     this.#openChannel(attempt, pc);
@@ -198,6 +194,36 @@ export class Transport {
     this.#maybeReady(attempt);
   }
 
+  /**
+   * Our microphone, or null when it cannot be had: the call then goes on listen-only (the
+   * person types, the model's voice plays) and `micProblem` says why and how to fix it.
+   */
+  async #openMic(attempt: Attempt, check: () => void): Promise<MediaStream | null> {
+    const getUserMedia = findGetUserMedia(this.#deps.getUserMedia);
+    const page = { ...(this.#deps.pageFacts ?? pageFacts)(), hasMediaDevices: getUserMedia !== undefined };
+    let problem: MicProblem;
+    // VS Code's webviews refuse microphones (microsoft/vscode#119127): not asked, so a
+    // prompt that never comes cannot hold the call.
+    if (getUserMedia && page.host !== "vscode") {
+      try {
+        const stream = await getUserMedia({ audio: true });
+        attempt.stream = stream;
+        check();
+        setMicEnabled(stream, !this.#muted);
+        return stream;
+      } catch (err) {
+        if (err === STALE) throw err;
+        check();
+        problem = classifyMicFailure(micError(err), page);
+      }
+    } else {
+      problem = classifyMicFailure(null, page);
+    }
+    attempt.micProblem = problem;
+    this.#cb.onLog?.("warning", problem.message);
+    return null;
+  }
+
   /** "browser" signaling: the offer POSTed by the browser with the kernel's client secret. */
   async #postWithSecret(attempt: Attempt, secretPromise: Promise<ClientSecret>, sdp: string, check: () => void): Promise<SdpAnswer> {
     const secret = await secretPromise;
@@ -208,8 +234,12 @@ export class Transport {
     return postOffer(this.#deps, attempt.abort, sdp, secret.value, check);
   }
 
-  /** The peer, with our mic tracks; on the attempt before anything can throw, so release closes it. */
-  #openPeer(attempt: Attempt, stream: MediaStream): RTCPeerConnection {
+  /**
+   * The peer, with our mic tracks (or, listen-only, a receive-only audio transceiver, so the
+   * offer still has the audio the model speaks on); on the attempt before anything can
+   * throw, so release closes it.
+   */
+  #openPeer(attempt: Attempt, stream: MediaStream | null): RTCPeerConnection {
     const Ctor = this.#deps.RTCPeerConnection ?? (globalThis.RTCPeerConnection as PeerConnectionCtor | undefined);
     if (!Ctor) throw new Error("This browser has no WebRTC (RTCPeerConnection is missing).");
     // Default configuration on purpose: OpenAI needs no STUN/TURN from us.
@@ -236,7 +266,8 @@ export class Transport {
         );
       }
     };
-    for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
+    if (stream) for (const track of stream.getAudioTracks()) pc.addTrack(track, stream);
+    else pc.addTransceiver("audio", { direction: "recvonly" });
     return pc;
   }
 

@@ -5,6 +5,7 @@
 import type { ModelLike, WidgetController } from "./controller";
 import { Announcer } from "./view/announcer";
 import { apiBadge } from "./view/api_badge";
+import { AudioUnlock } from "./view/audio_unlock";
 import { CallControlsView } from "./view/call_controls";
 import { SessionClock } from "./view/clock";
 import { h } from "./view/dom";
@@ -14,6 +15,7 @@ import { Inspector } from "./view/inspector";
 import { LIVE_MESSAGE_WORDING, MessageBox } from "./view/message_box";
 import { LiveSettingsPanel } from "./view/live_settings";
 import { LiveUsagePanel } from "./view/live_usage_panel";
+import { ListenOnlyLine } from "./view/listen_only";
 import { LevelMeters } from "./view/meters";
 import { NoticesView } from "./view/notices";
 import { OutboxList } from "./view/outbox_list";
@@ -70,6 +72,13 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   const live = controller.api === "live";
   const badges = h("div", "rtw-badges");
   badges.append(apiBadge(controller.api), badge);
+  // Any click in the widget may unblock the model's audio; this one says so.
+  const enableAudio = (): void => {
+    controller.resumeAudio();
+    meters.resume();
+  };
+  const audioUnlock = new AudioUnlock(enableAudio);
+  const listenOnly = new ListenOnlyLine();
   const inspector = new Inspector(controller.eventLog, announce);
   const transcript = new TranscriptList((itemId, who) => inspector.select({ kind: "item", itemId, label: `${who} ${itemId}` }));
   const outbox = new OutboxList();
@@ -86,6 +95,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   root.append(
     bar.el,
     proto.liveNoteEl,
+    audioUnlock.el,
+    listenOnly.el,
     meters.el,
     badges,
     transcript.el,
@@ -102,10 +113,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   el.append(root);
 
   // Any click in the widget is a user gesture that may unblock the model's audio.
-  const onRootClick = (): void => {
-    controller.resumeAudio();
-    meters.resume();
-  };
+  const onRootClick = enableAudio;
   root.addEventListener("click", onRootClick);
 
   // ---------------------------------------------------------------- drawing
@@ -127,6 +135,8 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
       controller.micStream?.id ?? "",
       controller.remoteStream?.id ?? "",
       controller.kernelGone,
+      controller.listenOnly?.message ?? "",
+      controller.audioBlocked,
     ].join("|");
   }
   function drawTraits(): void {
@@ -136,7 +146,10 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     drawnTraitsKey = key;
     const s = status();
     const gone = controller.kernelGone;
-    bar.drawCall({ status: s, muted: Boolean(model.get("muted")), kernelGone: gone });
+    const listening = s === "connected" ? controller.listenOnly : null;
+    bar.drawCall({ status: s, muted: Boolean(model.get("muted")), kernelGone: gone, micUnavailable: listening !== null });
+    listenOnly.draw(listening);
+    audioUnlock.draw(s === "connected" && controller.audioBlocked);
     bar.drawSideband(String(model.get("sideband_state") ?? "off"));
     root.dataset["status"] = s;
     message.setDisabled(gone);
@@ -176,7 +189,9 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
   }
   // Once a later turn succeeded the error is not the state of the call any more.
   function drawError(): void {
-    const text = String(model.get("error") ?? "");
+    const raw = String(model.get("error") ?? "");
+    // The listen-only line already says it (w.error carries it for Python).
+    const text = raw === controller.listenOnly?.message ? "" : raw;
     error.draw(text, text !== "" && controller.eventLog.errorIsOld);
   }
 
@@ -213,6 +228,7 @@ export function renderView(el: HTMLElement, model: ModelLike, controller: Widget
     transcript.dispose();
     tools.dispose();
     meters.dispose();
+    audioUnlock.dispose();
     clock.dispose();
     proto.dispose();
     settings.dispose();

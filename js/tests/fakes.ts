@@ -114,6 +114,11 @@ export class FakePeerConnection {
   addTrack(track: FakeTrack): void {
     this.tracks.push(track);
   }
+  /** Listen-only calls: what was asked for, e.g. [["audio", "recvonly"]]. */
+  readonly transceivers: Array<[string, string | undefined]> = [];
+  addTransceiver(kind: string, init?: { direction?: string }): void {
+    this.transceivers.push([kind, init?.direction]);
+  }
   createDataChannel(label: string): FakeChannel {
     const ch = new FakeChannel(label);
     this.channels.push(ch);

@@ -8,7 +8,7 @@ import {
   type ConnectionState,
   type TransportDeps,
 } from "../src/transport";
-import { ANSWER_SDP, deferred, fakeWorld, type FakePeerConnection } from "./fakes";
+import { ANSWER_SDP, FakeStream, deferred, fakeWorld, type FakePeerConnection } from "./fakes";
 
 const SECRET = "ek_test_SECRET_value_123";
 
@@ -266,24 +266,108 @@ describe("Transport failures", () => {
     expect(t.world.liveStreams()).toHaveLength(0);
   });
 
-  it("microphone permission denied → clear message, no peer created", async () => {
-    const t = setup();
+  it("microphone permission denied → a listen-only call: recvonly audio, the reason, still connected", async () => {
+    const t = setup({ pageFacts: () => ({ host: "browser", secureContext: true, hasMediaDevices: true, origin: "http://localhost:8888" }) });
     t.world.setGetUserMedia(async () => {
       throw new DOMException("Permission denied", "NotAllowedError");
     });
-    const state = await t.transport.connect();
-    expect(state.kind).toBe("error");
-    expect((state as { message: string }).message).toMatch(/Microphone permission was denied/);
-    expect(t.world.pcs).toHaveLength(0);
+    const { pc, state } = await connected(t);
+    expect(state.kind).toBe("connected");
+    // No send track, but the offer still negotiates the audio the model speaks on.
+    expect(pc.tracks).toHaveLength(0);
+    expect(pc.transceivers).toEqual([["audio", "recvonly"]]);
+    expect(t.transport.micProblem?.reason).toBe("denied");
+    expect(t.transport.micProblem?.message).toMatch(/Microphone permission was denied \(NotAllowedError\)/);
+    // Typed turns go out on the data channel as usual; mute has nothing to act on.
+    t.transport.setMuted(true);
+    expect(t.transport.send({ type: "response.create" })).toBe("sent");
+    t.transport.disconnect();
+    expect(t.transport.micProblem).toBeNull();
+    expect(pc.closed).toBe(true);
   });
 
-  it("no microphone → clear message", async () => {
+  it("no microphone → listen-only with the 'connect a microphone' fix; a later attempt with a mic sends it", async () => {
     const t = setup();
     t.world.setGetUserMedia(async () => {
       throw new DOMException("Requested device not found", "NotFoundError");
     });
-    const state = await t.transport.connect();
-    expect((state as { message: string }).message).toMatch(/No microphone was found/);
+    const first = await connected(t);
+    expect(first.state.kind).toBe("connected");
+    expect(t.transport.micProblem?.reason).toBe("absent");
+    expect(t.transport.micProblem?.message).toMatch(/No microphone was found/);
+    t.transport.disconnect();
+    t.world.setGetUserMedia(async () => {
+      const s = new FakeStream();
+      t.world.streams.push(s);
+      return s;
+    });
+    const done = t.transport.connect();
+    const pc = await answered(t.world, 1);
+    pc.channel.open();
+    pc.channel.receive({ type: "session.created", event_id: "event_2", session: {} });
+    expect((await done).kind).toBe("connected");
+    expect(t.transport.micProblem).toBeNull();
+    expect(pc.tracks).toHaveLength(1);
+    expect(pc.transceivers).toEqual([]);
+  });
+
+  it("no getUserMedia at all → listen-only, and the page's facts decide the words (plain HTTP)", async () => {
+    const logs: Array<[string, string]> = [];
+    const world = fakeWorld();
+    const transport = new Transport(
+      {
+        ...world.deps,
+        getUserMedia: undefined,
+        getClientSecret: async () => ({ value: SECRET }),
+        baseUrl: () => "http://127.0.0.1:8123",
+        pageFacts: () => ({ host: "browser", secureContext: false, hasMediaDevices: false, origin: "http://10.0.0.5:8888" }),
+      },
+      { onState: () => undefined, onRecord: () => undefined, onRemoteStream: () => undefined, onLog: (l, m) => logs.push([l, m]) },
+    );
+    vi.stubGlobal("navigator", {});
+    try {
+      const done = transport.connect();
+      const pc = await answered(world);
+      pc.channel.open();
+      pc.channel.receive({ type: "session.created", event_id: "event_1", session: {} });
+      expect((await done).kind).toBe("connected");
+      expect(pc.transceivers).toEqual([["audio", "recvonly"]]);
+      expect(transport.micProblem?.reason).toBe("insecure");
+      expect(transport.micProblem?.message).toContain("http://10.0.0.5:8888");
+      // The kernel's log hears it too.
+      expect(logs).toEqual([["warning", transport.micProblem?.message]]);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
+  it("in a VS Code webview the microphone is not even asked for: listen-only with the host's fix", async () => {
+    let asked = 0;
+    const t = setup({ pageFacts: () => ({ host: "vscode", secureContext: true, hasMediaDevices: true, origin: "vscode-webview://abc" }) });
+    t.world.setGetUserMedia(() => {
+      asked++;
+      return new Promise(() => undefined); // as a prompt that never comes
+    });
+    const { pc, state } = await connected(t);
+    expect(state.kind).toBe("connected");
+    expect(asked).toBe(0);
+    expect(pc.transceivers).toEqual([["audio", "recvonly"]]);
+    expect(t.transport.micProblem?.reason).toBe("host-blocked");
+    expect(t.transport.micProblem?.message).toContain("open this notebook in JupyterLab in a browser");
+  });
+
+  it("a mic refusal for a superseded attempt is not classified or kept", async () => {
+    const t = setup();
+    const gum = deferred<never>();
+    t.world.setGetUserMedia(() => gum.promise);
+    const first = t.transport.connect();
+    t.transport.disconnect();
+    await first;
+    gum.reject(new DOMException("Permission denied", "NotAllowedError"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.transport.micProblem).toBeNull();
+    expect(t.world.pcs).toHaveLength(0);
+    expect(t.transport.state.kind).toBe("idle");
   });
 
   it("a client secret request that fails ends the attempt with the kernel's message", async () => {
@@ -333,33 +417,23 @@ describe("Transport failures", () => {
     expect(t.transport.state).toEqual(state);
   });
 
-  it("a getUserMedia failure while the secret is pending ends the attempt with the mic message; the late secret is unused", async () => {
+  it("a getUserMedia failure while the secret is pending goes listen-only and still POSTs with the late secret", async () => {
     const secret = deferred<{ value: string; expires_at: number }>();
     const t = setup({ getClientSecret: () => secret.promise });
     t.world.setGetUserMedia(async () => {
       throw Object.assign(new Error("denied"), { name: "NotAllowedError" });
     });
-    const state = await t.transport.connect();
-    expect(state.kind).toBe("error");
-    expect((state as { message: string }).message).toMatch(/microphone/i);
-    secret.resolve({ value: SECRET, expires_at: 1_900_000_000 });
-    await new Promise((r) => setTimeout(r, 0));
-    expect(t.world.pcs).toHaveLength(0);
+    const done = t.transport.connect();
+    await vi.waitFor(() => expect(t.world.pcs[0]?.localDescription).toBeTruthy());
     expect(t.world.fetches).toHaveLength(0);
-    expect(t.world.liveStreams()).toHaveLength(0);
-    expect(t.transport.state).toEqual(state);
-    // And Connect works again.
-    t.world.setGetUserMedia(async () => {
-      const { FakeStream } = await import("./fakes");
-      const s = new FakeStream();
-      t.world.streams.push(s);
-      return s;
-    });
-    const again = t.transport.connect();
-    const pc = await answered(t.world, 0);
+    secret.resolve({ value: SECRET, expires_at: 1_900_000_000 });
+    const pc = await answered(t.world);
+    expect(new Headers(t.world.fetches[0]!.init.headers).get("Authorization")).toBe(`Bearer ${SECRET}`);
     pc.channel.open();
     pc.channel.receive({ type: "session.created", session: {} });
-    expect((await again).kind).toBe("connected");
+    expect((await done).kind).toBe("connected");
+    expect(t.transport.micProblem?.reason).toBe("denied");
+    expect(t.world.liveStreams()).toHaveLength(0);
   });
 
   it("the channel closing while connected → error, mic released, peer closed", async () => {

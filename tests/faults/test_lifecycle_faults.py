@@ -1,4 +1,5 @@
-"""Lifecycle faults: rapid Connect/Disconnect, page reload, microphone denied or absent."""
+"""Lifecycle faults: rapid Connect/Disconnect, page reload, microphone denied or absent (a
+listen-only call that says why, then a clean reconnect)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from .bridge import Bridge
 from .checks import (
     assert_clean,
     assert_events_kept,
-    assert_fault_reported,
     assert_reconnects,
     assert_released,
 )
@@ -88,6 +88,20 @@ async def launch() -> AsyncIterator[Launch]:
         yield launch_
 
 
+async def assert_listen_only(b: Bridge, *parts: str) -> str:
+    """No microphone is no failed call: connected, the reason and its fix in the view's
+    listen-only line and in w.error, no alert, no microphone track handed out."""
+    await expect(b.page.get_by_role("status")).to_have_text("connected", timeout=20_000)
+    await b.until(lambda: b.widget.status == "connected", "Python status connected")
+    line = b.page.locator(".rtw-listen-only")
+    for part in ("listen-only", *parts):
+        await expect(line).to_contain_text(part)
+        assert part in b.widget.error, (part, b.widget.error)
+    await expect(b.page.locator(".rtw-error")).to_be_hidden()
+    assert await b.live_mic_tracks() == 0
+    return b.widget.error
+
+
 async def test_microphone_permission_denied(
     launch: Launch, pages: str, emulator: EmulatorThread
 ) -> None:
@@ -95,7 +109,10 @@ async def test_microphone_permission_denied(
     b = await Bridge.open(browser, pages, emulator, muted=True, context_options={"permissions": []})
     try:
         await b.click_connect()
-        await assert_fault_reported(b, "Microphone permission was denied", "press Connect again")
+        await assert_listen_only(
+            b, "Microphone permission was denied", "Disconnect and Connect again"
+        )
+        await b.disconnect()
         # Denied: no track was handed out at all, and no peer or call was left behind.
         await assert_released(b, mic_opened=False)
         # Allowing the microphone is all it takes.
@@ -112,7 +129,8 @@ async def test_microphone_absent(launch: Launch, pages: str, emulator: EmulatorT
     try:
         for _ in range(2):  # not stuck: a second Connect gives the same clear answer
             await b.click_connect()
-            await assert_fault_reported(b, "No microphone was found", "press Connect again")
+            await assert_listen_only(b, "No microphone was found", "connect a microphone")
+            await b.disconnect()
             await expect(b.button("Connect")).to_be_enabled()
         await assert_released(b, mic_opened=False)
         assert_clean(b)

@@ -48,6 +48,12 @@ CHROMIUM_ARGS: tuple[str, ...] = (
 #: For pages that play audio without a click first (JupyterLab, the plain client page).
 AUTOPLAY_WITHOUT_GESTURE = "--autoplay-policy=no-user-gesture-required"
 
+#: For the autoplay tests: the model's voice may not play until a click on the page.
+AUTOPLAY_NEEDS_GESTURE = "--autoplay-policy=user-gesture-required"
+
+#: Every permission prompt is answered "deny" (the microphone, as a person who refuses it).
+DENY_PERMISSION_PROMPTS = "--deny-permission-prompts"
+
 MISSING_CHROMIUM = (
     "Chromium not found (REALTIME_WIDGET_CHROMIUM, /usr/bin/chromium or `chromium` on PATH); "
     "install it with `apt-get install chromium` to run browser and JupyterLab tests"
@@ -81,6 +87,18 @@ def chromium_executable() -> str:
 def without(*flags: str) -> tuple[str, ...]:
     """CHROMIUM_ARGS less some flags (e.g. no fake microphone, to test its absence)."""
     return tuple(a for a in CHROMIUM_ARGS if a not in flags)
+
+
+def with_host_aliases(args: Sequence[str], *hosts: str) -> tuple[str, ...]:
+    """`args` with `hosts` resolving to 127.0.0.1 (everything else still fails at once).
+
+    A page from http://<alias>:PORT reaches a loopback server yet is NOT a secure context
+    (only localhost and loopback addresses are), as a notebook served over plain HTTP from
+    another machine is; Chromium reads the one resolver-rules flag, so it is replaced.
+    """
+    maps = ", ".join(f"MAP {host} 127.0.0.1" for host in hosts)
+    kept = tuple(a for a in args if not a.startswith("--host-resolver-rules="))
+    return (*kept, f"--host-resolver-rules={maps}, MAP * ~NOTFOUND, EXCLUDE 127.0.0.1")
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 // timers, the POST's abort), its handshake and send queue, and releasing all of it
 // from whatever step the attempt reached.
 import type { JsonObject } from "../protocol";
+import type { MicProblem } from "./mic_access";
 import { stopTracks } from "./microphone";
 import type { VoiceApi } from "../voice_api";
 import { createHandshake, type Handshake } from "./session_handshake";
@@ -10,6 +11,8 @@ export interface Attempt {
   id: number;
   released: boolean;
   stream: MediaStream | null;
+  /** Why there is no stream: the attempt goes on listen-only. */
+  micProblem: MicProblem | null;
   pc: RTCPeerConnection | null;
   channel: RTCDataChannel | null;
   abort: AbortController;
@@ -37,6 +40,7 @@ export function createAttempt(id: number, api: VoiceApi = "realtime"): Attempt {
     id,
     released: false,
     stream: null,
+    micProblem: null,
     pc: null,
     channel: null,
     abort: new AbortController(),

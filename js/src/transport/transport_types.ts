@@ -3,6 +3,7 @@
 // and what send() answers.
 import type { EventRecord } from "../protocol";
 import type { VoiceApi } from "../voice_api";
+import type { PageFacts } from "./mic_access";
 
 export type ConnectionState =
   | { kind: "idle" }
@@ -44,6 +45,8 @@ export interface TransportDeps {
   /** Where the SDP offer goes: `${baseUrl()}/v1/realtime/calls`. */
   baseUrl: () => string;
   getUserMedia?: ((constraints: MediaStreamConstraints) => Promise<MediaStream>) | undefined;
+  /** What the page is (host, secure context), read when the microphone cannot be had; default: the real page. */
+  pageFacts?: (() => PageFacts) | undefined;
   RTCPeerConnection?: PeerConnectionCtor | undefined;
   fetch?: typeof fetch | undefined;
   /** Epoch milliseconds (float) used to stamp records. */

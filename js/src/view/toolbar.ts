@@ -21,6 +21,8 @@ export interface CallTraits {
   muted: boolean;
   /** The kernel restarted or stopped: nothing that needs it can work (the error says why). */
   kernelGone: boolean;
+  /** The call is listen-only (no microphone): Mute has nothing to mute. */
+  micUnavailable?: boolean;
 }
 
 export class Toolbar {
@@ -59,7 +61,7 @@ export class Toolbar {
     this.el.insertBefore(controls, this.#status);
   }
 
-  drawCall({ status, muted, kernelGone }: CallTraits): void {
+  drawCall({ status, muted, kernelGone, micUnavailable = false }: CallTraits): void {
     if (this.#drawnStatus && status !== this.#drawnStatus && (status === "connected" || status === "idle")) {
       this.#announce(status === "connected" ? "Connected." : "Disconnected.");
     }
@@ -69,7 +71,9 @@ export class Toolbar {
     this.#connect.textContent = active ? "Disconnect" : "Connect";
     this.#connect.disabled = status === "closing" || kernelGone;
     this.#mute.setAttribute("aria-pressed", String(muted));
-    this.#mute.disabled = kernelGone;
+    this.#mute.disabled = kernelGone || micUnavailable;
+    this.#mute.textContent = micUnavailable ? "Microphone unavailable" : "Mute microphone";
+    this.#mute.title = micUnavailable ? "No microphone in this call (listen-only): see the line under the toolbar" : "";
   }
 
   /** The indicators follow the call: with no call (disconnected, failed, kernel gone) all are off. */
