@@ -56,7 +56,12 @@ _LIVE_REPLY_EVENTS = (
     "session.delegation.created",
     # The kernel's answer to a delegation (client event): the spoken result follows it.
     "session.commentary.append",
+    # A Responses backend at work (its nested stream), and the kernel answering its calls.
+    "response.event",
+    "response.item.create",
 )
+#: Nested Responses events that end a backend response.
+_BACKEND_ENDS = ("response.completed", "response.failed", "response.incomplete")
 
 #: Silence appended under semantic VAD (it has no silence_duration_ms; at low eagerness
 #: the real API waits longer for the speaker to go on).
@@ -454,6 +459,8 @@ class _LiveReplyWatch:
         #: answer: a reply that delegated ends with the result spoken, not the "one moment".
         self._open_delegations = 0
         self._spoke_since_answer = True
+        #: Responses backend responses under way (Responses delegation).
+        self._backend_running = 0
 
     def __enter__(self) -> _LiveReplyWatch:
         for kind in _LIVE_REPLY_EVENTS:
@@ -476,11 +483,25 @@ class _LiveReplyWatch:
         elif kind == "session.commentary.append" and event.get("delegation_id"):
             self._open_delegations = max(0, self._open_delegations - 1)
             self._spoke_since_answer = False
+        elif kind == "response.event":
+            inner = event.get("event") or {}
+            nested = inner.get("type") if isinstance(inner, dict) else None
+            if nested == "response.created":
+                self._backend_running += 1
+                self._spoke_since_answer = False
+            elif nested in _BACKEND_ENDS:
+                self._backend_running = max(0, self._backend_running - 1)
         self._changed.set()
 
     @property
     def _done_speaking(self) -> bool:
-        return self._last is not None and self._open_delegations == 0 and self._spoke_since_answer
+        return (
+            self._last is not None
+            and self._open_delegations == 0
+            and self._backend_running == 0
+            and self._session._core.tools_running == 0
+            and self._spoke_since_answer
+        )
 
     async def wait(self, timeout: float) -> Event:
         """The reply's last `session.output_transcript.delta` (RuntimeError if the call

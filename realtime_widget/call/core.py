@@ -469,6 +469,11 @@ class CallCore:
         else:
             self.host.notice(text, "error")
 
+    @property
+    def tools_running(self) -> int:
+        """Tool calls and delegations being answered now."""
+        return self._tool_runner.pending + self._delegations.pending
+
     async def drain_tools(self) -> None:
         """Wait until every running tool call has answered (tests, scripts)."""
         await self._tool_runner.drain()

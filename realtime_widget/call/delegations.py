@@ -154,6 +154,10 @@ class DelegationRunner:
         )
         self._on_result(call, result)
 
+    @property
+    def pending(self) -> int:
+        return sum(1 for task in self._tasks if not task.done())
+
     async def drain(self) -> None:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)

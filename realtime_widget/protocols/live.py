@@ -51,6 +51,19 @@ MODEL_SPEECH_EVENT_TYPES: Final = frozenset(
 CONFIRMATIONS: Final = frozenset({"session.updated", "session.instructions.appended"})
 
 
+def with_tools(delegation: JSON | None, specs: Sequence[Mapping[str, Any]]) -> JSON | None:
+    """Responses delegation offers the backend model the session's Python tools too (after
+    the tools given in `delegation`, which win on a name clash): their calls come back in
+    `response.event` and the kernel runs them (`live_tools`). Other delegations as given."""
+    if not specs or delegation is None or delegation.get("type") != "responses":
+        return delegation
+    responses = dict(delegation.get("responses") or {})
+    given = list(responses.get("tools") or [])
+    names = {t.get("name") for t in given if isinstance(t, Mapping)}
+    responses["tools"] = given + [dict(t) for t in specs if t.get("name") not in names]
+    return {**delegation, "responses": responses}
+
+
 def commentary_event(text: str, delegation_id: str | None = None) -> JSON:
     """Speakable context (`session.commentary.append`), checked, with an event id; with a
     `delegation_id`, the result of that client delegation."""
@@ -97,6 +110,11 @@ class LiveProtocol:
     def __init__(self, *, delegation: object = None, history: object = None) -> None:
         self.delegation: JSON | None = normalize_delegation(delegation)
         self.history: list[JSON] = normalize_history(history)
+        # A Responses backend takes the session's Python tools, and their changes while the
+        # session runs (`session.update` of `delegation.responses.tools`).
+        self.backend_tools = self.delegation is not None and self.delegation["type"] == "responses"
+        if self.backend_tools:
+            self.not_updatable = LIVE_NOT_UPDATABLE - {"tool_specs"}
 
     def configured(self, *, delegation: object = None, history: object = None) -> LiveProtocol:
         """A protocol for sessions with this delegation and startup history (checked)."""
@@ -146,12 +164,23 @@ class LiveProtocol:
         return check_live_client_event(event)
 
     def build_session(self, settings: SessionSettings) -> JSON:
-        return build_live_session(settings, delegation=self.delegation, history=self.history)
+        return build_live_session(
+            settings,
+            delegation=with_tools(self.delegation, settings.tool_specs),
+            history=self.history,
+        )
 
     def ignored_settings(self, settings: SessionSettings) -> list[IgnoredSetting]:
         return ignored_settings(settings)
 
     def session_updates(self, changes: Mapping[str, Any]) -> list[JSON]:
+        changes = dict(changes)
+        specs = changes.pop("tool_specs", None)
+        if specs is not None and self.backend_tools:
+            tools = (with_tools(self.delegation, specs) or {})["responses"]["tools"]
+            delegation = dict(changes.get("delegation") or {"type": "responses"})
+            delegation["responses"] = {**(delegation.get("responses") or {}), "tools": tools}
+            changes["delegation"] = delegation
         return [check_live_client_event(e) for e in live_session_updates(changes)]
 
     def session_update(self, changes: Mapping[str, Any]) -> JSON:
@@ -195,8 +224,8 @@ class LiveProtocol:
         # session.input), and its instructions only grow: the ones in force go along as a
         # developer message, since the new session starts from `instructions` alone.
         history = history_from_transcript(rows)
-        in_force = getattr(reducer, "instructions_in_force", None)
-        appended = list(in_force())[1:] if callable(in_force) else []
+        in_force = reducer.instructions_in_force if isinstance(reducer, LiveReducer) else ()
+        appended = list(in_force)[1:]
         if appended:
             history = [
                 {"role": "developer", "text": "Instructions added earlier: " + " ".join(appended)},

@@ -13,6 +13,7 @@ from realtime_widget import RealtimeSession
 from realtime_widget.conversation import Conversation
 from realtime_widget.emulator import Emulator
 
+from .live_types import assert_live_client_event, assert_live_server_event
 from .openai_types import assert_client_event, assert_server_event
 
 KEY = "sk-test-0123456789abcdef0123456789"
@@ -21,13 +22,19 @@ MakeSession = Callable[..., Awaitable[RealtimeSession]]
 
 
 def assert_events_valid(conversation: Conversation) -> int:
-    """Every event in the log, strictly against its own SDK type; returns how many."""
+    """Every event in the log, strictly against its own SDK type (of the conversation's
+    API: `openai.types.realtime` or `openai.types.live`); returns how many."""
     count = 0
     for _, direction, payload in conversation.raw_events:
         assert isinstance(payload, dict), f"a non-JSON {direction} frame: {payload!r}"
         if str(payload.get("type", "")).startswith("realtime_widget."):
             continue  # the conversation's own marks (a session boundary), never on the wire
-        if direction == "server":
+        if conversation.api == "live":
+            if direction == "server":
+                assert_live_server_event(payload)
+            else:
+                assert_live_client_event(payload)
+        elif direction == "server":
             assert_server_event(payload)
         else:
             assert_client_event(payload)

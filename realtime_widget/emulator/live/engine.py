@@ -180,8 +180,10 @@ class LiveEngine:
     # ------------------------------------------------------------------ sending
 
     def now_ms(self) -> int:
-        """Milliseconds on the session timeline (since the transport came up)."""
-        return int((time.monotonic() - self._t0) * 1000)
+        """Milliseconds on the session timeline (since the transport came up). Audio a
+        WebSocket client sends faster than real time moves the timeline on with it, so the
+        model never answers "before" the end of what it heard."""
+        return max(int((time.monotonic() - self._t0) * 1000), int(self.stats.mic_ms))
 
     def send(self, evt: dict[str, Any]) -> None:
         if self._closed:
