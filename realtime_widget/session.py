@@ -86,6 +86,11 @@ class RealtimeSession(CallCommands, ConversationViews):
     live attributes (`s.instructions = "..."` changes the running session at once).
     `await s.connect()` (or `async with`), then `await s.send_text(...)` /
     `await s.send_audio(...)`; read `transcript`, `usage`, `events`, `audio()`.
+
+    A GPT-Live model (`gpt-live-1.1`) talks to GPT-Live over the SDK's `client.live.connect()`
+    (`s.api == "live"`; `delegation` as in `RealtimeWidget`): text goes as speakable context,
+    and a turn's reply counts as done after `LIVE_REPLY_QUIET_S` without new speech from the
+    model (GPT-Live has no "done" event), once any delegation is answered.
     """
 
     model = SessionField("Realtime model; a running call keeps its model (next connect).")

@@ -68,6 +68,14 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
     media still flows directly between the browser and OpenAI. Either way the key never
     reaches the browser; `w.call_id` is the id of the live call. Errors of the kernel's
     POST are shown as those of the browser's.
+
+    A GPT-Live model (`gpt-live-1`, `gpt-live-1.1`) selects OpenAI's GPT-Live API instead
+    (`w.api == "live"`): the kernel always posts the offer (GPT-Live has no client secrets),
+    typed text goes as context the model may speak about, `w.instructions = ...` appends,
+    voice and model are fixed while a session runs, and `delegation` says who does the tasks
+    the model delegates: None (your application: the one `@w.tool` gets what the user said)
+    or `{"type": "responses", "responses": {"model": ..., ...}}` (a Responses backend, which
+    also gets the Python tools). README "GPT-Live or the Realtime API" has the whole mapping.
     """
 
     def __init__(
