@@ -160,6 +160,7 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
         self._displayed = False
         self._mirroring = False  # the core's settings are being copied into the traits
         self._next_notice = 0
+        self._report_seqs: dict[str, int] = {}  # front end id → last report number taken
         #: The conversation so far (event log, DataFrames, callbacks); outlives connections.
         self.conversation = Conversation(
             model=inputs["model"], log_path=options.log_path, protocol=protocol
@@ -466,6 +467,14 @@ class RealtimeWidget(CallCommands, ConversationViews, WidgetTraits):
     def _on_report(self, msg: Mapping[str, Any]) -> None:
         """The browser's reports, also sent as a custom message (js/src/controller.ts says
         why: a trait sync sent while a cell awaits can be held by ipywidgets forever)."""
+        fe, seq = msg.get("fe"), msg.get("seq")
+        if isinstance(fe, str) and isinstance(seq, int):
+            # Each front end numbers its reports; one that arrives after a later one is
+            # stale (marimo posts each message as its own request, so order is not kept).
+            if seq <= self._report_seqs.get(fe, 0):
+                log.debug("ignored a stale report (%s #%d)", fe, seq)
+                return
+            self._report_seqs[fe] = seq
         status = msg.get("status")
         if status is not None and status not in CALL_STATUSES:
             log.warning("ignored a report of unknown status %r", status)

@@ -97,6 +97,7 @@ export class WidgetController {
   readonly #listeners = new Set<() => void>();
   readonly #unsubscribe: Array<() => void> = [];
   #disposed = false;
+  #reportSeq = 0;
   /** The last server `error` event (re-worded when the client event it names is learnt). */
   #lastServerError: JsonObject | null = null;
   #kernelGone = false;
@@ -425,7 +426,9 @@ export class WidgetController {
     // Also as a custom message: ipywidgets holds a model's next sync message until the kernel
     // says idle for the previous one, and ipykernel gives a comm message handled while a cell
     // awaits the wrong parent, so that idle never comes and the report would never arrive.
-    this.#sendQuietly({ type: "report", ...patch });
+    // Numbered: marimo posts every message as its own HTTP request, so two reports may
+    // reach the kernel out of order, and a stale "closing" must not undo a later "idle".
+    this.#sendQuietly({ type: "report", ...patch, fe: this.#delivery.fe, seq: ++this.#reportSeq });
   }
 
   #play(stream: MediaStream): void {

@@ -43,7 +43,7 @@ export type BrowserMessage =
   | { type: "ui"; action: "reconnect" }
   | { type: "ui"; action: "dismiss_notice"; id: number }
   // The status/error/call_id reports again, outside ipywidgets' sync throttle (controller.ts).
-  | { type: "report"; status?: string; error?: string; call_id?: string }
+  | { type: "report"; status?: string; error?: string; call_id?: string; fe?: string; seq?: number }
   // From `initialize`: this front end's model exists; the kernel delivers what it held.
   | { type: "ready" };
 

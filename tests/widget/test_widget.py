@@ -389,3 +389,14 @@ def test_close_keeps_the_conversation_readable(browser: Browser) -> None:
     browser.server({"type": "session.created", "session": {}})
     browser.widget.close()
     assert len(browser.widget.events) == 1
+
+
+def test_a_report_that_arrives_after_a_later_one_is_ignored(browser: Browser) -> None:
+    # marimo posts each message on its own: "closing" (#2) may arrive after "idle" (#3).
+    browser.message({"type": "report", "status": "connecting", "fe": "fe1", "seq": 1})
+    browser.message({"type": "report", "status": "idle", "fe": "fe1", "seq": 3})
+    browser.message({"type": "report", "status": "closing", "fe": "fe1", "seq": 2})
+    assert browser.widget.status == "idle"
+    # Another front end (a reloaded page) numbers from 1 again.
+    browser.message({"type": "report", "status": "connecting", "fe": "fe2", "seq": 1})
+    assert browser.widget.status == "connecting"
