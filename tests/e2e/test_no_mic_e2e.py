@@ -38,7 +38,7 @@ from tests.support.chromium import (
     AUTOPLAY_WITHOUT_GESTURE,
     CHROMIUM_ARGS,
     DENY_PERMISSION_PROMPTS,
-    sync_chromium,
+    chromium_executable,
     with_host_aliases,
     without,
 )
@@ -161,16 +161,20 @@ Launch = Callable[..., Page]
 
 
 @pytest.fixture
-def launch() -> Iterator[Launch]:
+def launch(browser: Browser) -> Iterator[Launch]:
     """A Chromium with these flags and one page in a context with these permissions; closed
-    after the test."""
+    after the test. Launched by the package's Playwright (`browser`'s): a second sync
+    Playwright in the same thread refuses to start."""
     with contextlib.ExitStack() as stack:
 
         def launch_(
             args: Sequence[str], *, permissions: Sequence[str], init_scripts: Sequence[str] = ()
         ) -> Page:
-            browser: Browser = stack.enter_context(sync_chromium(args))
-            context = browser.new_context(
+            own = browser.browser_type.launch(
+                executable_path=chromium_executable(), headless=True, args=list(args)
+            )
+            stack.callback(own.close)
+            context = own.new_context(
                 viewport={"width": 1280, "height": 900}, permissions=list(permissions)
             )
             stack.callback(context.close)

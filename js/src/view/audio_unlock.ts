@@ -4,7 +4,7 @@
 import { button } from "./dom";
 
 export class AudioUnlock {
-  readonly el = button("rtw-enable-audio", "Click to enable audio", "Click to enable audio: the browser blocked the model's voice until a click");
+  readonly el = button("rtw-enable-audio", "Click to enable audio", "Click to enable audio: the browser blocked the model's audio until a click");
   readonly #onClick: () => void;
 
   /** `enable` plays the voice and resumes the widget's suspended audio contexts. */
