@@ -16,6 +16,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 from .audio_out import AudioOut
 from .faults import Faults
 from .replies import ReplyScript
@@ -72,6 +75,46 @@ class EngineStats:
     mic_ms: float = 0.0
     server_events: Counter[str] = field(default_factory=Counter)
     responses: int = 0
+
+    def count_mic_frame(self, data: npt.NDArray[Any]) -> None:
+        """One frame of mic audio arrived (int16 samples): count it, keep the loudest peak."""
+        self.mic_frames += 1
+        if data.size:
+            peak = float(np.max(np.abs(data.astype(np.int32)))) / 32768.0
+            self.mic_peak = max(self.mic_peak, min(peak, 1.0))
+
+
+class EngineTasks:
+    """An engine's timed work: tasks it starts and cancels, all at once, when it closes."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
+
+    def cancel_all(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+        self._running.clear()
+
+
+class EarlyMessages:
+    """Client messages that came before the engine could handle them (the channel opened
+    before the session did); they are handled, in order, once it can."""
+
+    def __init__(self) -> None:
+        self._held: list[str] = []
+
+    def hold(self, text: str) -> None:
+        self._held.append(text)
+
+    def release(self) -> list[str]:
+        held, self._held = self._held, []
+        return held
 
 
 class EngineContext(Protocol):
