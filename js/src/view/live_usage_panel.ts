@@ -7,6 +7,7 @@ import type { EventLog } from "../event_log";
 import { standbyMeter, voiceCostUsd, type LiveUsage } from "../live_usage";
 import { lookupPrices, readPriceTable, type PriceTable } from "../pricing";
 import { formatDuration, formatUsd, h } from "./dom";
+import { labelledRow, UsageRedraw, usagePanelParts } from "./usage_panel";
 
 export interface LiveUsageFigures {
   current: LiveUsage;
@@ -57,28 +58,11 @@ export class LiveUsagePanel {
   readonly summaryText: HTMLSpanElement;
   readonly #table: HTMLTableElement;
   readonly #note: HTMLParagraphElement;
-  #drawn = "";
-  #lastTrait: unknown = undefined;
+  readonly #redraw = new UsageRedraw();
 
   constructor() {
-    this.el = h("details", "rtw-usage rtw-usage-live");
-    const summary = h("summary");
-    this.summaryText = h("span", "rtw-usage-summary", "Usage and cost");
-    summary.append(this.summaryText);
-    this.#table = h("table", "rtw-usage-table");
-    this.#table.createCaption().textContent = "Billable seconds and estimated cost";
-    this.#table.caption!.className = "rtw-visually-hidden";
-    const head = this.#table.createTHead().insertRow();
-    for (const text of ["", "Billable time", "of which standby", "Est. USD"]) {
-      const th = h("th", undefined, text);
-      th.scope = "col";
-      head.append(th);
-    }
-    this.#table.createTBody();
-    this.#note = h("p", "rtw-usage-note");
-    const scroll = h("div", "rtw-usage-scroll");
-    scroll.append(this.#table);
-    this.el.append(summary, scroll, this.#note);
+    const parts = usagePanelParts("rtw-usage rtw-usage-live", "Billable seconds and estimated cost", ["Billable time", "of which standby"]);
+    ({ el: this.el, summaryText: this.summaryText, table: this.#table, note: this.#note } = parts);
   }
 
   /** The bar shows the summary once anything was billed. */
@@ -87,10 +71,7 @@ export class LiveUsagePanel {
   }
 
   draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
-    const key = `${log.usageRev}|${widgetModel}`;
-    if (key === this.#drawn && priceTrait === this.#lastTrait) return;
-    this.#drawn = key;
-    this.#lastTrait = priceTrait;
+    if (!this.#redraw.needed(log, priceTrait, widgetModel)) return;
     const table = readPriceTable(priceTrait);
     const f = liveUsageFigures(log, table, widgetModel);
     this.summaryText.textContent = this.shown(log) ? `${formatDuration(f.seconds * 1000)} billed · ${formatUsd(f.totalUsd)} est.` : "Usage and cost";
@@ -118,9 +99,7 @@ export class LiveUsagePanel {
 }
 
 function row(label: string, time: string, standby: string, usd: number): HTMLTableRowElement {
-  const tr = h("tr");
-  const th = h("th", undefined, label);
-  th.scope = "row";
-  tr.append(th, h("td", undefined, time), h("td", undefined, standby), h("td", "rtw-usd", formatUsd(usd)));
+  const tr = labelledRow(label);
+  tr.append(h("td", undefined, time), h("td", undefined, standby), h("td", "rtw-usd", formatUsd(usd)));
   return tr;
 }

@@ -47,33 +47,71 @@ const COLUMNS: ReadonlyArray<readonly [string, (c: TokenCounts) => string]> = [
   ["text / audio", (c) => `${c.output_text_tokens} / ${c.output_audio_tokens}`],
 ];
 
+/** The parts both usage panels (Realtime tokens, GPT-Live seconds) are built of. */
+export interface UsagePanelParts {
+  el: HTMLDetailsElement;
+  summaryText: HTMLSpanElement;
+  table: HTMLTableElement;
+  note: HTMLParagraphElement;
+}
+
+/** A collapsed panel: a summary line, a table with a hidden caption and `columns` after a row-label column, a note. */
+export function usagePanelParts(className: string, caption: string, columns: readonly string[]): UsagePanelParts {
+  const el = h("details", className);
+  const summary = h("summary");
+  const summaryText = h("span", "rtw-usage-summary", "Usage and cost");
+  summary.append(summaryText);
+  const table = h("table", "rtw-usage-table");
+  table.createCaption().textContent = caption;
+  table.caption!.className = "rtw-visually-hidden";
+  const head = table.createTHead().insertRow();
+  for (const text of ["", ...columns, "Est. USD"]) {
+    const th = h("th", undefined, text);
+    th.scope = "col";
+    head.append(th);
+  }
+  table.createTBody();
+  const note = h("p", "rtw-usage-note");
+  const scroll = h("div", "rtw-usage-scroll"); // the table scrolls sideways in a narrow cell
+  scroll.append(table);
+  el.append(summary, scroll, note);
+  return { el, summaryText, table, note };
+}
+
+/** Whether a panel must redraw: usageRev, not rev, so an event flood does not rebuild the table every frame. */
+export class UsageRedraw {
+  #drawn = "";
+  #lastTrait: unknown = undefined;
+
+  needed(log: EventLog, priceTrait: unknown, widgetModel: string): boolean {
+    const key = `${log.usageRev}|${widgetModel}`;
+    if (key === this.#drawn && priceTrait === this.#lastTrait) return false;
+    this.#drawn = key;
+    this.#lastTrait = priceTrait;
+    return true;
+  }
+}
+
+/** A table row that starts with its label as a row header. */
+export function labelledRow(label: string): HTMLTableRowElement {
+  const tr = h("tr");
+  const th = h("th", undefined, label);
+  th.scope = "row";
+  tr.append(th);
+  return tr;
+}
+
 export class UsagePanel {
   readonly el: HTMLDetailsElement;
   /** The one-line total shown in the summary (and the bar). */
   readonly summaryText: HTMLSpanElement;
   readonly #table: HTMLTableElement;
   readonly #note: HTMLParagraphElement;
-  #drawn = "";
+  readonly #redraw = new UsageRedraw();
 
   constructor() {
-    this.el = h("details", "rtw-usage");
-    const summary = h("summary");
-    this.summaryText = h("span", "rtw-usage-summary", "Usage and cost");
-    summary.append(this.summaryText);
-    this.#table = h("table", "rtw-usage-table");
-    this.#table.createCaption().textContent = "Tokens and estimated cost";
-    this.#table.caption!.className = "rtw-visually-hidden";
-    const head = this.#table.createTHead().insertRow();
-    for (const text of ["", ...COLUMNS.map(([name]) => name), "Est. USD"]) {
-      const th = h("th", undefined, text);
-      th.scope = "col";
-      head.append(th);
-    }
-    this.#table.createTBody();
-    this.#note = h("p", "rtw-usage-note");
-    const scroll = h("div", "rtw-usage-scroll"); // the table scrolls sideways in a narrow cell
-    scroll.append(this.#table);
-    this.el.append(summary, scroll, this.#note);
+    const parts = usagePanelParts("rtw-usage", "Tokens and estimated cost", COLUMNS.map(([name]) => name));
+    ({ el: this.el, summaryText: this.summaryText, table: this.#table, note: this.#note } = parts);
   }
 
   /** The bar shows the summary once a response was billed. */
@@ -82,11 +120,7 @@ export class UsagePanel {
   }
 
   draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
-    // usageRev, not rev: an event flood must not rebuild the table every frame.
-    const key = `${log.usageRev}|${widgetModel}`;
-    if (key === this.#drawn && priceTrait === this.#lastTrait) return;
-    this.#drawn = key;
-    this.#lastTrait = priceTrait;
+    if (!this.#redraw.needed(log, priceTrait, widgetModel)) return;
     const table = readPriceTable(priceTrait);
     const f = usageFigures(log, table, widgetModel);
     const responses = log.responses.size;
@@ -101,15 +135,10 @@ export class UsagePanel {
       ? `Estimated at ${f.pricedAs} prices, including input transcription. ${source}`
       : "No price table was sent from Python, so no cost is shown.";
   }
-
-  #lastTrait: unknown = undefined;
 }
 
 function row(label: string, counts: TokenCounts | null, usd: number): HTMLTableRowElement {
-  const tr = h("tr");
-  const th = h("th", undefined, label);
-  th.scope = "row";
-  tr.append(th);
+  const tr = labelledRow(label);
   for (const [, get] of COLUMNS) tr.append(h("td", undefined, counts ? get(counts) : "–"));
   tr.append(h("td", "rtw-usd", counts ? formatUsd(usd) : "–"));
   return tr;
