@@ -41,10 +41,10 @@ from . import session_config as sc
 from .audio_out import AudioOut
 from .engine_context import (
     CallLink,
-    EarlyMessages,
     EngineOptions,
     EngineStats,
     EngineTasks,
+    MessageGate,
     new_id,
 )
 from .idle import IdleTimer
@@ -98,7 +98,7 @@ class SessionEngine:
         self._started = False
         self._closed = False
         self._channel_open = True
-        self._early = EarlyMessages()
+        self._inbox = MessageGate(self._dispatch)
         self._tasks = EngineTasks()
         self._voice_locked = False
         self._created_at = time.time()
@@ -170,20 +170,16 @@ class SessionEngine:
         self.spawn(self._expiry())
         if self.options.audio_clock_speed is not None:
             self.audio_out.start_clock(self.options.audio_clock_speed)
-        for text in self._early.release():
-            self._dispatch(text)
+        self._inbox.open()
 
     def handle_message(self, text: str) -> None:
         """One raw client message from the data channel."""
         if self._closed:
             return
         self.stats.client_raw.append(text)
-        if not self._started:
-            # A client may send session.update the moment the channel opens, before
-            # session.created went out; the real server applies it after.
-            self._early.hold(text)
-            return
-        self._dispatch(text)
+        # A client may send session.update the moment the channel opens, before
+        # session.created went out; the real server applies it after.
+        self._inbox.receive(text)
 
     def feed_mic(self, samples: npt.NDArray[np.int16], sample_rate: int) -> None:
         """int16 mono microphone audio at any rate; runs turn detection."""

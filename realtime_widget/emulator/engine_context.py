@@ -12,7 +12,7 @@ import asyncio
 import secrets
 import string
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -102,19 +102,29 @@ class EngineTasks:
         self._running.clear()
 
 
-class EarlyMessages:
-    """Client messages that came before the engine could handle them (the channel opened
-    before the session did); they are handled, in order, once it can."""
+class MessageGate:
+    """Client messages wait here until the engine can handle them (a client may send the
+    moment the channel opens, before the session is ready); once the gate opens they are
+    handled in order, and every later one at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, handle: Callable[[str], None]) -> None:
+        self._handle = handle
+        self._open = False
         self._held: list[str] = []
 
-    def hold(self, text: str) -> None:
-        self._held.append(text)
+    def receive(self, text: str) -> None:
+        if self._open:
+            self._handle(text)
+        else:
+            self._held.append(text)
 
-    def release(self) -> list[str]:
+    def open(self) -> None:
+        if self._open:
+            return
+        self._open = True
         held, self._held = self._held, []
-        return held
+        for text in held:
+            self._handle(text)
 
 
 class EngineContext(Protocol):

@@ -24,10 +24,10 @@ from ..audio_events import decode, encode, resample
 from ..audio_out import AudioOut
 from ..engine_context import (
     CallLink,
-    EarlyMessages,
     EngineOptions,
     EngineStats,
     EngineTasks,
+    MessageGate,
     new_id,
 )
 from ..replies import ReplyContext, ReplyPlanner
@@ -84,7 +84,7 @@ class LiveEngine:
         self._t0 = time.monotonic()
         self._created_at = time.time()
         self._tasks = EngineTasks()
-        self._early = EarlyMessages()
+        self._inbox = MessageGate(self._dispatch)
         self._vad = EnergyVad(VadConfig())
         self._planner = ReplyPlanner(options.replies)
         self._muted = False
@@ -134,17 +134,13 @@ class LiveEngine:
         self._t0 = time.monotonic()
         if self._config is not None:
             self._begin(None)
-        for text in self._early.release():
-            self._dispatch(text)
+        self._inbox.open()
 
     def handle_message(self, text: str) -> None:
         if self._closed:
             return
         self.stats.client_raw.append(text)
-        if not self._opened:
-            self._early.hold(text)
-            return
-        self._dispatch(text)
+        self._inbox.receive(text)
 
     def feed_mic(self, samples: npt.NDArray[np.int16], sample_rate: int) -> None:
         """Mono int16 audio at any rate (the WebRTC track, or decoded appends)."""
