@@ -7,7 +7,7 @@ import type { EventLog } from "../event_log";
 import { standbyMeter, voiceCostUsd, type LiveUsage } from "../live_usage";
 import { lookupPrices, readPriceTable, type PriceTable } from "../pricing";
 import { formatDuration, formatUsd, h } from "./dom";
-import { labelledRow, UsageRedraw, usagePanelParts } from "./usage_panel";
+import { labelledRow, UsagePanelFrame } from "./usage_panel";
 
 export interface LiveUsageFigures {
   current: LiveUsage;
@@ -52,26 +52,18 @@ export function formatSeconds(seconds: number): string {
   return `${formatDuration(seconds * 1000)} (${Math.round(seconds)} s)`;
 }
 
-export class LiveUsagePanel {
-  readonly el: HTMLDetailsElement;
-  /** The one-line total shown in the summary (and the bar). */
-  readonly summaryText: HTMLSpanElement;
-  readonly #table: HTMLTableElement;
-  readonly #note: HTMLParagraphElement;
-  readonly #redraw = new UsageRedraw();
-
+export class LiveUsagePanel extends UsagePanelFrame {
   constructor() {
-    const parts = usagePanelParts("rtw-usage rtw-usage-live", "Billable seconds and estimated cost", ["Billable time", "of which standby"]);
-    ({ el: this.el, summaryText: this.summaryText, table: this.#table, note: this.#note } = parts);
+    super("rtw-usage rtw-usage-live", "Billable seconds and estimated cost", ["Billable time", "of which standby"]);
   }
 
   /** The bar shows the summary once anything was billed. */
-  shown(log: EventLog): boolean {
+  override shown(log: EventLog): boolean {
     return log.live.seconds > 0 || log.live.backend.size > 0;
   }
 
-  draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
-    if (!this.#redraw.needed(log, priceTrait, widgetModel)) return;
+  override draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
+    if (!this.needsRedraw(log, priceTrait, widgetModel)) return;
     const table = readPriceTable(priceTrait);
     const f = liveUsageFigures(log, table, widgetModel);
     this.summaryText.textContent = this.shown(log) ? `${formatDuration(f.seconds * 1000)} billed · ${formatUsd(f.totalUsd)} est.` : "Usage and cost";
@@ -84,7 +76,7 @@ export class LiveUsagePanel {
       const label = `Delegated backend (${f.backendResponses} response${f.backendResponses === 1 ? "" : "s"})`;
       rows.push(row(label, `${f.backendTokensIn} in · ${f.backendTokensOut} out tokens`, "–", f.backendUsd));
     }
-    this.#table.tBodies[0]!.replaceChildren(...rows);
+    this.table.tBodies[0]!.replaceChildren(...rows);
     const active = lookupPrices(f.pricedAs, table.prices)?.per_minute;
     const standby = lookupPrices(standbyMeter(f.pricedAs), table.prices)?.per_minute;
     const rates =
@@ -92,7 +84,7 @@ export class LiveUsagePanel {
         ? `${formatUsd(active)}/min active${typeof standby === "number" ? `, ${formatUsd(standby)}/min standby` : ""}, billed per second`
         : "no per-second price for this model";
     const source = table.source || "no price table from Python";
-    this.#note.textContent = Object.keys(table.prices).length
+    this.note.textContent = Object.keys(table.prices).length
       ? `GPT-Live bills its voice by session time: estimated at ${f.pricedAs} rates (${rates}), plus the delegated backend's tokens. ${source}`
       : "No price table was sent from Python, so no cost is shown.";
   }

@@ -47,43 +47,45 @@ const COLUMNS: ReadonlyArray<readonly [string, (c: TokenCounts) => string]> = [
   ["text / audio", (c) => `${c.output_text_tokens} / ${c.output_audio_tokens}`],
 ];
 
-/** The parts both usage panels (Realtime tokens, GPT-Live seconds) are built of. */
-export interface UsagePanelParts {
-  el: HTMLDetailsElement;
-  summaryText: HTMLSpanElement;
-  table: HTMLTableElement;
-  note: HTMLParagraphElement;
-}
-
-/** A collapsed panel: a summary line, a table with a hidden caption and `columns` after a row-label column, a note. */
-export function usagePanelParts(className: string, caption: string, columns: readonly string[]): UsagePanelParts {
-  const el = h("details", className);
-  const summary = h("summary");
-  const summaryText = h("span", "rtw-usage-summary", "Usage and cost");
-  summary.append(summaryText);
-  const table = h("table", "rtw-usage-table");
-  table.createCaption().textContent = caption;
-  table.caption!.className = "rtw-visually-hidden";
-  const head = table.createTHead().insertRow();
-  for (const text of ["", ...columns, "Est. USD"]) {
-    const th = h("th", undefined, text);
-    th.scope = "col";
-    head.append(th);
-  }
-  table.createTBody();
-  const note = h("p", "rtw-usage-note");
-  const scroll = h("div", "rtw-usage-scroll"); // the table scrolls sideways in a narrow cell
-  scroll.append(table);
-  el.append(summary, scroll, note);
-  return { el, summaryText, table, note };
-}
-
-/** Whether a panel must redraw: usageRev, not rev, so an event flood does not rebuild the table every frame. */
-export class UsageRedraw {
+/** What both usage panels (Realtime tokens, GPT-Live seconds) are: a collapsed panel with a
+ * summary line, a table with a hidden caption and `columns` after a row-label column, a note. */
+export abstract class UsagePanelFrame {
+  readonly el: HTMLDetailsElement;
+  /** The one-line total shown in the summary (and the bar). */
+  readonly summaryText: HTMLSpanElement;
+  protected readonly table: HTMLTableElement;
+  protected readonly note: HTMLParagraphElement;
   #drawn = "";
   #lastTrait: unknown = undefined;
 
-  needed(log: EventLog, priceTrait: unknown, widgetModel: string): boolean {
+  constructor(className: string, caption: string, columns: readonly string[]) {
+    this.el = h("details", className);
+    const summary = h("summary");
+    this.summaryText = h("span", "rtw-usage-summary", "Usage and cost");
+    summary.append(this.summaryText);
+    this.table = h("table", "rtw-usage-table");
+    this.table.createCaption().textContent = caption;
+    this.table.caption!.className = "rtw-visually-hidden";
+    const head = this.table.createTHead().insertRow();
+    for (const text of ["", ...columns, "Est. USD"]) {
+      const th = h("th", undefined, text);
+      th.scope = "col";
+      head.append(th);
+    }
+    this.table.createTBody();
+    this.note = h("p", "rtw-usage-note");
+    const scroll = h("div", "rtw-usage-scroll"); // the table scrolls sideways in a narrow cell
+    scroll.append(this.table);
+    this.el.append(summary, scroll, this.note);
+  }
+
+  /** The bar shows the summary once this is true. */
+  abstract shown(log: EventLog): boolean;
+
+  abstract draw(log: EventLog, priceTrait: unknown, widgetModel: string): void;
+
+  /** usageRev, not rev: an event flood must not rebuild the table every frame. */
+  protected needsRedraw(log: EventLog, priceTrait: unknown, widgetModel: string): boolean {
     const key = `${log.usageRev}|${widgetModel}`;
     if (key === this.#drawn && priceTrait === this.#lastTrait) return false;
     this.#drawn = key;
@@ -101,26 +103,18 @@ export function labelledRow(label: string): HTMLTableRowElement {
   return tr;
 }
 
-export class UsagePanel {
-  readonly el: HTMLDetailsElement;
-  /** The one-line total shown in the summary (and the bar). */
-  readonly summaryText: HTMLSpanElement;
-  readonly #table: HTMLTableElement;
-  readonly #note: HTMLParagraphElement;
-  readonly #redraw = new UsageRedraw();
-
+export class UsagePanel extends UsagePanelFrame {
   constructor() {
-    const parts = usagePanelParts("rtw-usage", "Tokens and estimated cost", COLUMNS.map(([name]) => name));
-    ({ el: this.el, summaryText: this.summaryText, table: this.#table, note: this.#note } = parts);
+    super("rtw-usage", "Tokens and estimated cost", COLUMNS.map(([name]) => name));
   }
 
   /** The bar shows the summary once a response was billed. */
-  shown(log: EventLog): boolean {
+  override shown(log: EventLog): boolean {
     return log.responses.size > 0;
   }
 
-  draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
-    if (!this.#redraw.needed(log, priceTrait, widgetModel)) return;
+  override draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
+    if (!this.needsRedraw(log, priceTrait, widgetModel)) return;
     const table = readPriceTable(priceTrait);
     const f = usageFigures(log, table, widgetModel);
     const responses = log.responses.size;
@@ -128,10 +122,10 @@ export class UsagePanel {
       responses > 0
         ? `${f.session.input_tokens} in · ${f.session.output_tokens} out tokens · ${formatUsd(f.sessionUsd)} est.`
         : "Usage and cost";
-    const body = this.#table.tBodies[0]!;
+    const body = this.table.tBodies[0]!;
     body.replaceChildren(row("Last turn", f.last, f.lastUsd), row(`Session (${responses} response${responses === 1 ? "" : "s"})`, f.session, f.sessionUsd));
     const source = table.source || "no price table from Python";
-    this.#note.textContent = Object.keys(table.prices).length
+    this.note.textContent = Object.keys(table.prices).length
       ? `Estimated at ${f.pricedAs} prices, including input transcription. ${source}`
       : "No price table was sent from Python, so no cost is shown.";
   }
