@@ -39,14 +39,7 @@ import numpy.typing as npt
 
 from . import session_config as sc
 from .audio_out import AudioOut
-from .engine_context import (
-    CallLink,
-    EngineOptions,
-    EngineStats,
-    EngineTasks,
-    MessageGate,
-    new_id,
-)
+from .engine_context import CallLink, EngineOptions, EngineStats, EngineTasks, MessageGate, new_id
 from .idle import IdleTimer
 from .input_audio import MIN_COMMIT_MS, InputAudio, vad_config
 from .items import Conversation

@@ -22,14 +22,7 @@ import numpy.typing as npt
 
 from ..audio_events import decode, encode, resample
 from ..audio_out import AudioOut
-from ..engine_context import (
-    CallLink,
-    EngineOptions,
-    EngineStats,
-    EngineTasks,
-    MessageGate,
-    new_id,
-)
+from ..engine_context import CallLink, EngineOptions, EngineStats, EngineTasks, MessageGate, new_id
 from ..replies import ReplyContext, ReplyPlanner
 from ..sideband import CallPaths
 from ..speech import SAMPLE_RATE, synthesize
