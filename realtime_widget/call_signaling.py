@@ -156,16 +156,34 @@ async def post_offer(
     Raises `CallRefusedError` for an HTTP error answer, `RealtimeAPIError` without one.
     """
     url = calls_url(base_url)
-    headers = call_headers(api_key)
+    response = await post_signaling_request(
+        client, url, api_key, call_headers(api_key), timeout_s, files=call_form(sdp, session)
+    )
+    return CallAnswer(
+        sdp=response.text, call_id=call_id_from_location(response.headers.get("Location"))
+    )
+
+
+async def post_signaling_request(
+    client: httpx.AsyncClient,
+    url: str,
+    api_key: str,
+    headers: Mapping[str, str],
+    timeout_s: float,
+    *,
+    files: Mapping[str, tuple[None, str, str]] | None = None,
+    json_body: Mapping[str, Any] | None = None,
+) -> httpx.Response:
+    """One signaling POST (a multipart `files` or a `json_body`), the whole request within
+    `timeout_s`: its 2xx response, else `CallRefusedError` for an HTTP error answer and
+    `RealtimeAPIError` without one, worded as the browser words its own POST."""
     try:
         async with asyncio.timeout(timeout_s):
             response = await client.post(
-                url, headers=headers, files=call_form(sdp, session), timeout=timeout_s
+                url, headers=dict(headers), files=files, json=json_body, timeout=timeout_s
             )
     except (TimeoutError, httpx.HTTPError) as exc:
         raise no_answer(exc, url, timeout_s) from None
     if not response.is_success:
         raise refused(response.status_code, response.text, url, api_key)
-    return CallAnswer(
-        sdp=response.text, call_id=call_id_from_location(response.headers.get("Location"))
-    )
+    return response

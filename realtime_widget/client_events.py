@@ -45,12 +45,21 @@ def check_client_event(event: object) -> dict[str, Any]:
     (added when missing), then a GA client event type (api_facts.CLIENT_EVENT_TYPES) with
     its required fields present.
     """
+    copy = json_ready_event(event, example_type="response.create")
+    check_event_shape(copy)
+    return copy
+
+
+def json_ready_event(event: object, *, example_type: str) -> dict[str, Any]:
+    """A JSON-ready copy of `event` with a valid `event_id` (added when missing), or
+    TypeError/ValueError naming the problem; what any API's client event must be before its
+    own shape is checked. `example_type` is the type the error names as an example."""
     if not isinstance(event, Mapping):
         raise TypeError(f"event must be a dict with a 'type' key, got {type(event).__name__}")
     kind = event.get("type")
     if not isinstance(kind, str) or not kind:
         raise ValueError(
-            f"event must have a non-empty str 'type', such as 'response.create'; got {kind!r}"
+            f"event must have a non-empty str 'type', such as {example_type!r}; got {kind!r}"
         )
     bad = find_unserializable(dict(event))
     if bad:
@@ -63,7 +72,6 @@ def check_client_event(event: object) -> dict[str, Any]:
         raise ValueError(
             f"event['event_id'] must be a str of 1 to {facts.EVENT_ID_MAX_CHARS} characters"
         )
-    check_event_shape(copy)
     return copy
 
 

@@ -12,14 +12,13 @@ shows them as failures of its own POST; no body or message contains the key.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 
-from .call_signaling import CallAnswer, call_headers, no_answer, refused
+from .call_signaling import CallAnswer, call_headers, post_signaling_request
 from .config import normalize_base_url
 from .live_facts import LIVE_SESSIONS_PATH
 from .minting import RealtimeAPIError
@@ -67,13 +66,8 @@ async def post_live_offer(
     """Create the Live session for the browser's offer (same contract as `post_offer`)."""
     url = live_sessions_url(base_url)
     headers = {**call_headers(api_key), "Accept": "application/json"}
-    try:
-        async with asyncio.timeout(timeout_s):
-            response = await client.post(
-                url, headers=headers, json=live_create_body(sdp, session), timeout=timeout_s
-            )
-    except (TimeoutError, httpx.HTTPError) as exc:
-        raise no_answer(exc, url, timeout_s) from None
-    if not response.is_success:
-        raise refused(response.status_code, response.text, url, api_key)
+    body = live_create_body(sdp, session)
+    response = await post_signaling_request(
+        client, url, api_key, headers, timeout_s, json_body=body
+    )
     return live_answer(response.text, url)

@@ -1,11 +1,11 @@
 // The display reducer on the shared fixtures (tests/fixtures/*.jsonl with hand-written
 // *.expected.json), the same sequences the Python reducer is tested on.
-import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { isJsonObject, type JsonObject } from "../src/protocol";
 import { createDisplayState, heardSplit, reduceDisplay, transcriptOf } from "../src/reducer";
+import { fixtureExpected, fixtureNames, fixtureRecords } from "./fixture_files";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "tests", "fixtures");
 
@@ -33,9 +33,7 @@ function withHeardDefaults(row: ExpectedRow): Required<Omit<ExpectedRow, "heard_
 
 function load(name: string): Array<JsonObject | { raw: string }> {
   const out: Array<JsonObject | { raw: string }> = [];
-  for (const line of readFileSync(join(FIXTURES, `${name}.jsonl`), "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const record = JSON.parse(line) as JsonObject;
+  for (const record of fixtureRecords(FIXTURES, name)) {
     if (record["direction"] !== "server") continue; // the browser reduces what the server sent
     if (isJsonObject(record["event"])) out.push(record["event"]);
     else if (typeof record["raw"] === "string") out.push({ raw: record["raw"] });
@@ -43,10 +41,7 @@ function load(name: string): Array<JsonObject | { raw: string }> {
   return out;
 }
 
-const names = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith(".expected.json"))
-  .map((f) => f.slice(0, -".expected.json".length))
-  .sort();
+const names = fixtureNames(FIXTURES);
 
 describe("display reducer on the shared fixtures", () => {
   it("finds the fixtures", () => {
@@ -55,7 +50,7 @@ describe("display reducer on the shared fixtures", () => {
 
   for (const name of names) {
     it(name, () => {
-      const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as Expected;
+      const expected = fixtureExpected<Expected>(FIXTURES, name);
       let state = createDisplayState();
       const events = load(name);
       for (const event of events) state = reduceDisplay(state, event);

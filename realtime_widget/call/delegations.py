@@ -17,7 +17,6 @@ tool, or pick Responses delegation, whose backend model chooses among them
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping
@@ -25,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from realtime_widget.tools import ToolCall, ToolRegistry, ToolResult
+from realtime_widget.tools.runner import RunningTasks
 
 log = logging.getLogger("realtime_widget")
 
@@ -105,7 +105,7 @@ class DelegationRunner:
         self._turn: list[str] = []
         self._assistant_since = False
         self._seen: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = RunningTasks()
 
     def feed(self, event: Mapping[str, Any]) -> None:
         """Look at one event of the call, server's or client's (on the running loop)."""
@@ -139,9 +139,7 @@ class DelegationRunner:
             self._on_problem(chosen)
             return
         call = ToolCall(call_id=delegation_id, name=chosen.name, arguments=chosen.arguments(task))
-        running = asyncio.get_running_loop().create_task(self._run(call))
-        self._tasks.add(running)
-        running.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._run(call))
 
     async def _run(self, call: ToolCall) -> None:
         result = await self.registry.call(call.name, call.arguments, timeout=self.timeout)
@@ -156,13 +154,11 @@ class DelegationRunner:
 
     @property
     def pending(self) -> int:
-        return sum(1 for task in self._tasks if not task.done())
+        return self._tasks.pending
 
     async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.drain()
 
     def cancel(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         self._turn, self._assistant_since = [], False

@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from . import session_config as sc
 from .audio_out import AudioOut
-from .engine_context import CallLink, EngineOptions, EngineStats, new_id
+from .engine_context import CallLink, EngineOptions, EngineStats, EngineTasks, MessageGate, new_id
 from .idle import IdleTimer
 from .input_audio import MIN_COMMIT_MS, InputAudio, vad_config
 from .items import Conversation
@@ -91,8 +91,8 @@ class SessionEngine:
         self._started = False
         self._closed = False
         self._channel_open = True
-        self._backlog: list[str] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._inbox = MessageGate(self._dispatch)
+        self._tasks = EngineTasks()
         self._voice_locked = False
         self._created_at = time.time()
         # The layers, each owning its own state (see the module docstring).
@@ -163,29 +163,21 @@ class SessionEngine:
         self.spawn(self._expiry())
         if self.options.audio_clock_speed is not None:
             self.audio_out.start_clock(self.options.audio_clock_speed)
-        backlog, self._backlog = self._backlog, []
-        for text in backlog:
-            self._dispatch(text)
+        self._inbox.open()
 
     def handle_message(self, text: str) -> None:
         """One raw client message from the data channel."""
         if self._closed:
             return
         self.stats.client_raw.append(text)
-        if not self._started:
-            # A client may send session.update the moment the channel opens, before
-            # session.created went out; the real server applies it after.
-            self._backlog.append(text)
-            return
-        self._dispatch(text)
+        # A client may send session.update the moment the channel opens, before
+        # session.created went out; the real server applies it after.
+        self._inbox.receive(text)
 
     def feed_mic(self, samples: npt.NDArray[np.int16], sample_rate: int) -> None:
         """int16 mono microphone audio at any rate; runs turn detection."""
         data = np.asarray(samples).ravel()
-        self.stats.mic_frames += 1
-        if data.size:
-            peak = float(np.max(np.abs(data.astype(np.int32)))) / 32768.0
-            self.stats.mic_peak = max(self.stats.mic_peak, min(peak, 1.0))
+        self.stats.count_mic_frame(data)
         if self._closed or not self._started:
             return
         self._input.ingest(data.astype(np.int16), sample_rate)
@@ -202,9 +194,7 @@ class SessionEngine:
         if self._closed:
             return
         self._closed = True
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
+        self._tasks.cancel_all()
         self.audio_out.close()
 
     # ------------------------------------------------------------------ EngineContext
@@ -245,10 +235,7 @@ class SessionEngine:
         )
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.spawn(coro)
 
     def lock_voice(self) -> None:
         self._voice_locked = True

@@ -12,9 +12,12 @@ import asyncio
 import secrets
 import string
 from collections import Counter
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
 
 from .audio_out import AudioOut
 from .faults import Faults
@@ -72,6 +75,56 @@ class EngineStats:
     mic_ms: float = 0.0
     server_events: Counter[str] = field(default_factory=Counter)
     responses: int = 0
+
+    def count_mic_frame(self, data: npt.NDArray[Any]) -> None:
+        """One frame of mic audio arrived (int16 samples): count it, keep the loudest peak."""
+        self.mic_frames += 1
+        if data.size:
+            peak = float(np.max(np.abs(data.astype(np.int32)))) / 32768.0
+            self.mic_peak = max(self.mic_peak, min(peak, 1.0))
+
+
+class EngineTasks:
+    """An engine's timed work: tasks it starts and cancels, all at once, when it closes."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[None]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
+
+    def cancel_all(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+        self._running.clear()
+
+
+class MessageGate:
+    """Client messages wait here until the engine can handle them (a client may send the
+    moment the channel opens, before the session is ready); once the gate opens they are
+    handled in order, and every later one at once."""
+
+    def __init__(self, handle: Callable[[str], None]) -> None:
+        self._handle = handle
+        self._open = False
+        self._held: list[str] = []
+
+    def receive(self, text: str) -> None:
+        if self._open:
+            self._handle(text)
+        else:
+            self._held.append(text)
+
+    def open(self) -> None:
+        if self._open:
+            return
+        self._open = True
+        held, self._held = self._held, []
+        for text in held:
+            self._handle(text)
 
 
 class EngineContext(Protocol):

@@ -8,12 +8,10 @@ them marks a field that is required but nullable (`delegation_id`: "Required, nu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from realtime_widget import api_facts as facts
-from realtime_widget.client_events import find_unserializable, new_event_id
+from realtime_widget.client_events import json_ready_event
 
 _STR: Final = (str,)
 _OBJ: Final = (dict,)
@@ -64,25 +62,7 @@ def check_live_client_event(event: object) -> dict[str, Any]:
     `decision.create` requires its `event_id` in the SDK; one is added when missing, as for
     every other event.
     """
-    if not isinstance(event, Mapping):
-        raise TypeError(f"event must be a dict with a 'type' key, got {type(event).__name__}")
-    kind = event.get("type")
-    if not isinstance(kind, str) or not kind:
-        raise ValueError(
-            "event must have a non-empty str 'type', such as 'session.commentary.append'; "
-            f"got {kind!r}"
-        )
-    bad = find_unserializable(dict(event))
-    if bad:
-        raise TypeError(f"event cannot be sent as JSON: {bad}")
-    copy: dict[str, Any] = json.loads(json.dumps(event, allow_nan=False))
-    event_id = copy.get("event_id")
-    if event_id is None:
-        copy["event_id"] = new_event_id()
-    elif not isinstance(event_id, str) or not 0 < len(event_id) <= facts.EVENT_ID_MAX_CHARS:
-        raise ValueError(
-            f"event['event_id'] must be a str of 1 to {facts.EVENT_ID_MAX_CHARS} characters"
-        )
+    copy = json_ready_event(event, example_type="session.commentary.append")
     check_live_event_shape(copy)
     return copy
 

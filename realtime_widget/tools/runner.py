@@ -24,7 +24,7 @@ from typing import Any
 from .events import function_call_output_events
 from .registry import ToolRegistry, ToolResult
 
-__all__ = ["ToolCall", "ToolCallRunner"]
+__all__ = ["RunningTasks", "ToolCall", "ToolCallRunner"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,33 @@ class ToolCall:
     arguments: str
     response_id: str | None = None
     item_id: str | None = None
+
+
+class RunningTasks:
+    """Tool calls (and what waits on them) running on the loop: started, counted, awaited
+    and cancelled together. A task leaves the set when it is done, cancelled or not."""
+
+    def __init__(self) -> None:
+        self._running: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        return task
+
+    @property
+    def pending(self) -> int:
+        return sum(1 for task in self._running if not task.done())
+
+    async def drain(self) -> None:
+        """Wait until every task, and any task it started meanwhile, has finished."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    def cancel(self) -> None:
+        for task in list(self._running):
+            task.cancel()
 
 
 class ToolCallRunner:
@@ -55,12 +82,12 @@ class ToolCallRunner:
         self._on_result = on_result
         self._seen: set[str] = set()
         self._by_response: dict[str | None, list[asyncio.Task[ToolResult]]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = RunningTasks()
 
     @property
     def pending(self) -> int:
         """Calls and follow-ups still running."""
-        return sum(1 for task in self._tasks if not task.done())
+        return self._tasks.pending
 
     def feed(self, event: Mapping[str, Any]) -> None:
         """Look at one server event; call from a coroutine or callback on the running loop."""
@@ -79,13 +106,11 @@ class ToolCallRunner:
 
     async def drain(self) -> None:
         """Wait until every started call and follow-up has finished."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self._tasks.drain()
 
     def cancel(self) -> None:
         """Stop waiting for running calls (for example when the connection closes)."""
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel()
         self._by_response.clear()
 
     def _maybe_start(self, item: Any, response_id: str | None) -> None:
@@ -124,7 +149,4 @@ class ToolCallRunner:
             self._send({"type": "response.create"})
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.spawn(coro)

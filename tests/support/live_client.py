@@ -5,8 +5,6 @@ validated strictly against its own `openai.types.live` type (`live_types.py`).""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from typing import Any
 
@@ -17,7 +15,7 @@ from realtime_widget.emulator import Emulator
 
 from .live_types import assert_live_client_event, assert_live_server_event
 from .rtc_client import RtcClient
-from .sdk_ws import KEY, sdk_client
+from .sdk_ws import KEY, ValidatedConnection, sdk_client
 
 Event = dict[str, Any]
 MODEL = "gpt-live-1.1"
@@ -65,42 +63,21 @@ def validate_all(events: list[Event], *, sideband: bool = False) -> None:
         assert_live_server_event(evt, sideband=sideband)
 
 
-class LiveSocket:
-    """One SDK connection (`client.live.connect()` or the sideband): every event sent and
-    received is kept and validated."""
+class LiveSocket(ValidatedConnection):
+    """One GPT-Live SDK connection (`client.live.connect()` or the sideband), checked
+    against `openai.types.live` (the sideband's own event set with `sideband=True`)."""
+
+    wait_timeout = 20.0
 
     def __init__(self, conn: Any, *, sideband: bool = False) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self.sideband = sideband
-        self.events: list[Event] = []
 
-    async def send(self, evt: Event) -> None:
+    def check_sent(self, evt: Event) -> None:
         assert_live_client_event(evt)
-        await self.conn.send(evt)
 
-    async def recv(self) -> Event:
-        evt: Event = json.loads(await self.conn.recv_bytes())
+    def check_received(self, evt: Event) -> None:
         assert_live_server_event(evt, sideband=self.sideband)
-        self.events.append(evt)
-        return evt
-
-    async def wait_for(self, kind: str, timeout: float = 20.0) -> Event:
-        async def read() -> Event:
-            while True:
-                evt = await self.recv()
-                if evt["type"] == kind:
-                    return evt
-
-        return await asyncio.wait_for(read(), timeout)
-
-    async def drain(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(seconds):
-                while True:
-                    await self.recv()
-
-    def of(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e["type"] == kind]
 
 
 async def send_invalid(socket: LiveSocket, evt: Event) -> None:

@@ -44,31 +44,40 @@ def user_text(text: str) -> Event:
     }
 
 
-class Session:
-    """One SDK connection: every event sent and received is kept and validated."""
+class ValidatedConnection:
+    """One SDK connection: every event sent and received is kept and validated, each by
+    the checks of its own API (`check_sent`, `check_received`, given by a subclass)."""
 
-    def __init__(self, conn: AsyncRealtimeConnection) -> None:
+    wait_timeout = 15.0
+
+    def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.events: list[Event] = []
 
+    def check_sent(self, evt: Event) -> None:
+        raise NotImplementedError
+
+    def check_received(self, evt: Event) -> None:
+        raise NotImplementedError
+
     async def send(self, evt: Event) -> None:
-        assert_client_event(evt)
-        await self.conn.send(evt)  # type: ignore[arg-type]
+        self.check_sent(evt)
+        await self.conn.send(evt)
 
     async def recv(self) -> Event:
         evt: Event = json.loads(await self.conn.recv_bytes())
-        assert_server_event(evt)
+        self.check_received(evt)
         self.events.append(evt)
         return evt
 
-    async def wait_for(self, kind: str, timeout: float = 15.0) -> Event:
+    async def wait_for(self, kind: str, timeout: float | None = None) -> Event:
         async def read() -> Event:
             while True:
                 evt = await self.recv()
                 if evt["type"] == kind:
                     return evt
 
-        return await asyncio.wait_for(read(), timeout)
+        return await asyncio.wait_for(read(), self.wait_timeout if timeout is None else timeout)
 
     async def drain(self, seconds: float) -> None:
         """Keep every event that arrives within `seconds`."""
@@ -82,6 +91,20 @@ class Session:
 
     def types(self) -> list[str]:
         return [e["type"] for e in self.events]
+
+
+class Session(ValidatedConnection):
+    """One Realtime API connection (`client.realtime.connect()`), checked against
+    `openai.types.realtime`."""
+
+    def __init__(self, conn: AsyncRealtimeConnection) -> None:
+        super().__init__(conn)
+
+    def check_sent(self, evt: Event) -> None:
+        assert_client_event(evt)
+
+    def check_received(self, evt: Event) -> None:
+        assert_server_event(evt)
 
 
 def sdk_client(emu: Emulator, key: str = KEY) -> AsyncOpenAI:

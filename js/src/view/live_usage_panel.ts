@@ -7,6 +7,7 @@ import type { EventLog } from "../event_log";
 import { standbyMeter, voiceCostUsd, type LiveUsage } from "../live_usage";
 import { lookupPrices, readPriceTable, type PriceTable } from "../pricing";
 import { formatDuration, formatUsd, h } from "./dom";
+import { labelledRow, UsagePanelFrame } from "./usage_panel";
 
 export interface LiveUsageFigures {
   current: LiveUsage;
@@ -51,46 +52,18 @@ export function formatSeconds(seconds: number): string {
   return `${formatDuration(seconds * 1000)} (${Math.round(seconds)} s)`;
 }
 
-export class LiveUsagePanel {
-  readonly el: HTMLDetailsElement;
-  /** The one-line total shown in the summary (and the bar). */
-  readonly summaryText: HTMLSpanElement;
-  readonly #table: HTMLTableElement;
-  readonly #note: HTMLParagraphElement;
-  #drawn = "";
-  #lastTrait: unknown = undefined;
-
+export class LiveUsagePanel extends UsagePanelFrame {
   constructor() {
-    this.el = h("details", "rtw-usage rtw-usage-live");
-    const summary = h("summary");
-    this.summaryText = h("span", "rtw-usage-summary", "Usage and cost");
-    summary.append(this.summaryText);
-    this.#table = h("table", "rtw-usage-table");
-    this.#table.createCaption().textContent = "Billable seconds and estimated cost";
-    this.#table.caption!.className = "rtw-visually-hidden";
-    const head = this.#table.createTHead().insertRow();
-    for (const text of ["", "Billable time", "of which standby", "Est. USD"]) {
-      const th = h("th", undefined, text);
-      th.scope = "col";
-      head.append(th);
-    }
-    this.#table.createTBody();
-    this.#note = h("p", "rtw-usage-note");
-    const scroll = h("div", "rtw-usage-scroll");
-    scroll.append(this.#table);
-    this.el.append(summary, scroll, this.#note);
+    super("rtw-usage rtw-usage-live", "Billable seconds and estimated cost", ["Billable time", "of which standby"]);
   }
 
   /** The bar shows the summary once anything was billed. */
-  shown(log: EventLog): boolean {
+  override shown(log: EventLog): boolean {
     return log.live.seconds > 0 || log.live.backend.size > 0;
   }
 
-  draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
-    const key = `${log.usageRev}|${widgetModel}`;
-    if (key === this.#drawn && priceTrait === this.#lastTrait) return;
-    this.#drawn = key;
-    this.#lastTrait = priceTrait;
+  override draw(log: EventLog, priceTrait: unknown, widgetModel: string): void {
+    if (!this.needsRedraw(log, priceTrait, widgetModel)) return;
     const table = readPriceTable(priceTrait);
     const f = liveUsageFigures(log, table, widgetModel);
     this.summaryText.textContent = this.shown(log) ? `${formatDuration(f.seconds * 1000)} billed · ${formatUsd(f.totalUsd)} est.` : "Usage and cost";
@@ -103,7 +76,7 @@ export class LiveUsagePanel {
       const label = `Delegated backend (${f.backendResponses} response${f.backendResponses === 1 ? "" : "s"})`;
       rows.push(row(label, `${f.backendTokensIn} in · ${f.backendTokensOut} out tokens`, "–", f.backendUsd));
     }
-    this.#table.tBodies[0]!.replaceChildren(...rows);
+    this.table.tBodies[0]!.replaceChildren(...rows);
     const active = lookupPrices(f.pricedAs, table.prices)?.per_minute;
     const standby = lookupPrices(standbyMeter(f.pricedAs), table.prices)?.per_minute;
     const rates =
@@ -111,16 +84,14 @@ export class LiveUsagePanel {
         ? `${formatUsd(active)}/min active${typeof standby === "number" ? `, ${formatUsd(standby)}/min standby` : ""}, billed per second`
         : "no per-second price for this model";
     const source = table.source || "no price table from Python";
-    this.#note.textContent = Object.keys(table.prices).length
+    this.note.textContent = Object.keys(table.prices).length
       ? `GPT-Live bills its voice by session time: estimated at ${f.pricedAs} rates (${rates}), plus the delegated backend's tokens. ${source}`
       : "No price table was sent from Python, so no cost is shown.";
   }
 }
 
 function row(label: string, time: string, standby: string, usd: number): HTMLTableRowElement {
-  const tr = h("tr");
-  const th = h("th", undefined, label);
-  th.scope = "row";
-  tr.append(th, h("td", undefined, time), h("td", undefined, standby), h("td", "rtw-usd", formatUsd(usd)));
+  const tr = labelledRow(label);
+  tr.append(h("td", undefined, time), h("td", undefined, standby), h("td", "rtw-usd", formatUsd(usd)));
   return tr;
 }

@@ -1,7 +1,6 @@
 // The GPT-Live display reducer and usage on the shared fixtures (tests/fixtures/live/*.jsonl,
 // hand-written *.expected.json), the same logs the kernel's Live reducer is tested on: every
 // record, both directions (context rows are client events).
-import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { LiveUsageLog } from "../../src/live_usage";
 import { readPriceTable } from "../../src/pricing";
 import { isJsonObject, type JsonObject } from "../../src/protocol";
 import { createDisplayState, createLiveBook, reduceLive, transcriptOf } from "../../src/reducer";
+import { fixtureExpected, fixtureNames, fixtureRecords } from "../fixture_files";
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "tests", "fixtures", "live");
 
@@ -42,19 +42,14 @@ interface Expected {
 
 function load(name: string): Array<{ dir: "server" | "client"; event: JsonObject }> {
   const out: Array<{ dir: "server" | "client"; event: JsonObject }> = [];
-  for (const line of readFileSync(join(FIXTURES, `${name}.jsonl`), "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const record = JSON.parse(line) as JsonObject;
+  for (const record of fixtureRecords(FIXTURES, name)) {
     const dir = record["direction"] === "client" ? "client" : "server";
     if (isJsonObject(record["event"])) out.push({ dir, event: record["event"] });
   }
   return out;
 }
 
-const names = readdirSync(FIXTURES)
-  .filter((f) => f.endsWith(".expected.json"))
-  .map((f) => f.slice(0, -".expected.json".length))
-  .sort();
+const names = fixtureNames(FIXTURES);
 
 describe("Live display reducer on the shared fixtures", () => {
   it("finds the fixtures", () => {
@@ -63,7 +58,7 @@ describe("Live display reducer on the shared fixtures", () => {
 
   for (const name of names) {
     it(name, () => {
-      const expected = JSON.parse(readFileSync(join(FIXTURES, `${name}.expected.json`), "utf8")) as Expected;
+      const expected = fixtureExpected<Expected>(FIXTURES, name);
       const state = createDisplayState();
       const book = createLiveBook();
       const usage = new LiveUsageLog();

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from ..audio_events import decode, encode, resample
 from ..audio_out import AudioOut
-from ..engine_context import CallLink, EngineOptions, EngineStats, new_id
+from ..engine_context import CallLink, EngineOptions, EngineStats, EngineTasks, MessageGate, new_id
 from ..replies import ReplyContext, ReplyPlanner
 from ..sideband import CallPaths
 from ..speech import SAMPLE_RATE, synthesize
@@ -76,8 +76,8 @@ class LiveEngine:
         self._ended = False  # session.closed sent
         self._t0 = time.monotonic()
         self._created_at = time.time()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._backlog: list[str] = []
+        self._tasks = EngineTasks()
+        self._inbox = MessageGate(self._dispatch)
         self._vad = EnergyVad(VadConfig())
         self._planner = ReplyPlanner(options.replies)
         self._muted = False
@@ -127,26 +127,18 @@ class LiveEngine:
         self._t0 = time.monotonic()
         if self._config is not None:
             self._begin(None)
-        backlog, self._backlog = self._backlog, []
-        for text in backlog:
-            self._dispatch(text)
+        self._inbox.open()
 
     def handle_message(self, text: str) -> None:
         if self._closed:
             return
         self.stats.client_raw.append(text)
-        if not self._opened:
-            self._backlog.append(text)
-            return
-        self._dispatch(text)
+        self._inbox.receive(text)
 
     def feed_mic(self, samples: npt.NDArray[np.int16], sample_rate: int) -> None:
         """Mono int16 audio at any rate (the WebRTC track, or decoded appends)."""
         data = np.asarray(samples, dtype=np.int16).ravel()
-        self.stats.mic_frames += 1
-        if data.size:
-            peak = float(np.max(np.abs(data.astype(np.int32)))) / 32768.0
-            self.stats.mic_peak = max(self.stats.mic_peak, min(peak, 1.0))
+        self.stats.count_mic_frame(data)
         if self._closed or not self._started:
             return
         self.stats.mic_ms += data.size * 1000.0 / sample_rate
@@ -172,9 +164,7 @@ class LiveEngine:
         if self._started and not self._ended:
             self._send_closed("connection_lost", None)
         self._closed = True
-        for task in list(self._tasks):
-            task.cancel()
-        self._tasks.clear()
+        self._tasks.cancel_all()
         self.audio_out.close()
 
     # ------------------------------------------------------------------ sending
@@ -212,10 +202,7 @@ class LiveEngine:
         self.send(evt)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        task: asyncio.Task[None] = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.spawn(coro)
 
     def _count_turn_event(self) -> None:
         limit = self.options.faults.drop_peer_after_response_events
