@@ -34,7 +34,7 @@ def _(mo):
     # Wrapped, the widget is a marimo UI element: a cell that reads `view` runs again
     # whenever the browser reports a change of a synced trait (`status`, `error`, `call_id`).
     view = mo.ui.anywidget(w)
-    view
+    view  # noqa: B018 (marimo shows a cell's last expression)
     return view, w
 
 
@@ -68,13 +68,11 @@ def _(get_turns, mo, view, w):
 
 @app.cell
 def _(mo):
-    mo.md(
-        """
-        Every event the server sent is in `w.events`, and the usage in `w.usage`.
-        You can also type from Python, and hang up when you are done:
-        `w.send_text("Hello! What can you do?")`, `w.disconnect()`.
-        """
-    )
+    mo.md(r"""
+    Every event the server sent is in `w.events`, and the usage in `w.usage`.
+    You can also type from Python, and hang up when you are done:
+    `w.send_text("Hello! What can you do?")`, `w.disconnect()`.
+    """)
     return
 
 
