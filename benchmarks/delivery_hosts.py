@@ -10,9 +10,8 @@ runs with the default batching (`batch_interval_ms` 50, `batch_max_events` 200) 
 larger batch (100 ms, 1,000 events), in alternating order per size (ABCD, DCBA, ...).
 
 The marimo kernel reports through files (benchmarks/marimo_side.py): a marimo kernel has no
-client to attach to. `batches` = the `events` messages the kernel received in the run;
-`POSTs` = the marimo page's HTTP requests that carried widget messages in the run
-(`/api/kernel/set_model_value`, counted in the page: every batch, and any other message).
+client to attach to. `batches` = the `events` messages the kernel received in the run (in
+marimo, HTTP requests).
 
     .venv/bin/python benchmarks/delivery_hosts.py [--smoke]
 """
@@ -111,14 +110,6 @@ class MarimoHost:
     server: MarimoServer
     page: Page
     folder: Path
-    posts: int = 0  # the page's POSTs of widget messages to marimo (set_model_value)
-
-    def watch_posts(self) -> None:
-        def on_request(request: Any) -> None:
-            if request.method == "POST" and request.url.endswith("/set_model_value"):
-                self.posts += 1
-
-        self.page.on("request", on_request)
 
     def status(self) -> dict[str, Any]:
         path = self.folder / "status.json"
@@ -182,7 +173,6 @@ def marimo_host(s: Session) -> Iterator[MarimoHost]:
             try:
                 page.goto(server.url)
                 host = MarimoHost(server=server, page=page, folder=folder)
-                host.watch_posts()
                 for batching in BATCHING:
                     host.view(batching).get_by_role("button", name="Connect", exact=True).wait_for(
                         timeout=120_000
@@ -213,10 +203,9 @@ def _marimo_disconnect(m: MarimoHost, batching: str) -> None:
 
 def _marimo_run(
     s: Session, m: MarimoHost, step: HostStep, call_id: str, tag: str
-) -> tuple[delivery.Run, int, int]:
+) -> tuple[delivery.Run, int]:
     _, batching, source, n, rate = step
     batches_before = m.status()[batching]["batches"]
-    posts_before = m.posts
     sent: dict[str, Any] = {}
     if source == "network":
         s.emulator.flood(tag, n, rate, call_id)
@@ -238,11 +227,9 @@ def _marimo_run(
     # stamps (the two handlers run one after the other): read it once it has settled.
     time.sleep(3 * TICK_S)
     batches = m.status()[batching]["batches"] - batches_before
-    posts = m.posts - posts_before
     arrived = m.dump(batching, tag)
     note = "" if len(arrived) == n else f"only {len(arrived)} of {n} arrived (stalled)"
-    run = delivery.measured(("widget", source, n, rate, False), sent, arrived, note)
-    return run, batches, posts
+    return delivery.measured(("widget", source, n, rate, False), sent, arrived, note), batches
 
 
 # --------------------------------------------------------------------------- JupyterLab side
@@ -272,7 +259,6 @@ class HostRun:
     batching: str
     run: dict[str, Any]  # delivery.Run as a dict
     batches: int
-    posts: int | None  # marimo: the page's HTTP POSTs of widget messages in the run
 
 
 def run(s: Session, smoke: bool) -> list[HostRun]:
@@ -295,7 +281,6 @@ def run(s: Session, smoke: bool) -> list[HostRun]:
                 s.page.evaluate("() => window.gc && window.gc()")
                 s.kernel.run("import gc as _bench_gc; _bench_gc.collect()")
                 result, batches = _lab_run(s, step, lab_call, tag)
-                posts: int | None = None
             else:
                 if connected != batching:
                     if connected is not None:
@@ -303,10 +288,8 @@ def run(s: Session, smoke: bool) -> list[HostRun]:
                     marimo_call = _marimo_connect(m, batching)
                     connected = batching
                 m.collect_garbage()
-                result, batches, posts = _marimo_run(s, m, step, marimo_call, tag)
-            row = HostRun(
-                host=host, batching=batching, run=asdict(result), batches=batches, posts=posts
-            )
+                result, batches = _marimo_run(s, m, step, marimo_call, tag)
+            row = HostRun(host=host, batching=batching, run=asdict(result), batches=batches)
             print(format_row(row), flush=True)
             results.append(row)
             time.sleep(0.3)
@@ -322,8 +305,7 @@ def run(s: Session, smoke: bool) -> list[HostRun]:
 
 HEADER = (
     f"{'host':<11} {'batching':<9} {'source':<8} {'pacing':>7} {'events':>7} {'arrived':>8} "
-    f"{'events/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'batches':>8} {'ev/batch':>9} "
-    f"{'POSTs':>6}"
+    f"{'events/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'batches':>8} {'ev/batch':>9}"
 )
 
 
@@ -333,8 +315,8 @@ def format_row(h: HostRun) -> str:
     return (
         f"{h.host:<11} {h.batching:<9} {r['source']:<8} {r['pacing']:>7} {r['n']:>7,} "
         f"{r['delivered']:>8,} {r['events_per_s']:>9,.0f} {r['p50_ms']:>8.1f} "
-        f"{r['p95_ms']:>8.1f} {r['max_ms']:>8.1f} {h.batches:>8,} {per_batch:>9.1f} "
-        f"{'-' if h.posts is None else f'{h.posts:,}':>6}" + (f"  {r['note']}" if r["note"] else "")
+        f"{r['p95_ms']:>8.1f} {r['max_ms']:>8.1f} {h.batches:>8,} {per_batch:>9.1f}"
+        + (f"  {r['note']}" if r["note"] else "")
     )
 
 
