@@ -182,9 +182,35 @@ def marimo_host(s: Session) -> Iterator[MarimoHost]:
                 context.close()
 
 
+_VIEW_STATUS = """(i) => {
+  const host = document.querySelectorAll('marimo-anywidget')[i];
+  const root = host && host.shadowRoot;
+  const pick = (sel) => {
+    const el = root && root.querySelector(sel);
+    return el ? el.textContent : null;
+  };
+  return { status: pick('.rtw-status'), error: pick('.rtw-error'), notices: pick('.rtw-notices') };
+}"""
+
+
+def _view_state(m: MarimoHost, batching: str) -> Any:
+    return m.page.evaluate(_VIEW_STATUS, list(BATCHING).index(batching))
+
+
 def _marimo_connect(m: MarimoHost, batching: str) -> str:
     before = m.status()[batching]["created"]
-    m.view(batching).get_by_role("button", name="Connect", exact=True).click()
+    button = m.view(batching).get_by_role("button", name="Connect", exact=True)
+    try:
+        button.wait_for(timeout=30_000)
+        deadline = time.monotonic() + 30
+        while not button.is_enabled() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        button.click(timeout=5_000)
+    except Exception as exc:
+        raise RuntimeError(
+            f"marimo widget {batching!r}: Connect cannot be pressed ({exc.__class__.__name__}); "
+            f"the view: {_view_state(m, batching)}; the kernel: {m.status()[batching]}"
+        ) from exc
     deadline = time.monotonic() + CONNECT_TIMEOUT_S
     while time.monotonic() < deadline:
         state = m.status()[batching]
@@ -197,7 +223,12 @@ def _marimo_connect(m: MarimoHost, batching: str) -> str:
 def _marimo_disconnect(m: MarimoHost, batching: str) -> None:
     m.view(batching).get_by_role("button", name="Disconnect", exact=True).click()
     deadline = time.monotonic() + 30
-    while m.status()[batching]["status"] != "idle" and time.monotonic() < deadline:
+    while m.status()[batching]["status"] != "idle":
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"marimo widget {batching!r} not idle 30 s after Disconnect; the view: "
+                f"{_view_state(m, batching)}; the kernel: {m.status()[batching]}"
+            )
         time.sleep(0.2)
 
 
