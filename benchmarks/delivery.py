@@ -40,6 +40,7 @@ from typing import Any
 
 from _session import KernelError, Session, median, percentile, session
 from bench_emulator import preamble
+from playwright.sync_api import Page
 
 IN_PAGE_CHUNK = 500  # events dispatched per task before yielding to the event loop
 CONNECT_TIMEOUT_S = 30.0
@@ -344,23 +345,29 @@ def _settle(s: Session, receiver: str, timeout: float = 120.0) -> None:
 # --------------------------------------------------------------------------- one run
 
 
+def inject_in_page(page: Page, tag: str, n: int) -> dict[str, Any]:
+    """Dispatch `n` bench deltas on the page's open data channel (instrument.js); their send
+    times (s) and how long sending took."""
+    result = page.evaluate(
+        "([tag, n, pre, chunk]) => window.__rtBench.inject(tag, n, pre, chunk)",
+        [tag, n, preamble(tag), IN_PAGE_CHUNK],
+    )
+    taken = page.evaluate("(tag) => window.__rtBench.takeSent(tag)", tag)
+    return {
+        "done": True,
+        "sent": {k: v / 1000 for k, v in taken.items()},  # Date.now() ms -> s
+        "send_s": result["send_ms"] / 1000,
+    }
+
+
 def one_run(s: Session, step: Step, call_id: str | None, tag: str) -> Run:
-    receiver, source, n, rate, curve = step
+    receiver, source, n, rate, _ = step
     _, arrivals = RECEIVERS[receiver]
     sent: dict[str, Any] = {}
     if source == "network":
         s.emulator.flood(tag, n, rate, call_id)
     else:
-        result = s.page.evaluate(
-            "([tag, n, pre, chunk]) => window.__rtBench.inject(tag, n, pre, chunk)",
-            [tag, n, preamble(tag), IN_PAGE_CHUNK],
-        )
-        taken = s.page.evaluate("(tag) => window.__rtBench.takeSent(tag)", tag)
-        sent = {
-            "done": True,
-            "sent": {k: v / 1000 for k, v in taken.items()},  # Date.now() ms -> s
-            "send_s": result["send_ms"] / 1000,
-        }
+        sent = inject_in_page(s.page, tag, n)
     # Generous: the naive baselines are expected to be slow, but never wait forever. After a
     # long in-page run the per-event List trait's page holds its last update until the
     # kernel's idle status for the previous one gets through (ipywidgets' throttle), which
@@ -387,6 +394,13 @@ def one_run(s: Session, step: Step, call_id: str | None, tag: str) -> Run:
     note = "" if len(arrived) == n else f"only {len(arrived)} of {n} arrived (stalled)"
     if note and throttle:
         note += f": {throttle}"
+    return measured(step, sent, arrived, note)
+
+
+def measured(step: Step, sent: dict[str, Any], arrived: dict[str, float], note: str) -> Run:
+    """A run's figures from its send times (`sent["sent"]`, `sent["send_s"]`) and the
+    kernel's arrival stamps, both by event_id (shared with delivery_hosts.py)."""
+    receiver, source, n, rate, curve = step
     sent_at: dict[str, float] = sent["sent"]
     delays = [(arrived[k] - sent_at[k]) * 1000 for k in arrived if k in sent_at]
     first = min(sent_at.values())

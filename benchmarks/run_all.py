@@ -24,6 +24,7 @@ from typing import Any
 
 import connect
 import delivery
+import delivery_hosts
 import frontend
 from _session import REPO, session
 
@@ -186,6 +187,23 @@ def markdown(ctx: dict[str, Any]) -> str:
         *[delivery.format_row(delivery.Run(**r)) for r in d["runs"]],
         "```",
         "",
+        "### The widget in marimo vs JupyterLab (benchmarks/delivery_hosts.py)",
+        "",
+        "The widget alone, the same bench emulator and sources as above, a JupyterLab page "
+        "and a `marimo run` page in the same Chromium, each host with the default batching "
+        "(50 ms / 200 events) and a large one (100 ms / 1,000 events), in alternating order "
+        "per size. marimo hands each `model.send` to its kernel as its own HTTP request "
+        "(JupyterLab: a message on the kernel's WebSocket): batches = the `events` messages "
+        "the kernel received in the run, so in marimo its HTTP requests. Ratios are events/s "
+        "(or p95) of the same step.",
+        "",
+        "```",
+        delivery_hosts.HEADER,
+        *[delivery_hosts.format_row(r) for r in ctx["delivery_hosts"]],
+        "",
+        delivery_hosts.ratio_table(ctx["delivery_hosts"]),
+        "```",
+        "",
         "## 2. Connect → session.created (widget modes: in the kernel; plain page: in the page)",
         "",
         f"Median of {c['repeats']} alternating rounds (browser, kernel, sideband, plain; the "
@@ -266,6 +284,10 @@ def main() -> int:
         print(delivery.HEADER, flush=True)
         ctx["delivery"] = delivery.summary(delivery.run(s, args.smoke))
         print(delivery.curve_table(ctx["delivery"]["curve"]), flush=True)
+        print("== event delivery, marimo vs JupyterLab", flush=True)
+        print(delivery_hosts.HEADER, flush=True)
+        ctx["delivery_hosts"] = delivery_hosts.run(s, args.smoke)
+        print(delivery_hosts.ratio_table(ctx["delivery_hosts"]), flush=True)
         print("== connect time", flush=True)
         ctx["connect"] = connect.run(s, args.smoke)
         print(connect.table(ctx["connect"]), flush=True)

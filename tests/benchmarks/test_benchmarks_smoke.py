@@ -25,6 +25,12 @@ ROW = re.compile(
     r"([\d,]+)\s+([\d,]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*$",
     re.MULTILINE,
 )
+# delivery_hosts.py: host, batching, source, events, arrived, events/s, batches.
+HOST_ROW = re.compile(
+    r"^(jupyterlab|marimo)\s+(default|large)\s+(network|in-page)\s+(?:max|\d+/s)\s+([\d,]+)\s+"
+    r"([\d,]+)\s+([\d,]+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+([\d,]+)\s+[\d.]+\s*$",
+    re.MULTILINE,
+)
 
 
 @pytest.mark.timeout(420)
@@ -58,6 +64,23 @@ def test_run_all_smoke_writes_every_section(tmp_path: Path) -> None:
     curve = re.search(r"^\s*([\d,]+)((?:\s+[\d,]+){4})((?:\s+[\d.]+x){3})\s*$", text, re.M)
     assert curve, "the widget-vs-baselines table is missing or incomplete"
     assert "widget ÷ list-trait/frame" in text
+
+    # The widget in marimo vs JupyterLab (delivery_hosts.py): every host and batching, each
+    # source, every event arrived, and a marimo ÷ JupyterLab ratio per step.
+    hosts = HOST_ROW.findall(text)
+    assert {(h, b, src) for h, b, src, *_ in hosts} == {
+        (h, b, src)
+        for h in ("jupyterlab", "marimo")
+        for b in ("default", "large")
+        for src in ("in-page", "network")
+    }, text
+    for host, batching, source, sent, arrived, per_s, batches in hosts:
+        assert sent == arrived, f"{host}/{batching}/{source}: {arrived} of {sent} arrived"
+        assert int(per_s.replace(",", "")) > 0 and int(batches.replace(",", "")) > 0
+    ratio_rows = re.findall(
+        r"^(?:in-page|network)\s+(?:max|\d+/s)\s+[\d,]+((?:\s+[\d.]+x){6})\s*$", text, re.M
+    )
+    assert len(ratio_rows) == 2, "the marimo vs JupyterLab ratios are missing or incomplete"
 
     # Connect: both columns have every step and a total, and the ratio was computed.
     for step in ("secret", "getUserMedia", "offer", "POST SDP", "ICE", "channel open", "total"):

@@ -39,6 +39,9 @@ def test_every_notebook_is_tested_here() -> None:
         "prototyping.ipynb",
         "quickstart.ipynb",
     ]
+    # The marimo notebooks (files of Python) run in marimo, not JupyterLab: tested in
+    # test_marimo_e2e.py.
+    assert sorted(p.name for p in NOTEBOOKS.glob("*.py")) == ["marimo_quickstart.py"]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
