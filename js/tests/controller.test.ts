@@ -164,7 +164,16 @@ describe("WidgetController", () => {
     const { model, world } = setup();
     await connectViaKernel(model, world);
     const reports = model.sentOfType("report");
-    expect(reports[0]).toEqual({ type: "report", status: "connecting", error: "", call_id: "" });
+    expect(reports[0]).toEqual({
+      type: "report",
+      status: "connecting",
+      error: "",
+      call_id: "",
+      fe: expect.any(String),
+      seq: 1,
+    });
+    // Numbered in the order they were made (the kernel drops one that arrives late).
+    expect(reports.map((r) => r["seq"])).toEqual(reports.map((_, i) => i + 1));
     expect(reports.at(-1)).toMatchObject({ type: "report", status: "connected" });
     const saves = model.saves;
     expect(saves).toBeGreaterThanOrEqual(reports.length); // the trait sync still goes too
