@@ -18,6 +18,33 @@ DEFAULT_LIVE_MODEL: Final = "gpt-live-1.1"
 #: WebRTC session creation (standard key only: GPT-Live has no ephemeral keys), and the
 #: WebSocket path of `client.live.connect()`.
 LIVE_SESSIONS_PATH: Final = "/v1/live/sessions"
+#: The SDK's `BuiltInVoice` literal (`openai.types.live.built_in_voice`); any other name is a
+#: custom voice id, sent as {"id": ...}.
+LIVE_VOICES: Final = (
+    "alloy",
+    "ash",
+    "ballad",
+    "beacon",
+    "bossa",
+    "cedar",
+    "cinder",
+    "coral",
+    "delta",
+    "echo",
+    "gleam",
+    "marin",
+    "meridian",
+    "quartz",
+    "ripple",
+    "sage",
+    "shida",
+    "shimmer",
+    "stone",
+    "tempo",
+    "verse",
+    "vesper",
+    "willow",
+)
 #: Live's default voice ("cannot change after startup").
 DEFAULT_LIVE_VOICE: Final = "marin"
 

@@ -21,6 +21,7 @@ from .input_checks import (
     is_number,
     type_name,
 )
+from .live_facts import LIVE_VOICES
 
 
 def _is_custom_voice(value: str) -> bool:
@@ -33,7 +34,8 @@ def _is_custom_voice(value: str) -> bool:
 
 
 def normalize_voice(value: object) -> str:
-    """A built-in voice name, or a custom voice: "voice_…" or {"id": "voice_…"}.
+    """A built-in voice name (of either API: which voices a model takes is checked with the
+    model, `session_payload.check_settings`), or a custom voice: "voice_…" or {"id": "voice_…"}.
 
     The canonical value is always a str: the built-in name, or the custom voice's id
     ("voice_1234"). The session carries a custom voice as {"id": "voice_1234"}.
@@ -53,8 +55,11 @@ def normalize_voice(value: object) -> str:
         return value
     if not isinstance(value, str):
         raise TypeError(f"voice must be a str, {allowed}; got {type_name(value)}")
-    if value not in facts.VOICES and not _is_custom_voice(value):
-        raise ValueError(f"voice {value!r} is not a Realtime voice; allowed: {allowed}")
+    if value not in facts.VOICES and value not in LIVE_VOICES and not _is_custom_voice(value):
+        raise ValueError(
+            f"voice {value!r} is not a voice of the Realtime API or GPT-Live; allowed: "
+            f"{allowed}; GPT-Live also has {choices(sorted(set(LIVE_VOICES) - set(facts.VOICES)))}"
+        )
     return value
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from . import api_facts as facts
 from .connection_inputs import normalize_secret_ttl
 from .input_checks import JSON, choices
+from .live_facts import LIVE_VOICES, api_of
 from .session_inputs import voice_param
 
 # The widget inputs that are part of the session, in the order they appear in the object.
@@ -60,12 +61,27 @@ class SessionSettings:
     tracing: str | JSON | None = None
 
 
+def check_voice_for_model(voice: str, model: str) -> None:
+    """A built-in voice of the API the model selects (their lists differ); custom voices
+    ("voice_…") go to either."""
+    if voice.startswith(facts.CUSTOM_VOICE_PREFIX):
+        return
+    live = api_of(model) == "live"
+    voices, api = (LIVE_VOICES, "GPT-Live") if live else (facts.VOICES, "the Realtime API")
+    if voice not in voices:
+        raise ValueError(
+            f"voice {voice!r} is not a voice of {api} (model {model!r}); {api} has "
+            f"{choices(voices)}"
+        )
+
+
 def check_settings(settings: SessionSettings) -> None:
     """Cross-field checks (pure): reasoning fields need a reasoning model.
 
     Raises ValueError when `reasoning_effort` or `parallel_tool_calls` is set for a model
     whose ModelInfo has reasoning=False. Unknown model names are allowed.
     """
+    check_voice_for_model(settings.voice, settings.model)
     info = facts.model_info(settings.model, facts.REALTIME_MODELS)
     if info is None or info.reasoning:
         return

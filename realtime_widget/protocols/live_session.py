@@ -16,38 +16,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from realtime_widget.input_checks import JSON, choices
-from realtime_widget.live_facts import LIVE_MODELS, api_of
+from realtime_widget.live_facts import LIVE_MODELS, LIVE_VOICES, api_of
 from realtime_widget.session_payload import SessionSettings
 
 from .base import IgnoredSetting
-
-#: The SDK's `BuiltInVoice` literal (`openai.types.live.built_in_voice`); any other name is a
-#: custom voice id, sent as {"id": ...}.
-LIVE_VOICES: Final = (
-    "alloy",
-    "ash",
-    "ballad",
-    "beacon",
-    "bossa",
-    "cedar",
-    "cinder",
-    "coral",
-    "delta",
-    "echo",
-    "gleam",
-    "marin",
-    "meridian",
-    "quartz",
-    "ripple",
-    "sage",
-    "shida",
-    "shimmer",
-    "stone",
-    "tempo",
-    "verse",
-    "vesper",
-    "willow",
-)
 
 #: The widget's session fields a Live session takes (in payload order).
 LIVE_SESSION_FIELDS: Final = ("model", "instructions", "voice")

@@ -121,3 +121,26 @@ def test_typed_text_instructions_and_fixed_settings_in_a_running_session() -> No
         assert any("decides itself when it stops" in n["text"] for n in w.notices)
     finally:
         w.close()
+
+
+@pytest.mark.parametrize(
+    ("model", "voice", "error"),
+    [
+        (MODEL, "beacon", None),  # a GPT-Live voice the Realtime API lacks
+        (MODEL, "sage", None),
+        ("gpt-realtime-2.1", "beacon", "is not a voice of the Realtime API"),
+        (MODEL, "maryn", "is not a voice of the Realtime API or GPT-Live"),
+    ],
+)
+def test_each_api_takes_its_own_voices(model: str, voice: str, error: str | None) -> None:
+    if error is not None:
+        with pytest.raises(ValueError, match=error):
+            RealtimeWidget(model=model, voice=voice, api_key=KEY, base_url="http://127.0.0.1:9")
+        return
+    w = RealtimeWidget(model=model, voice=voice, api_key=KEY, base_url="http://127.0.0.1:9")
+    try:
+        assert w.voice == voice
+        session = w._core.settings.for_new_call()[0]
+        assert session["audio"]["output"]["voice"] == voice
+    finally:
+        w.close()
