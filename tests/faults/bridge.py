@@ -197,9 +197,11 @@ class Bridge:
         try:
             await self.page.evaluate(script, arg)
         except Error as exc:
-            if "harness is not defined" in str(exc):
-                # The page is navigating (a reload): like a real comm message to a page
-                # that is going away, this one is lost; the new page asks for the state.
+            navigating = ("harness is not defined", "Execution context was destroyed")
+            if any(words in str(exc) for words in navigating):
+                # The page is navigating (a reload; which message Playwright gives depends on
+                # how far the unload got): like a real comm message to a page that is going
+                # away, this one is lost; the new page asks for the state.
                 self.lost_in_navigation.append(script)
                 return
             if not self._closed and not self.page.is_closed():
