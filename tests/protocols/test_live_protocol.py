@@ -286,32 +286,12 @@ def test_reducer_and_prices() -> None:
 # -- the same call core, unchanged ----------------------------------------------------------
 
 
-class LiveTransport:
-    """Records what the core sends; every event is checked against the Live SDK types."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        self.sent: list[dict[str, Any]] = []
-
-    def open(self) -> None:
-        self.calls.append("open")
-
-    def close(self) -> None:
-        self.calls.append("close")
-
-    def send(self, event: dict[str, Any]) -> None:
-        check_live_client_event(event)
-        self.sent.append(event)
-
-    def interrupt(self) -> None:
-        self.calls.append("interrupt")
-
-
 def test_live_plugs_into_the_call_core() -> None:
     from realtime_widget.call import CallCore
-    from tests.call.fakes import FakeHost
+    from tests.call.fakes import FakeHost, FakeTransport
 
-    transport, host = LiveTransport(), FakeHost()
+    # Every event the core sends is checked against the Live SDK types.
+    transport, host = FakeTransport(check=check_live_client_event), FakeHost()
     conversation = Conversation(model="gpt-live-1", protocol=LIVE)
     settings = live_settings(instructions="Be brief.", speed=1.2)
     core = CallCore(transport, host, conversation, settings, protocol=LIVE)
